@@ -61,4 +61,51 @@ size_t nsr_build_refusal(u8 *buf, const struct nsr_request *req, u8 reason,
 			 u64 server_ms, const u8 addr[NSR_ADDR_LEN],
 			 const struct nsr_mac_key *key);
 
+/*
+ * Legacy xtables-addons text format (docs/PROTOCOL.md, "Legacy format"):
+ * "<keys>,<seqno>,<salt>,<hexdigest>" with at most one trailing "\n".
+ */
+#define NSR_LEGACY_DIGEST_MAX	32	/* SHA-256; SHA-1 is 20 */
+
+/* The legacy password (and, in the kernel, its hash transforms); the
+ * environment defines it. */
+struct nsr_legacy_key;
+
+/*
+ * Supplied by the environment: H(prefix || dst || "," || password) into
+ * @digest, H being SHA-256 if @sha256, else SHA-1 (32 or 20 bytes). @prefix
+ * is the request up to and including its third comma; @dst the destination
+ * address as text (dotted IPv4, or %pI6: 8 groups of 4 lowercase hex
+ * digits). Returns 0, or a negative errno, which the verifier treats as a
+ * mismatch (NSR_BAD_MAC).
+ */
+int nsr_legacy_digest(const struct nsr_legacy_key *key, bool sha256,
+		      const u8 *prefix, size_t prefix_len,
+		      const char *dst, size_t dst_len,
+		      u8 digest[NSR_LEGACY_DIGEST_MAX]);
+
+/* What a verified legacy request said. @keys points into the packet. */
+struct nsr_legacy_request {
+	u64 seqno;
+	const u8 *keys;
+	size_t nkeys;
+};
+
+/*
+ * Judge one legacy request. @key is NULL when no password is configured.
+ * The ladder, first failure wins:
+ *   NO_PASSWORD; BAD_LENGTH (more than NSR_LEGACY_MAX_LEN bytes, counting
+ *   the optional "\n"); BAD_FORMAT (not three commas and a digest of 40 or
+ *   64 lowercase hex digits, empty keys, a seqno that is not decimal digits
+ *   only or does not fit in a u64); BAD_KEY_CHAR (a key outside 21..7e);
+ *   REPLAY (seqno <= *last_seqno); BAD_MAC (digest differs); ACCEPTED.
+ * Only NSR_ACCEPTED advances *last_seqno (compare-and-exchange; REPLAY if
+ * another CPU accepted a seqno at least as new meanwhile) and fills @out.
+ */
+enum nsr_verdict nsr_verify_legacy(const u8 *pkt, size_t len,
+				   const char *dst, size_t dst_len,
+				   const struct nsr_legacy_key *key,
+				   atomic64_t *last_seqno,
+				   struct nsr_legacy_request *out);
+
 #endif /* NSR_VERIFY_H */

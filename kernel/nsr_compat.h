@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the verifier needs from its environment, so that nsr_verify.c
+ * compiles unchanged in the kernel and in the userspace harness (tests/c/):
+ * fixed-size integers, bool, size_t, 64-bit and 32-bit atomics,
+ * crypto_memneq, memzero_explicit and big-endian unaligned accessors.
+ * In the kernel these are the kernel's own; in userspace, tiny C11 shims.
+ */
+#ifndef NSR_COMPAT_H
+#define NSR_COMPAT_H
+
+#ifdef __KERNEL__
+
+#include <linux/types.h>
+#include <linux/atomic.h>
+#include <linux/string.h>
+#include <linux/version.h>
+#include <crypto/algapi.h>	/* crypto_memneq (6.1; in crypto/utils.h later) */
+/* 6.12 moved the unaligned helpers; sparse 0.6.4 lacks __has_include. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
+#else /* userspace */
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int64_t s64;
+
+typedef struct {
+	_Atomic s64 counter;
+} atomic64_t;
+
+typedef struct {
+	_Atomic int counter;
+} atomic_t;
+
+static inline s64 atomic64_read(const atomic64_t *v)
+{
+	return atomic_load((_Atomic s64 *)&v->counter);
+}
+
+static inline void atomic64_set(atomic64_t *v, s64 i)
+{
+	atomic_store(&v->counter, i);
+}
+
+/* As the kernel's: on failure, *old is updated to the current value. */
+static inline bool atomic64_try_cmpxchg(atomic64_t *v, s64 *old, s64 new)
+{
+	return atomic_compare_exchange_strong(&v->counter, old, new);
+}
+
+static inline int atomic_read(const atomic_t *v)
+{
+	return atomic_load((_Atomic int *)&v->counter);
+}
+
+static inline void atomic_set(atomic_t *v, int i)
+{
+	atomic_store(&v->counter, i);
+}
+
+/* As the kernel's: decrement only if the result is >= 0; return old - 1. */
+static inline int atomic_dec_if_positive(atomic_t *v)
+{
+	int old = atomic_load(&v->counter);
+
+	while (old > 0 &&
+	       !atomic_compare_exchange_weak(&v->counter, &old, old - 1))
+		;
+	return old - 1;
+}
+
+/* Constant-time: nonzero if the buffers differ, with no early exit. */
+static inline int crypto_memneq(const void *a, const void *b, size_t size)
+{
+	const volatile u8 *x = a;
+	const volatile u8 *y = b;
+	u8 diff = 0;
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		diff |= x[i] ^ y[i];
+	return diff != 0;
+}
+
+/* A memset the compiler may not drop as a dead store. */
+static inline void memzero_explicit(void *s, size_t count)
+{
+	memset(s, 0, count);
+	__asm__ __volatile__("" : : "r"(s) : "memory");
+}
+
+static inline u64 get_unaligned_be64(const void *p)
+{
+	const u8 *b = p;
+	u64 v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = (v << 8) | b[i];
+	return v;
+}
+
+static inline void put_unaligned_be64(u64 v, void *p)
+{
+	u8 *b = p;
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		b[i] = (u8)v;
+		v >>= 8;
+	}
+}
+
+#endif /* __KERNEL__ */
+
+#endif /* NSR_COMPAT_H */
