@@ -1,0 +1,88 @@
+// Argument checks shared by the library face: wrong types raise TypeError,
+// out-of-range values RangeError, each naming the argument.
+
+import { isMacKey, type MacKey } from "./key.ts";
+
+const KEY_MIN = 0x21;
+const KEY_MAX = 0x7e;
+
+/** Throw unless `key` is a MacKey. */
+export function checkMacKey(key: MacKey, what = "key"): void {
+  if (!isMacKey(key)) {
+    throw new TypeError(`${what} must be a MacKey (from deriveKey)`);
+  }
+}
+
+/** Throw unless `value` is a string. */
+export function checkString(value: unknown, name: string): string {
+  if (typeof value !== "string") {
+    throw new TypeError(`${name} must be a string, got ${typeof value}`);
+  }
+  return value;
+}
+
+/** Throw unless `value` is a Uint8Array. */
+export function checkBytes(value: unknown, name: string): Uint8Array {
+  if (!(value instanceof Uint8Array)) {
+    throw new TypeError(`${name} must be a Uint8Array`);
+  }
+  return value;
+}
+
+/** Throw unless `value` is a whole number of milliseconds, 0..2^53-1. */
+export function checkMs(value: unknown, name: string): number {
+  if (typeof value !== "number") {
+    throw new TypeError(`${name} must be a number, got ${typeof value}`);
+  }
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(
+      `${name} must be a whole number of milliseconds >= 0, got ${value}`,
+    );
+  }
+  return value;
+}
+
+/** Throw unless `value` is an integer (any sign). */
+export function checkInteger(value: unknown, name: string): number {
+  if (typeof value !== "number") {
+    throw new TypeError(`${name} must be a number, got ${typeof value}`);
+  }
+  if (!Number.isSafeInteger(value)) {
+    throw new RangeError(`${name} must be an integer, got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * Check a SysRq key set (1..`max` printable ASCII characters, no space)
+ * and return its bytes.
+ */
+export function keyBytes(keys: unknown, max: number, name = "keys"): number[] {
+  const text = checkString(keys, name);
+  if (text.length < 1 || text.length > max) {
+    throw new RangeError(
+      `${name} must hold 1 to ${max} SysRq keys, got ${text.length}`,
+    );
+  }
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < KEY_MIN || c > KEY_MAX) {
+      throw new RangeError(
+        `${name}[${i}] (${JSON.stringify(text[i])}) is not a SysRq key: ` +
+          "use printable ASCII without spaces",
+      );
+    }
+    bytes.push(c);
+  }
+  return bytes;
+}
+
+/** Throw unless `nonce` is 16 bytes. */
+export function checkNonce(nonce: unknown, name = "nonce"): Uint8Array {
+  const bytes = checkBytes(nonce, name);
+  if (bytes.length !== 16) {
+    throw new RangeError(`${name} must be 16 bytes, got ${bytes.length}`);
+  }
+  return bytes;
+}

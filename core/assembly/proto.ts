@@ -1,0 +1,86 @@
+// netsysrq wire protocol v1: every size, offset and value on the wire, as
+// AssemblyScript constants. kernel/nsr_proto.h is the C coding of the same
+// table (docs/PROTOCOL.md); tests/unit/constants_test.ts proves they agree.
+// Names are the C names without their NSR_ prefix; keep one per line.
+
+export const MAGIC_0: u8 = 0x4e; // 'N'
+export const MAGIC_1: u8 = 0x53; // 'S'
+export const MAGIC_2: u8 = 0x52; // 'R'
+export const MAGIC_3: u8 = 0x51; // 'Q'
+export const VERSION: u8 = 1;
+
+export const TYPE_REQUEST: u8 = 1;
+export const TYPE_ACK: u8 = 2;
+export const TYPE_REFUSAL: u8 = 3;
+
+export const FLAG_ACK_WANTED: u8 = 0x01;
+export const FLAGS_KNOWN: u8 = 0x01;
+
+// Offsets within every message.
+export const OFF_MAGIC: u32 = 0;
+export const OFF_VERSION: u32 = 4;
+export const OFF_TYPE: u32 = 5;
+export const OFF_FLAGS: u32 = 6; // refusal: the reason
+export const OFF_COUNT: u32 = 7;
+export const OFF_TIME: u32 = 8; // u64 big-endian, ms since the epoch
+export const OFF_NONCE: u32 = 16;
+export const OFF_KEYS: u32 = 32; // ack: status bytes
+
+export const HEADER_LEN: u32 = 8;
+export const NONCE_LEN: u32 = 16;
+export const TAG_LEN: u32 = 16; // HMAC-SHA256 truncated to 128 bits
+export const FIXED_LEN: u32 = 48; // request/ack length without keys
+export const MIN_KEYS: u32 = 1;
+export const MAX_KEYS: u32 = 16;
+export const REFUSAL_LEN: u32 = 48;
+export const MAX_MSG_LEN: u32 = 64; // FIXED_LEN + MAX_KEYS
+
+export const KEY_MIN: u8 = 0x21; // printable ASCII, no space
+export const KEY_MAX: u8 = 0x7e;
+
+export const LABEL_LEN: u32 = 16; // "netsysrq v1 req" and its NUL
+export const ADDR_LEN: u32 = 16; // IPv6, or IPv4-mapped ::ffff:a.b.c.d
+
+export const KEY_LEN: u32 = 32; // derived MAC key
+export const KDF_SALT_LEN: u32 = 15; // "netsysrq v1 key", no NUL
+export const KDF_ITERATIONS: u32 = 100000;
+export const PASSWORD_MAX: u32 = 128;
+
+// Ack status bytes, one per requested key.
+export const STATUS_EXECUTED: u8 = 0;
+export const STATUS_REFUSED_RULE: u8 = 1;
+export const STATUS_REFUSED_SYSCTL: u8 = 2;
+
+// Refusal reasons (the refusal's flags byte).
+export const REASON_STALE: u8 = 1;
+export const REASON_FUTURE: u8 = 2;
+export const REASON_REPLAY: u8 = 3;
+
+export const REFUSALS_PER_SEC: u32 = 5;
+
+// Legacy (xtables-addons) text format.
+export const LEGACY_SHA1_HEX: u32 = 40;
+export const LEGACY_SHA256_HEX: u32 = 64;
+export const LEGACY_MAX_LEN: u32 = 256;
+
+// The verdict: accepted, or exactly which rung of the ladder failed.
+export enum Verdict {
+  ACCEPTED = 0,
+  NO_PASSWORD = 1,
+  TRUNCATED = 2,
+  BAD_MAGIC = 3,
+  BAD_VERSION = 4,
+  BAD_TYPE = 5,
+  BAD_KEY_COUNT = 6,
+  BAD_LENGTH = 7,
+  BAD_FLAGS = 8,
+  BAD_KEY_CHAR = 9,
+  STALE = 10,
+  FUTURE = 11,
+  REPLAY = 12,
+  BAD_MAC = 13,
+  REFUSED_STALE = 14,
+  REFUSED_FUTURE = 15,
+  REFUSED_REPLAY = 16,
+  BAD_FORMAT = 17,
+}

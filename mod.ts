@@ -1,0 +1,45 @@
+/**
+ * netsysrq: the magic SysRq key over the network, protocol v1
+ * (docs/PROTOCOL.md). This is the packet library shared by the client and
+ * the tests: build and verify requests, acks and refusals, derive the MAC
+ * key from a password, and speak xtables-addons' legacy text format.
+ *
+ * Framing, the cheap rungs of the server's ladder and the constant-time tag
+ * comparison run in a small WebAssembly core (core/assembly/); HMAC-SHA256,
+ * SHA-1 and SHA-256 come from hash-wasm, PBKDF2 from Web Crypto.
+ *
+ * The flow: the client calls {@link deriveKey} once, then
+ * {@link createRequest} per packet and {@link verifyReply} on what comes
+ * back; the server side (the kernel, or a test responder) calls
+ * {@link verifyRequest} and answers with {@link createAck} or
+ * {@link createRefusal}. Each function's example shows it at work.
+ *
+ * Examples are JavaScript blocks: `deno test --doc` injects every export of
+ * a module into a TypeScript example, which `noUnusedLocals` rejects
+ * (denoland/deno#26900), and a JavaScript block cannot import types.
+ *
+ * @module
+ */
+
+export {
+  DEFAULT_PORT,
+  KeyStatus,
+  MAX_KEYS,
+  PROTOCOL_VERSION,
+  RefusalReason,
+  Verdict,
+} from "./core/constants.ts";
+export { deriveKey, deriveKeyBytes, MacKey } from "./core/key.ts";
+export { encodeAddress } from "./core/address.ts";
+export { createRequest, verifyRequest } from "./core/request.ts";
+export { createAck, createRefusal, verifyReply } from "./core/reply.ts";
+export { createLegacyRequest, verifyLegacyRequest } from "./core/legacy.ts";
+export type {
+  LegacyOptions,
+  Reply,
+  RequestInfo,
+  RequestOptions,
+  ServerState,
+  VerifyOptions,
+  VerifyResult,
+} from "./core/types.ts";
