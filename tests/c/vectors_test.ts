@@ -1,0 +1,169 @@
+/**
+ * The C verifier (kernel/nsr_verify.c, kernel/nsr_legacy.c), built against
+ * OpenSSL by tests/c/Makefile, must give every shared vector in
+ * tests/vectors/ the expected verdict, state after and reply bytes: the same
+ * contract the WASM core passes. Needs make, a C compiler and libssl-dev.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { make, OUT_DIR, VECTORS_DIR, verdictCodes } from "./_harness.ts";
+
+interface RequestCase {
+  name: string;
+  password: string | null;
+  keyHex: string | null;
+  serverAddress: string;
+  addressHex: string;
+  now: number;
+  toleranceMs: number;
+  state: { lastAccepted: number; refusalTokens: number };
+  packetHex: string;
+  expected: {
+    verdict: string;
+    verdictCode: number;
+    lastAcceptedAfter: number;
+    refusalTokensAfter: number;
+    replyHex: string | null;
+  };
+}
+
+interface LegacyCase {
+  name: string;
+  password: string | null;
+  serverAddress: string;
+  hash: "sha1" | "sha256";
+  state: { lastSeqno: number };
+  packetHex: string;
+  expected: {
+    verdict: string;
+    verdictCode: number;
+    keys: string | null;
+    lastSeqnoAfter: number;
+  };
+}
+
+const encoder = new TextEncoder();
+const hex = (b: Uint8Array) =>
+  Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+/** The runner's spelling of an empty byte string. */
+const orDash = (s: string | null) => (s ? s.toLowerCase() : "-");
+
+/** The kernel's text form of a destination (%pI4, or %pI6: no "::"). */
+export function kernelAddressText(address: string): string {
+  if (!address.includes(":")) return address;
+  const [head, tail] = address.includes("::")
+    ? address.split("::")
+    : [address, undefined];
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const groups = tail === undefined
+    ? left
+    : [...left, ...Array(8 - left.length - right.length).fill("0"), ...right];
+  assert.equal(groups.length, 8, `not an IPv6 address: ${address}`);
+  return groups.map((g) => g.toLowerCase().padStart(4, "0")).join(":");
+}
+
+function requestLine(c: RequestCase): string {
+  const key = c.password !== null
+    ? `p:${hex(encoder.encode(c.password))}`
+    : c.keyHex !== null
+    ? `k:${c.keyHex}`
+    : "-";
+  return [
+    "R",
+    key,
+    c.addressHex,
+    c.now,
+    c.toleranceMs,
+    c.state.lastAccepted,
+    c.state.refusalTokens,
+    orDash(c.packetHex),
+  ].join(" ");
+}
+
+function legacyLine(c: LegacyCase): string {
+  const password = c.password ? hex(encoder.encode(c.password)) : "-";
+  return [
+    "L",
+    password,
+    kernelAddressText(c.serverAddress),
+    c.state.lastSeqno,
+    orDash(c.packetHex),
+  ].join(" ");
+}
+
+/** Feeds one line per case to the runner; returns its output lines. */
+async function runVectors(lines: string[]): Promise<string[]> {
+  const child = new Deno.Command(`${OUT_DIR}vector_runner`, {
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(encoder.encode(lines.join("\n") + "\n"));
+  await writer.close();
+  const { code, stdout, stderr } = await child.output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  const out = new TextDecoder().decode(stdout).trimEnd().split("\n");
+  assert.equal(out.length, lines.length, "one output line per case");
+  return out;
+}
+
+async function loadCases<T>(file: string): Promise<T[]> {
+  const path = `${VECTORS_DIR}${file}`;
+  const text = await Deno.readTextFile(path).catch(() => {
+    throw new Error(`${path} is missing: the shared vectors are the contract`);
+  });
+  const cases = (JSON.parse(text) as { cases: T[] }).cases;
+  assert.ok(cases.length > 0, `${path} has no cases`);
+  return cases;
+}
+
+Deno.test("C verifier: every request vector", async (t) => {
+  await make("runner");
+  const codes = await verdictCodes();
+  const cases = await loadCases<RequestCase>("requests.json");
+  const out = await runVectors(cases.map(requestLine));
+  for (const [i, c] of cases.entries()) {
+    await t.step(c.name, () => {
+      const [verdict, last, tokens, reply] = out[i].split(" ");
+      const e = c.expected;
+      assert.equal(codes.get(e.verdict), e.verdictCode, "verdict name");
+      assert.equal(Number(verdict), e.verdictCode, "verdict");
+      assert.equal(BigInt(last), BigInt(e.lastAcceptedAfter), "last after");
+      assert.equal(Number(tokens), e.refusalTokensAfter, "tokens after");
+      assert.equal(reply, orDash(e.replyHex), "reply");
+    });
+  }
+});
+
+Deno.test("C verifier: every legacy vector", async (t) => {
+  await make("runner");
+  const codes = await verdictCodes();
+  const cases = await loadCases<LegacyCase>("legacy.json");
+  const out = await runVectors(cases.map(legacyLine));
+  for (const [i, c] of cases.entries()) {
+    await t.step(c.name, () => {
+      const [verdict, last, keys] = out[i].split(" ");
+      const e = c.expected;
+      const wantKeys = e.keys ? hex(encoder.encode(e.keys)) : "-";
+      assert.equal(codes.get(e.verdict), e.verdictCode, "verdict name");
+      assert.equal(Number(verdict), e.verdictCode, "verdict");
+      assert.equal(BigInt(last), BigInt(e.lastSeqnoAfter), "seqno after");
+      assert.equal(keys, wantKeys, "keys");
+    });
+  }
+});
+
+Deno.test("kernelAddressText writes %pI6 without compression", () => {
+  assert.equal(kernelAddressText("192.0.2.7"), "192.0.2.7");
+  assert.equal(
+    kernelAddressText("2001:DB8::7"),
+    "2001:0db8:0000:0000:0000:0000:0000:0007",
+  );
+  assert.equal(
+    kernelAddressText("::1"),
+    "0000:0000:0000:0000:0000:0000:0000:0001",
+  );
+});
