@@ -119,7 +119,9 @@ export function passwordBytes(password: string): Uint8Array<ArrayBuffer> {
  * assert.equal(raw.length, 32);
  * ```
  */
-export async function deriveKeyBytes(password: string): Promise<Uint8Array> {
+export async function deriveKeyBytes(
+  password: string,
+): Promise<Uint8Array<ArrayBuffer>> {
   const bytes = passwordBytes(password);
   const base = await crypto.subtle.importKey("raw", bytes, "PBKDF2", false, [
     "deriveBits",

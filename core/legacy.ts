@@ -16,7 +16,6 @@ import { checkBytes, checkString, keyBytes } from "./_validate.ts";
 
 /** Longest legacy request, in bytes. */
 export const LEGACY_MAX_LEN = 256;
-const MAX_KEYS = 16;
 const COMMA = 0x2c;
 const LF = 0x0a;
 
@@ -66,7 +65,7 @@ export async function createLegacyRequest(
     throw new TypeError("options must be an object");
   }
   const password = passwordBytes(options.password);
-  const keys = keyBytes(options.keys, MAX_KEYS);
+  const keys = keyBytes(options.keys, LEGACY_MAX_LEN);
   if (keys.includes(COMMA)) throw new RangeError("keys must not contain ','");
   const { seqno } = options;
   if (typeof seqno !== "number") throw new TypeError("seqno must be a number");
@@ -119,29 +118,33 @@ type Parsed =
   }
   | { verdict: Verdict };
 
+// The same rungs in the same order as kernel/nsr_legacy.c.
 function parseLegacy(packet: Uint8Array): Parsed {
   if (packet.length > LEGACY_MAX_LEN) return { verdict: Verdict.BAD_LENGTH };
   const end = packet.length > 0 && packet[packet.length - 1] === LF
     ? packet.length - 1
     : packet.length;
   const commas: number[] = [];
-  for (let i = 0; i < end; i++) if (packet[i] === COMMA) commas.push(i);
-  if (commas.length !== 3) return { verdict: Verdict.BAD_FORMAT };
+  for (let i = 0; i < end && commas.length < 3; i++) {
+    if (packet[i] === COMMA) commas.push(i);
+  }
+  if (commas.length !== 3 || commas[0] === 0) {
+    return { verdict: Verdict.BAD_FORMAT };
+  }
   const text = (from: number, to: number) =>
     String.fromCharCode(...packet.subarray(from, to));
-  const keys = text(0, commas[0]);
-  if (keys.length < 1 || keys.length > MAX_KEYS) {
-    return { verdict: Verdict.BAD_KEY_COUNT };
-  }
-  if (!/^[\x21-\x7e]+$/.test(keys)) return { verdict: Verdict.BAD_KEY_CHAR };
   const seqnoText = text(commas[0] + 1, commas[1]);
-  const digest = text(commas[2] + 1, end);
+  // JavaScript numbers hold sequence numbers up to 2^53 - 1 exactly; the
+  // kernel takes up to 2^64 - 1, far beyond any clock in seconds.
   if (!/^[0-9]{1,16}$/.test(seqnoText)) return { verdict: Verdict.BAD_FORMAT };
   const seqno = Number(seqnoText);
   if (!Number.isSafeInteger(seqno)) return { verdict: Verdict.BAD_FORMAT };
+  const digest = text(commas[2] + 1, end);
   if (!/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(digest)) {
     return { verdict: Verdict.BAD_FORMAT };
   }
+  const keys = text(0, commas[0]);
+  if (!/^[\x21-\x7e]+$/.test(keys)) return { verdict: Verdict.BAD_KEY_CHAR };
   const prefix = packet.subarray(0, commas[2] + 1);
   return { verdict: Verdict.ACCEPTED, keys, seqno, prefix, digest };
 }
@@ -151,9 +154,9 @@ function parseLegacy(packet: Uint8Array): Parsed {
  * `state.lastSeqno`, which an ACCEPTED request advances), then the digest,
  * compared in constant time. The digest's length tells SHA-1 from SHA-256.
  *
- * Rungs: NO_PASSWORD; BAD_LENGTH (over 256 bytes); BAD_FORMAT (not three
- * commas, seqno not decimal, digest not 40 or 64 lowercase hex);
- * BAD_KEY_COUNT (0 or over 16 keys); BAD_KEY_CHAR; REPLAY; BAD_MAC.
+ * Rungs, as in kernel/nsr_legacy.c: NO_PASSWORD; BAD_LENGTH (over 256
+ * bytes); BAD_FORMAT (fewer than three commas, no keys, seqno not decimal,
+ * digest not 40 or 64 lowercase hex); BAD_KEY_CHAR; REPLAY; BAD_MAC.
  *
  * @param password the configured password, or null for none.
  * @param packet the UDP payload received.

@@ -35,12 +35,13 @@ const TYPE_REFUSAL = 3;
 const MAX_KEYS = 16;
 
 /** Throw unless `request` is a well-formed RequestInfo. */
-function checkRequestInfo(request: RequestInfo): void {
+function checkRequestInfo(request: RequestInfo, withTime = true): void {
   if (typeof request !== "object" || request === null) {
     throw new TypeError("request must be a RequestInfo object");
   }
   keyBytes(request.keys, MAX_KEYS, "request.keys");
-  checkMs(request.timestamp, "request.timestamp");
+  // A refusal does not echo the time, which may be any u64 (REFUSED_FUTURE).
+  if (withTime) checkMs(request.timestamp, "request.timestamp");
   checkNonce(request.nonce, "request.nonce");
 }
 
@@ -150,7 +151,7 @@ export function createRefusal(
   checkMacKey(key);
   checkOptions(options);
   const { request, reason } = options;
-  checkRequestInfo(request);
+  checkRequestInfo(request, false);
   if (reason !== 1 && reason !== 2 && reason !== 3) {
     throw new RangeError(`reason (${reason}) is not a RefusalReason`);
   }

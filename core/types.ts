@@ -81,7 +81,7 @@ export type Reply =
 export interface LegacyOptions {
   /** The password configured on the server (sent inside the digest). */
   password: string;
-  /** SysRq keys: 1 to 16 printable ASCII, no space, no comma. */
+  /** SysRq keys: printable ASCII, no space, no comma; at most 256 bytes in all. */
   keys: string;
   /** Sequence number; must exceed the server's last one (seconds work). */
   seqno: number;

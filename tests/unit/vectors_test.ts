@@ -1,0 +1,265 @@
+/**
+ * Every shared vector in tests/vectors/ through the WASM core (mod.ts), and
+ * every valid tag and derived key checked again against Web Crypto's HMAC
+ * and PBKDF2 and hash-wasm's PBKDF2, independently of the library.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { createSHA256, pbkdf2 } from "hash-wasm";
+import {
+  createAck,
+  createRefusal,
+  encodeAddress,
+  KeyStatus,
+  MacKey,
+  type RefusalReason,
+  Verdict,
+  verifyLegacyRequest,
+  verifyReply,
+  verifyRequest,
+} from "../../mod.ts";
+
+const DIR = new URL("../vectors/", import.meta.url);
+const load = async (name: string) =>
+  JSON.parse(await Deno.readTextFile(new URL(name, DIR))).cases;
+const requests = await load("requests.json");
+const replies = await load("replies.json");
+const legacy = await load("legacy.json");
+
+const unhex = (s: string) =>
+  Uint8Array.from(s.match(/../g) ?? [], (b) => parseInt(b, 16));
+const hex = (b: Uint8Array) =>
+  Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+const encoder = new TextEncoder();
+
+/** PBKDF2 by Web Crypto, with the protocol's parameters spelled out here. */
+async function webCryptoKey(password: string): Promise<string> {
+  const base = await crypto.subtle.importKey(
+    "raw",
+    encoder.encode(password),
+    "PBKDF2",
+    false,
+    ["deriveBits"],
+  );
+  const bits = await crypto.subtle.deriveBits(
+    {
+      name: "PBKDF2",
+      hash: "SHA-256",
+      salt: encoder.encode("netsysrq v1 key"),
+      iterations: 100000,
+    },
+    base,
+    256,
+  );
+  return hex(new Uint8Array(bits));
+}
+
+/** The 16-byte tag by Web Crypto: HMAC(K, label || A || body). */
+async function webCryptoTag(
+  keyHex: string,
+  label: string,
+  addressHex: string,
+  body: Uint8Array,
+): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    unhex(keyHex),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const input = new Uint8Array(32 + body.length);
+  input.set(encoder.encode(label)); // 15 ASCII bytes, then the NUL
+  input.set(unhex(addressHex), 16);
+  input.set(body, 32);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, input));
+  return hex(mac.subarray(0, 16));
+}
+
+const tagOf = (packet: Uint8Array) => hex(packet.subarray(packet.length - 16));
+const bodyOf = (packet: Uint8Array) => packet.subarray(0, packet.length - 16);
+
+Deno.test("vectors: requests.json covers what the contract promises", () => {
+  assert.ok(requests.length >= 30, `${requests.length} request cases`);
+  const seen = new Set(
+    requests.map((c: { expected: { verdict: string } }) => c.expected.verdict),
+  );
+  for (let v = 0; v <= Verdict.REFUSED_REPLAY; v++) {
+    assert.ok(seen.has(Verdict[v]), `no request vector for ${Verdict[v]}`);
+  }
+  assert.ok(
+    legacy.some((c: { packetHex: string }) => c.packetHex.endsWith("0a")),
+  );
+});
+
+Deno.test("vectors: derived keys match Web Crypto and hash-wasm PBKDF2", async () => {
+  const seen = new Map<string, string>();
+  for (const c of [...requests, ...replies]) {
+    if (c.password === null) continue;
+    if (!seen.has(c.password)) {
+      const web = await webCryptoKey(c.password);
+      const wasm = await pbkdf2({
+        password: c.password,
+        salt: "netsysrq v1 key",
+        iterations: 100000,
+        hashLength: 32,
+        hashFunction: createSHA256(),
+        outputType: "hex",
+      });
+      assert.equal(wasm, web, "hash-wasm and Web Crypto disagree");
+      seen.set(c.password, web);
+    }
+    assert.equal(c.keyHex, seen.get(c.password), c.name);
+  }
+});
+
+for (const c of requests) {
+  Deno.test(`vectors: request: ${c.name}`, async () => {
+    assert.equal(hex(encodeAddress(c.serverAddress)), c.addressHex);
+    const key = c.keyHex === null
+      ? null
+      : await MacKey.fromBytes(unhex(c.keyHex));
+    const packet = unhex(c.packetHex);
+    const state = { ...c.state };
+    const options = {
+      serverAddress: c.serverAddress,
+      now: c.now,
+      toleranceMs: c.toleranceMs,
+      state,
+    };
+    const result = verifyRequest(key, packet, options);
+    const want = c.expected;
+    assert.equal(Verdict[result.verdict], want.verdict);
+    assert.equal(result.verdict, want.verdictCode);
+    assert.equal(state.lastAccepted, want.lastAcceptedAfter);
+    assert.equal(state.refusalTokens, want.refusalTokensAfter);
+
+    // The reply the server sends, rebuilt from what the core returned.
+    let reply: Uint8Array | null = null;
+    const request = result.request;
+    if (request?.ackWanted && result.verdict === Verdict.ACCEPTED) {
+      const statuses = Array.from(request.keys, () => KeyStatus.EXECUTED);
+      reply = createAck(key!, {
+        serverAddress: c.serverAddress,
+        request,
+        statuses,
+      });
+    } else if (request?.ackWanted) {
+      const reason =
+        (result.verdict - Verdict.REFUSED_STALE + 1) as RefusalReason;
+      reply = createRefusal(key!, {
+        serverAddress: c.serverAddress,
+        request,
+        reason,
+        serverTime: c.now,
+      });
+    }
+    assert.equal(reply === null ? null : hex(reply), want.replyHex);
+
+    // Independently of the core: valid tags are HMACs, bad ones are not.
+    if (c.keyHex !== null && packet.length >= 16) {
+      const tag = await webCryptoTag(
+        c.keyHex,
+        "netsysrq v1 req\0",
+        c.addressHex,
+        bodyOf(packet),
+      );
+      if (want.verdict === "ACCEPTED" || want.verdict.startsWith("REFUSED_")) {
+        assert.equal(tagOf(packet), tag, "request tag is not the HMAC");
+      } else if (want.verdict === "BAD_MAC") {
+        assert.notEqual(tagOf(packet), tag, "a BAD_MAC vector has a good tag");
+      }
+    }
+    if (want.replyHex !== null) {
+      const r = unhex(want.replyHex);
+      const label = r[5] === 2 ? "netsysrq v1 ack\0" : "netsysrq v1 ref\0";
+      const tag = await webCryptoTag(c.keyHex, label, c.addressHex, bodyOf(r));
+      assert.equal(tagOf(r), tag, "reply tag is not the HMAC");
+    }
+  });
+}
+
+for (const c of replies) {
+  Deno.test(`vectors: reply: ${c.name}`, async () => {
+    const key = await MacKey.fromBytes(unhex(c.keyHex));
+    const request = {
+      keys: c.request.keys,
+      timestamp: c.request.timestamp,
+      nonce: unhex(c.request.nonceHex),
+      ackWanted: c.request.ackWanted,
+    };
+    const packet = unhex(c.packetHex);
+    const reply = verifyReply(key, packet, {
+      serverAddress: c.serverAddress,
+      request,
+    });
+    if (c.expected === null) {
+      assert.equal(reply, null);
+      return;
+    }
+    assert.ok(reply !== null, "a valid reply was rejected");
+    const { nonce, ...rest } = reply;
+    assert.deepEqual(rest, c.expected);
+    assert.equal(hex(nonce), c.request.nonceHex);
+    const label = packet[5] === 2 ? "netsysrq v1 ack\0" : "netsysrq v1 ref\0";
+    const tag = await webCryptoTag(
+      c.keyHex,
+      label,
+      c.addressHex,
+      bodyOf(packet),
+    );
+    assert.equal(tagOf(packet), tag, "reply tag is not the HMAC");
+  });
+}
+
+/** The legacy digest by Web Crypto: H(text up to the 3rd comma, dst, pw). */
+async function webCryptoLegacy(
+  packet: Uint8Array,
+  dst: string,
+  password: string,
+  hash: "sha1" | "sha256",
+): Promise<string> {
+  const text = new TextDecoder().decode(packet).replace(/\n$/, "");
+  const prefix = text.slice(0, text.lastIndexOf(",") + 1);
+  const input = encoder.encode(`${prefix}${dst},${password}`);
+  const name = hash === "sha1" ? "SHA-1" : "SHA-256";
+  return hex(new Uint8Array(await crypto.subtle.digest(name, input)));
+}
+
+/** %pI6: eight groups of four lowercase hex digits. */
+function kernelText(address: string): string {
+  if (!address.includes(":")) return address;
+  const b = encodeAddress(address);
+  return Array.from(
+    { length: 8 },
+    (_, i) => hex(b.subarray(2 * i, 2 * i + 2)),
+  ).join(":");
+}
+
+for (const c of legacy) {
+  Deno.test(`vectors: legacy: ${c.name}`, async () => {
+    const packet = unhex(c.packetHex);
+    const state = { ...c.state };
+    const result = await verifyLegacyRequest(c.password, packet, {
+      serverAddress: c.serverAddress,
+      state,
+    });
+    assert.equal(Verdict[result.verdict], c.expected.verdict);
+    assert.equal(result.verdict, c.expected.verdictCode);
+    assert.equal(result.keys ?? null, c.expected.keys);
+    assert.equal(state.lastSeqno, c.expected.lastSeqnoAfter);
+    if (c.expected.verdict === "ACCEPTED" || c.expected.verdict === "BAD_MAC") {
+      const want = await webCryptoLegacy(
+        packet,
+        kernelText(c.serverAddress),
+        c.password,
+        c.hash,
+      );
+      const got = new TextDecoder().decode(packet).trimEnd().split(",")[3];
+      if (c.expected.verdict === "ACCEPTED") assert.equal(got, want);
+      else assert.notEqual(got, want);
+    }
+  });
+}
