@@ -1,0 +1,231 @@
+/**
+ * Builds of the client, run through deno.json's tasks:
+ *
+ * - `deno task bundle` → `dist/send_sysrq.js`, one file (WASM core inlined)
+ *   that runs with `deno run` and with `node`.
+ * - `deno task compile` → `dist/send_sysrq` with `deno compile`, and
+ *   `deno task compile:all` for every platform. `deno compile` downloads a
+ *   runtime ("denort") unless `DENORT_BIN` names one; when it cannot, the
+ *   task says so in one line.
+ * - `deno task compile:node` → `dist/send_sysrq-node`, the bundle inside a
+ *   Node single-executable application (the offline alternative).
+ *
+ * Usage: `deno run -A cli/build.ts bundle|compile|compile-all|compile-node`
+ *
+ * @module
+ */
+
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const ENTRY = `${ROOT}cli/main.ts`;
+const DIST = `${ROOT}dist`;
+/** The client's permissions, the same in every form (deno.json "start"). */
+export const PERMISSIONS = [
+  "--allow-net",
+  "--allow-read",
+  "--allow-env=SYSRQ_PASSWORD,NO_COLOR",
+];
+/** `deno compile --target` values for `compile:all`. */
+export const TARGETS = [
+  "x86_64-unknown-linux-gnu",
+  "aarch64-unknown-linux-gnu",
+  "x86_64-apple-darwin",
+  "aarch64-apple-darwin",
+  "x86_64-pc-windows-msvc",
+];
+/** The sentinel fuse in Node 20's binary (see ../shared/FACTS.md). */
+const SEA_FUSE = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
+const POSTJECT = "postject@1.0.0-alpha.6";
+
+/** A build step failed; the message is the one line to show. */
+export class BuildError extends Error {
+  override name = "BuildError";
+}
+
+interface Output {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function run(
+  command: string,
+  args: string[],
+  env?: Record<string, string>,
+): Promise<Output> {
+  let child;
+  try {
+    child = await new Deno.Command(command, {
+      args,
+      env,
+      stdout: "piped",
+      stderr: "piped",
+    })
+      .output();
+  } catch (error) {
+    throw new BuildError(`cannot run ${command}: ${(error as Error).message}`);
+  }
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return {
+    code: child.code,
+    stdout: decode(child.stdout),
+    stderr: decode(child.stderr),
+  };
+}
+
+function lastLine(text: string): string {
+  // deno-lint-ignore no-control-regex -- strip ANSI colours from messages
+  const plain = text.replace(/\x1b\[[0-9;]*m/g, "").trim().split("\n");
+  return plain.filter((line) => line.trim() !== "").at(-1) ?? "(no output)";
+}
+
+/** Bundle the client into one file (`esm` for deno/node, `cjs` for SEA). */
+export async function bundle(
+  outFile: string,
+  format: "esm" | "cjs" = "esm",
+): Promise<string> {
+  const out = await run(Deno.execPath(), [
+    "bundle",
+    "--quiet",
+    "--format",
+    format,
+    "--output",
+    outFile,
+    ENTRY,
+  ]);
+  if (out.code !== 0) {
+    throw new BuildError(`deno bundle failed: ${lastLine(out.stderr)}`);
+  }
+  if (format === "esm") {
+    // Runnable as ./send_sysrq.js with Deno; node ignores the line.
+    const shebang = `#!/usr/bin/env -S deno run ${PERMISSIONS.join(" ")}\n`;
+    const body = await Deno.readTextFile(outFile);
+    await Deno.writeTextFile(
+      outFile,
+      body.startsWith("#!") ? body : shebang + body,
+    );
+    await Deno.chmod(outFile, 0o755);
+  }
+  return outFile;
+}
+
+/**
+ * `deno compile` for one target (default: this machine). Its runtime comes
+ * from Deno's download host, or from `DENORT_BIN` when that is set.
+ */
+export async function compile(
+  outFile: string,
+  target?: string,
+): Promise<string> {
+  const args = ["compile", "--quiet", ...PERMISSIONS, "--output", outFile];
+  if (target !== undefined) args.push("--target", target);
+  const out = await run(Deno.execPath(), [...args, ENTRY]);
+  if (out.code === 0) return outFile;
+  const why = lastLine(out.stderr);
+  if (
+    /dl\.deno\.land|download|dns|resolve|connect|network|timed out/i.test(
+      out.stderr,
+    )
+  ) {
+    throw new BuildError(
+      `deno compile cannot download its runtime (denort) for ${
+        target ?? "this platform"
+      }: ` +
+        "no access to dl.deno.land; set DENORT_BIN to a denort binary of this Deno " +
+        "version, or use `deno task compile:node` for an offline standalone binary",
+    );
+  }
+  throw new BuildError(`deno compile failed: ${why}`);
+}
+
+/**
+ * Wrap the bundle into a Node single-executable application: bundle as
+ * CommonJS, make the SEA blob, copy this machine's `node` and inject the
+ * blob with postject.
+ */
+export async function compileNode(
+  outFile: string,
+  node = "node",
+): Promise<string> {
+  const work = await Deno.makeTempDir({ prefix: "send_sysrq_sea_" });
+  try {
+    const main = await bundle(`${work}/send_sysrq.cjs`, "cjs");
+    const blob = `${work}/sea.blob`;
+    const config = `${work}/sea-config.json`;
+    await Deno.writeTextFile(
+      config,
+      JSON.stringify({
+        main,
+        output: blob,
+        disableExperimentalSEAWarning: true,
+      }),
+    );
+    const sea = await run(node, ["--experimental-sea-config", config]);
+    if (sea.code !== 0) {
+      throw new BuildError(
+        `node could not make the SEA blob: ${lastLine(sea.stderr)}`,
+      );
+    }
+    const nodePath = (await run(node, ["-p", "process.execPath"])).stdout
+      .trim();
+    await Deno.copyFile(nodePath, outFile);
+    await Deno.chmod(outFile, 0o755);
+    const inject = await run("npx", [
+      "--yes",
+      POSTJECT,
+      outFile,
+      "NODE_SEA_BLOB",
+      blob,
+      "--sentinel-fuse",
+      SEA_FUSE,
+    ]);
+    if (inject.code !== 0) {
+      throw new BuildError(`postject failed: ${lastLine(inject.stderr)}`);
+    }
+    return outFile;
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+}
+
+async function buildCommand(command: string | undefined): Promise<string[]> {
+  await Deno.mkdir(DIST, { recursive: true });
+  switch (command) {
+    case "bundle":
+      return [await bundle(`${DIST}/send_sysrq.js`)];
+    case "compile":
+      return [await compile(`${DIST}/send_sysrq`)];
+    case "compile-all": {
+      const built: string[] = [];
+      for (const target of TARGETS) {
+        const suffix = target.includes("windows") ? ".exe" : "";
+        built.push(
+          await compile(`${DIST}/send_sysrq-${target}${suffix}`, target),
+        );
+      }
+      return built;
+    }
+    case "compile-node":
+      return [await compileNode(`${DIST}/send_sysrq-node`)];
+    default:
+      throw new BuildError(
+        "usage: deno run -A cli/build.ts bundle|compile|compile-all|compile-node",
+      );
+  }
+}
+
+if (import.meta.main) {
+  try {
+    for (const file of await buildCommand(Deno.args[0])) {
+      const { size } = await Deno.stat(file);
+      console.log(
+        `built ${file.replace(ROOT, "")} (${(size / 1e6).toFixed(2)} MB)`,
+      );
+    }
+  } catch (error) {
+    if (!(error instanceof BuildError)) throw error;
+    console.error(`error: ${error.message}`);
+    Deno.exit(1);
+  }
+}

@@ -1,0 +1,309 @@
+/**
+ * What the client tells its user: one result per host (text or JSON), the
+ * reasons behind a refusal or a silence, a progress line on a terminal and a
+ * summary line. Pure functions of the results, so they are easy to test.
+ *
+ * @module
+ */
+
+import { KeyStatus, RefusalReason } from "../mod.ts";
+
+/** How one host ended. */
+export type Outcome =
+  | "acked"
+  | "refused"
+  | "no-reply"
+  | "sent"
+  | "dry-run"
+  | "error";
+
+/** The result for one host. */
+export interface HostResult {
+  /** The host as the user named it. */
+  label: string;
+  address?: string;
+  port: number;
+  outcome: Outcome;
+  keys: string;
+  /** Packets sent (attempts). */
+  attempts: number;
+  /** Milliseconds from the last send to the reply. */
+  rttMs?: number;
+  /** Per-key status from a verified ack. */
+  statuses?: KeyStatus[];
+  /** From a verified refusal; offset is local clock minus server clock. */
+  refusal?: {
+    reason: RefusalReason;
+    serverTime: number;
+    clockOffsetMs: number;
+  };
+  /** Replies from this host that failed verification and were ignored. */
+  ignored?: number;
+  /** Hex of the packet (--dry-run). */
+  packet?: string;
+  error?: string;
+  /** Timeout per attempt, for the no-reply message. */
+  waitedMs?: number;
+}
+
+/** True when the host did everything asked (exit status 0). */
+export function succeeded(result: HostResult): boolean {
+  if (result.outcome === "acked") {
+    return (result.statuses ?? []).every((s) => s === KeyStatus.EXECUTED);
+  }
+  return result.outcome === "sent" || result.outcome === "dry-run";
+}
+
+const STATUS_TEXT: Record<KeyStatus, string> = {
+  [KeyStatus.EXECUTED]: "executed",
+  [KeyStatus.REFUSED_BY_RULE]: "refused-by-rule",
+  [KeyStatus.REFUSED_BY_SYSCTL]: "refused-by-sysctl",
+};
+
+const REASON_TEXT: Record<RefusalReason, string> = {
+  [RefusalReason.STALE]: "stale",
+  [RefusalReason.FUTURE]: "future",
+  [RefusalReason.REPLAY]: "replay",
+};
+
+/** Keys whose effect may stop the ack from leaving the server. */
+const SILENCING_KEYS: Record<string, string> = {
+  b: "reboot",
+  o: "power off",
+  c: "crash",
+};
+
+/** Terminal colours, or none (NO_COLOR, or not a terminal). */
+export interface Palette {
+  good(text: string): string;
+  warn(text: string): string;
+  bad(text: string): string;
+}
+
+const PLAIN: Palette = { good: (t) => t, warn: (t) => t, bad: (t) => t };
+
+/** ANSI colours when `enabled`, else plain text. */
+export function palette(enabled: boolean): Palette {
+  if (!enabled) return PLAIN;
+  const paint = (code: number) => (text: string) =>
+    `\x1b[${code}m${text}\x1b[0m`;
+  return { good: paint(32), warn: paint(33), bad: paint(31) };
+}
+
+/**
+ * Whether to colour: a terminal, and `NO_COLOR` absent or empty
+ * (https://no-color.org).
+ */
+export function wantColor(isTerminal: boolean, noColor: string | undefined) {
+  return isTerminal && (noColor === undefined || noColor === "");
+}
+
+/**
+ * A duration for people: "40 min 3 s", "2.5 s", "120 ms".
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { humanDuration } from "./output.ts";
+ * assert.equal(humanDuration(2_403_000), "40 min 3 s");
+ * assert.equal(humanDuration(1500), "1.5 s");
+ * ```
+ */
+export function humanDuration(ms: number): string {
+  const abs = Math.abs(ms);
+  if (abs < 1000) return `${Math.round(abs)} ms`;
+  if (abs < 60_000) return `${Number((abs / 1000).toFixed(1))} s`;
+  const total = Math.round(abs / 1000);
+  const parts: string[] = [];
+  const units: [number, string][] = [[86400, "d"], [3600, "h"], [60, "min"], [
+    1,
+    "s",
+  ]];
+  let rest = total;
+  for (const [size, unit] of units) {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    if (n > 0) parts.push(`${n} ${unit}`);
+  }
+  return parts.slice(0, 2).join(" ");
+}
+
+function hostLabel(result: HostResult): string {
+  if (result.address === undefined) return result.label;
+  const named = result.label.replace(/^\[|\](:\d+)?$|:\d+$/g, "");
+  return named === result.address
+    ? result.label
+    : `${result.label} (${result.address})`;
+}
+
+/** The text for one host: a status line, then indented explanations. */
+export function formatText(
+  result: HostResult,
+  colour: Palette = PLAIN,
+): string {
+  const head = `${hostLabel(result)}: `;
+  switch (result.outcome) {
+    case "acked":
+      return head + ackText(result, colour);
+    case "refused":
+      return head + refusalText(result, colour);
+    case "no-reply":
+      return head + noReplyText(result, colour);
+    case "sent":
+      return head + colour.good("sent") + " (no ack asked for)";
+    case "dry-run":
+      return head + (result.packet ?? "");
+    case "error":
+      return head + colour.bad("error") + `: ${result.error}`;
+  }
+}
+
+function ackText(result: HostResult, colour: Palette): string {
+  const statuses = result.statuses ?? [];
+  const keys = [...result.keys];
+  const ran = keys.filter((_, i) => statuses[i] === KeyStatus.EXECUTED);
+  const byRule = keys.filter((_, i) =>
+    statuses[i] === KeyStatus.REFUSED_BY_RULE
+  );
+  const bySysctl = keys.filter((_, i) =>
+    statuses[i] === KeyStatus.REFUSED_BY_SYSCTL
+  );
+  const word = ran.length === keys.length
+    ? colour.good("acked")
+    : colour.warn("acked");
+  let line = `${word} in ${humanDuration(result.rttMs ?? 0)}, ran ${list(ran)}`;
+  if (byRule.length) {
+    line += `\n  refused ${
+      list(byRule)
+    }: not in the rule's key set (iptables --sysrq-keys)`;
+  }
+  if (bySysctl.length) {
+    line += `\n  refused ${
+      list(bySysctl)
+    }: masked by the server's kernel.sysrq setting`;
+  }
+  return line;
+}
+
+function list(keys: string[]): string {
+  return keys.length === 0 ? "no keys" : keys.join(", ");
+}
+
+function refusalText(result: HostResult, colour: Palette): string {
+  const refusal = result.refusal!;
+  const offset = refusal.clockOffsetMs;
+  const skew = Math.abs(offset) < 1000
+    ? "your clock agrees with the server's to within a second"
+    : `your clock is ${humanDuration(offset)} ${
+      offset < 0 ? "behind" : "ahead of"
+    } the server's`;
+  const word = colour.warn("refused");
+  switch (refusal.reason) {
+    case RefusalReason.STALE:
+      return `${word}: request too old for the server, ${skew}` +
+        "\n  set this machine's clock (NTP) and send again";
+    case RefusalReason.FUTURE:
+      return `${word}: request dated in the server's future, ${skew}` +
+        "\n  set this machine's clock (NTP) and send again";
+    case RefusalReason.REPLAY:
+      return `${word}: not newer than the last request the server accepted (${skew})` +
+        "\n  someone whose clock runs ahead sent one recently; wait until the" +
+        "\n  server's clock passes it (at most its tolerance) and send again";
+  }
+}
+
+function noReplyText(result: HostResult, colour: Palette): string {
+  const waited = humanDuration((result.waitedMs ?? 0) * result.attempts);
+  const tries = result.attempts === 1
+    ? "1 attempt"
+    : `${result.attempts} attempts`;
+  let text = `${colour.bad("no reply")} (${tries}, ${waited})`;
+  const silencing = [...new Set(result.keys)].filter((k) =>
+    k in SILENCING_KEYS
+  );
+  if (silencing.length) {
+    const what = silencing.map((k) => `${k} (${SILENCING_KEYS[k]})`).join(", ");
+    text +=
+      `\n  expected with ${what}: the server may go down before its ack leaves`;
+  }
+  text +=
+    "\n  likely causes: wrong password; wrong --server-address (behind NAT," +
+    "\n  give the address the server sees itself as); a firewall dropping UDP" +
+    `\n  port ${result.port}; the xt_SYSRQ module not loaded or no SYSRQ rule`;
+  if (result.ignored) {
+    text +=
+      `\n  ignored ${result.ignored} repl${
+        result.ignored === 1 ? "y" : "ies"
+      }` +
+      " that failed verification (forged, corrupted or not for this request)";
+  }
+  return text;
+}
+
+/** The JSON object for one host (one line of `--json` output). */
+export function formatJson(result: HostResult): string {
+  const keys = [...result.keys];
+  return JSON.stringify({
+    host: result.label,
+    address: result.address,
+    port: result.port,
+    outcome: result.outcome,
+    ok: succeeded(result),
+    keys: result.keys,
+    attempts: result.attempts,
+    rttMs: result.rttMs === undefined
+      ? undefined
+      : Math.round(result.rttMs * 10) / 10,
+    statuses: result.statuses?.map((s, i) => ({
+      key: keys[i],
+      status: STATUS_TEXT[s],
+    })),
+    refusal: result.refusal && {
+      reason: REASON_TEXT[result.refusal.reason],
+      serverTime: new Date(result.refusal.serverTime).toISOString(),
+      clockOffsetMs: Math.round(result.refusal.clockOffsetMs),
+    },
+    ignoredReplies: result.ignored || undefined,
+    packet: result.packet,
+    error: result.error,
+  });
+}
+
+/**
+ * The summary line, e.g. "3 hosts in 1.2 s: 1 acked, 1 refused, 1 no reply".
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { summary } from "./output.ts";
+ * const host = { label: "h", port: 9, keys: "s", attempts: 1 };
+ * const line = summary([{ ...host, outcome: "acked", statuses: [0] },
+ *   { ...host, outcome: "no-reply" }], 1200);
+ * assert.equal(line, "2 hosts in 1.2 s: 1 acked, 1 no reply");
+ * ```
+ */
+export function summary(results: HostResult[], elapsedMs: number): string {
+  const names: Record<Outcome, string> = {
+    "acked": "acked",
+    "refused": "refused",
+    "no-reply": "no reply",
+    "sent": "sent",
+    "dry-run": "built",
+    "error": "failed",
+  };
+  const counts = new Map<string, number>();
+  for (const r of results) {
+    const name = r.outcome === "acked" && !succeeded(r)
+      ? "acked with keys refused"
+      : names[r.outcome];
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  const parts = [...counts].map(([name, n]) => `${n} ${name}`);
+  const hosts = results.length === 1 ? "1 host" : `${results.length} hosts`;
+  return `${hosts} in ${humanDuration(elapsedMs)}: ${parts.join(", ")}`;
+}
+
+/** The progress line shown on a terminal while many hosts are in flight. */
+export function progressLine(done: number, total: number): string {
+  return `\r\x1b[K${done}/${total} hosts done`;
+}

@@ -1,0 +1,126 @@
+/**
+ * UDP for the client: one socket per address family, shared by every host,
+ * and replies handed to whoever waits for the nonce they echo. `node:dgram`
+ * works in Deno with plain `--allow-net` and in Node, so the source, the
+ * bundle and the standalone binary share this code.
+ *
+ * @module
+ */
+
+import dgram from "node:dgram";
+
+/** Offset and length of the nonce in a request, ack and refusal. */
+const NONCE_AT = 16;
+const NONCE_LEN = 16;
+
+/** A datagram that came back, and where from. */
+export interface Datagram {
+  packet: Uint8Array;
+  address: string;
+  port: number;
+}
+
+type Waiter = (datagram: Datagram) => boolean;
+
+/** The machine itself failed us (no socket): exit status 3, not a host's fault. */
+export class LocalFailure extends Error {
+  override name = "LocalFailure";
+}
+
+/** Hex of bytes, for map keys and `--dry-run`. */
+export function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * The client's sockets. A reply is routed by the nonce it echoes (a cheap
+ * lookup, not yet trust: the waiter verifies the MAC); datagrams that match
+ * no waiter are counted against their source address.
+ */
+export class Transport {
+  #sockets = new Map<4 | 6, Promise<dgram.Socket>>();
+  #waiters = new Map<string, Waiter>();
+  /** Unmatched or unverified datagrams, by "address port". */
+  readonly ignored = new Map<string, number>();
+
+  /** Send one datagram (opens the family's socket on first use). */
+  async send(packet: Uint8Array, address: string, port: number, family: 4 | 6) {
+    const socket = await this.#socket(family);
+    await new Promise<void>((resolve, reject) => {
+      socket.send(
+        packet,
+        port,
+        address,
+        (error) => error ? reject(error) : resolve(),
+      );
+    });
+  }
+
+  /**
+   * Call `waiter` for replies echoing `nonce` until it returns true or the
+   * returned function is called to stop waiting.
+   */
+  expect(nonce: Uint8Array, waiter: Waiter): () => void {
+    const id = hex(nonce);
+    this.#waiters.set(id, waiter);
+    return () => this.#waiters.delete(id);
+  }
+
+  /** Close every socket. */
+  async close(): Promise<void> {
+    for (const pending of this.#sockets.values()) {
+      const socket = await pending;
+      await new Promise<void>((resolve) => socket.close(() => resolve()));
+    }
+    this.#sockets.clear();
+  }
+
+  #socket(family: 4 | 6): Promise<dgram.Socket> {
+    let pending = this.#sockets.get(family);
+    if (pending === undefined) {
+      pending = open(family, (datagram) => this.#receive(datagram));
+      this.#sockets.set(family, pending);
+    }
+    return pending;
+  }
+
+  #receive(datagram: Datagram): void {
+    const { packet } = datagram;
+    const id = packet.length >= NONCE_AT + NONCE_LEN
+      ? hex(packet.subarray(NONCE_AT, NONCE_AT + NONCE_LEN))
+      : "";
+    const waiter = this.#waiters.get(id);
+    if (waiter?.(datagram)) return;
+    const from = `${datagram.address} ${datagram.port}`;
+    this.ignored.set(from, (this.ignored.get(from) ?? 0) + 1);
+  }
+}
+
+function open(
+  family: 4 | 6,
+  onMessage: (datagram: Datagram) => void,
+): Promise<dgram.Socket> {
+  const socket = dgram.createSocket(family === 4 ? "udp4" : "udp6");
+  socket.on("message", (message, remote) => {
+    onMessage({
+      packet: new Uint8Array(
+        message.buffer,
+        message.byteOffset,
+        message.length,
+      ),
+      address: remote.address,
+      port: remote.port,
+    });
+  });
+  return new Promise((resolve, reject) => {
+    socket.once("error", (error) => {
+      reject(new LocalFailure(`cannot open a UDP socket: ${error.message}`));
+    });
+    socket.bind(0, () => {
+      socket.removeAllListeners("error");
+      // Errors after bind (ICMP unreachable on some systems) must not crash.
+      socket.on("error", () => {});
+      resolve(socket);
+    });
+  });
+}
