@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The verifier's cost per packet by verdict, for callgrind.ts. Each case
+ * runs ITERATIONS packets with callgrind's collection switched on only
+ * around the loop, then dumps its counts under the case's name; run it
+ * under `valgrind --tool=callgrind --collect-atstart=no`. The baselines are
+ * the least work the MACs need: one HMAC-SHA256 of the same bytes with its
+ * pads precomputed, and one SHA-1 of the legacy digest's input.
+ *
+ * Prints "<case> <hash calls per packet>" per case on stdout.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <openssl/evp.h>
+#include <valgrind/callgrind.h>
+
+#include "nsr_openssl.h"
+
+#define ITERATIONS	1000
+#define NOW		1800000000000ULL
+#define TOLERANCE	300000ULL
+
+static const u8 test_key[NSR_KEY_LEN] = "bench key, not a secret........";
+static const char password[] = "bench password, not a secret";
+static const u8 addr[NSR_ADDR_LEN] = { [10] = 0xff, [11] = 0xff, 192, 0, 2, 7 };
+static const char dst[] = "192.0.2.7";
+
+static struct nsr_mac_key *key;
+static struct nsr_legacy_key *lkey;
+/* One packet per iteration, so each accepted one is newer than the last. */
+static u8 pkts[ITERATIONS][NSR_LEGACY_MAX_LEN];
+static size_t lens[ITERATIONS];
+
+static void build_request(u8 *p, u64 ts, unsigned int nkeys, bool sign)
+{
+	unsigned int i;
+
+	memcpy(p, "NSRQ\x01\x01\x01", 7);
+	p[NSR_OFF_COUNT] = (u8)nkeys;
+	put_unaligned_be64(ts, p + NSR_OFF_TIME);
+	for (i = 0; i < NSR_NONCE_LEN; i++)
+		p[NSR_OFF_NONCE + i] = (u8)(ts + i);
+	memset(p + NSR_OFF_KEYS, 's', nkeys);
+	memset(p + NSR_OFF_KEYS + nkeys, 0, NSR_TAG_LEN);
+	if (sign)
+		nsr_mac(key, (const u8 *)NSR_LABEL_REQUEST, addr, p,
+			NSR_OFF_KEYS + nkeys, p + NSR_OFF_KEYS + nkeys);
+}
+
+static void fill_requests(u64 ts, unsigned int nkeys, bool sign)
+{
+	int i;
+
+	for (i = 0; i < ITERATIONS; i++) {
+		build_request(pkts[i], ts + (u64)i, nkeys, sign);
+		lens[i] = NSR_FIXED_LEN + nkeys;
+	}
+}
+
+static void fill_legacy(void)
+{
+	u8 digest[NSR_LEGACY_DIGEST_MAX];
+	int i, j, n;
+
+	for (i = 0; i < ITERATIONS; i++) {
+		n = snprintf((char *)pkts[i], NSR_LEGACY_MAX_LEN,
+			     "s,%d,c2FsdHNhbHRzYWx0,", 1800000001 + i);
+		nsr_legacy_digest(lkey, false, pkts[i], (size_t)n, dst,
+				  strlen(dst), digest);
+		for (j = 0; j < 20; j++)
+			n += sprintf((char *)pkts[i] + n, "%02x", digest[j]);
+		lens[i] = (size_t)n;
+	}
+}
+
+/* Verify every prepared packet with collection on; dump as @name. */
+static void run_requests(const char *name, int tokens)
+{
+	unsigned long hashes = nsr_hash_calls;
+	struct nsr_request req;
+	struct nsr_state st;
+	int i;
+
+	atomic64_set(&st.last_accepted, (s64)(NOW - 60000));
+	atomic_set(&st.refusal_tokens, tokens);
+	CALLGRIND_TOGGLE_COLLECT;
+	for (i = 0; i < ITERATIONS; i++)
+		nsr_verify_request(pkts[i], lens[i], addr, key, NOW,
+				   TOLERANCE, &st, &req);
+	CALLGRIND_TOGGLE_COLLECT;
+	CALLGRIND_DUMP_STATS_AT(name);
+	printf("%s %.2f\n", name, (double)(nsr_hash_calls - hashes) /
+	       ITERATIONS);
+}
+
+static void run_legacy(const char *name)
+{
+	unsigned long hashes = nsr_hash_calls;
+	struct nsr_legacy_request req;
+	atomic64_t last;
+	int i;
+
+	atomic64_set(&last, 1800000000);
+	CALLGRIND_TOGGLE_COLLECT;
+	for (i = 0; i < ITERATIONS; i++)
+		nsr_verify_legacy(pkts[i], lens[i], dst, strlen(dst), lkey,
+				  &last, &req);
+	CALLGRIND_TOGGLE_COLLECT;
+	CALLGRIND_DUMP_STATS_AT(name);
+	printf("%s %.2f\n", name, (double)(nsr_hash_calls - hashes) /
+	       ITERATIONS);
+}
+
+/* One HMAC-SHA256 of label || addr || body per packet, pads precomputed. */
+static void run_hmac_baseline(const char *name, unsigned int nkeys)
+{
+	u8 in[NSR_LABEL_LEN + NSR_ADDR_LEN + NSR_MAX_MSG_LEN], out[32];
+	size_t body = NSR_OFF_KEYS + nkeys;
+	int i;
+
+	memcpy(in, NSR_LABEL_REQUEST, NSR_LABEL_LEN);
+	memcpy(in + NSR_LABEL_LEN, addr, NSR_ADDR_LEN);
+	memcpy(in + NSR_LABEL_LEN + NSR_ADDR_LEN, pkts[0], body);
+	CALLGRIND_TOGGLE_COLLECT;
+	for (i = 0; i < ITERATIONS; i++)
+		nsr_hmac_baseline(key, in, NSR_LABEL_LEN + NSR_ADDR_LEN + body,
+				  out);
+	CALLGRIND_TOGGLE_COLLECT;
+	CALLGRIND_DUMP_STATS_AT(name);
+	printf("%s 1.00\n", name);
+}
+
+/* One SHA-1 of the legacy digest's input, as one buffer. */
+static void run_sha1_baseline(const char *name)
+{
+	u8 in[NSR_LEGACY_MAX_LEN + 64 + NSR_PASSWORD_MAX], out[20];
+	size_t n = lens[0] - 40;
+	int i;
+
+	memcpy(in, pkts[0], n);
+	n += (size_t)sprintf((char *)in + n, "%s,%s", dst, password);
+	CALLGRIND_TOGGLE_COLLECT;
+	for (i = 0; i < ITERATIONS; i++)
+		EVP_Digest(in, n, out, NULL, EVP_sha1(), NULL);
+	CALLGRIND_TOGGLE_COLLECT;
+	CALLGRIND_DUMP_STATS_AT(name);
+	printf("%s 1.00\n", name);
+}
+
+static void set_lens(size_t len)
+{
+	int i;
+
+	for (i = 0; i < ITERATIONS; i++)
+		lens[i] = len;
+}
+
+static void set_byte(size_t off, u8 value)
+{
+	int i;
+
+	for (i = 0; i < ITERATIONS; i++)
+		pkts[i][off] = value;
+}
+
+/* OpenSSL initialises itself on first use; keep that out of the counts. */
+static void warm_up(void)
+{
+	struct nsr_request req;
+	struct nsr_state st;
+	u8 out[32];
+
+	atomic64_set(&st.last_accepted, 0);
+	atomic_set(&st.refusal_tokens, 0);
+	fill_requests(NOW, 1, true);
+	nsr_verify_request(pkts[0], lens[0], addr, key, NOW, TOLERANCE, &st,
+			   &req);
+	nsr_hmac_baseline(key, pkts[0], lens[0], out);
+	EVP_Digest(pkts[0], lens[0], out, NULL, EVP_sha1(), NULL);
+}
+
+int main(void)
+{
+	key = nsr_mac_key_new(test_key);
+	lkey = nsr_legacy_key_new(password, strlen(password));
+	if (!key || !lkey)
+		return 1;
+	warm_up();
+
+	fill_requests(NOW, 1, false);
+	set_lens(NSR_HEADER_LEN - 1);
+	run_requests("TRUNCATED", 5);
+	set_lens(NSR_FIXED_LEN + 1);
+	set_byte(NSR_OFF_MAGIC + 3, 'X');
+	run_requests("BAD_MAGIC", 5);
+	fill_requests(NOW, 1, false);
+	set_byte(NSR_OFF_VERSION, NSR_VERSION + 1);
+	run_requests("BAD_VERSION", 5);
+	fill_requests(NOW, 1, false);
+	set_byte(NSR_OFF_TYPE, NSR_TYPE_ACK);
+	run_requests("BAD_TYPE", 5);
+	fill_requests(NOW, 1, false);
+	set_lens(NSR_FIXED_LEN + 2);
+	run_requests("BAD_LENGTH", 5);
+	fill_requests(NOW - TOLERANCE - 1 - ITERATIONS, 1, true);
+	run_requests("STALE", 0);
+	fill_requests(NOW, 1, false);	/* a zero tag */
+	run_requests("BAD_MAC", 5);
+	fill_requests(NOW, 1, true);
+	run_requests("ACCEPTED", 5);
+	run_hmac_baseline("HMAC_1", 1);
+	fill_requests(NOW, NSR_MAX_KEYS, true);
+	run_requests("ACCEPTED_16", 5);
+	run_hmac_baseline("HMAC_16", NSR_MAX_KEYS);
+	fill_legacy();
+	run_legacy("LEGACY");
+	run_sha1_baseline("SHA1");
+
+	nsr_mac_key_free(key);
+	nsr_legacy_key_free(lkey);
+	return 0;
+}
