@@ -1,0 +1,81 @@
+/**
+ * Small helpers shared by the QEMU harness: paths, running host commands,
+ * hashing.
+ *
+ * @module
+ */
+
+/** A file URL as a path (Deno has no std path here: JSR is unreachable). */
+export function fromFileUrl(url: URL): string {
+  return decodeURIComponent(url.pathname);
+}
+
+/** The repository root (two levels above this file). */
+export function repoRoot(): string {
+  return fromFileUrl(new URL("../../", import.meta.url)).replace(/\/$/, "");
+}
+
+/** tests/.work/, git-ignored, created on first use. */
+export function workDir(): string {
+  const dir = `${repoRoot()}/tests/.work`;
+  Deno.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Runs a host command and returns its stdout; throws with stderr on failure. */
+export async function run(
+  cmd: string[],
+  options: { env?: Record<string, string> } = {},
+): Promise<string> {
+  const out = await new Deno.Command(cmd[0], {
+    args: cmd.slice(1),
+    stdout: "piped",
+    stderr: "piped",
+    env: options.env,
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  if (!out.success) {
+    const err = new TextDecoder().decode(out.stderr).trim();
+    throw new Error(`${cmd.join(" ")} failed (${out.code}): ${err}`);
+  }
+  return text;
+}
+
+/** Lowercase hex SHA-256 of a string. */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(text),
+  );
+  return [...new Uint8Array(digest)]
+    .map((b) => b.toString(16).padStart(2, "0"))
+    .join("");
+}
+
+/** True when this process runs as root. */
+export function isRoot(): boolean {
+  return Deno.uid() === 0;
+}
+
+/** Whether a command is on PATH. */
+export function haveCommand(name: string): boolean {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    try {
+      if (Deno.statSync(`${dir}/${name}`).isFile) return true;
+    } catch {
+      // not in this directory
+    }
+  }
+  return false;
+}
+
+/** A fresh random password of printable characters, for one boot. */
+export function randomPassword(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(18));
+  return btoa(String.fromCharCode(...bytes)).replace(/[+/=]/g, "x");
+}
+
+/** Resolves after `ms` milliseconds (for polling loops, never as a wait). */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,331 @@
+/**
+ * Builds the guest's initramfs from the installed Debian kernel image:
+ * busybox-static, the netfilter and e1000 modules, both iptables variants
+ * with their libraries and extensions, our xt_SYSRQ.ko and libxt_SYSRQ.so
+ * (when built), and the guest init script. The archive is cached in
+ * tests/.work/ under a hash of every input, so a second run costs nothing.
+ *
+ * @module
+ */
+
+import { fromFileUrl, repoRoot, run, sha256Hex, workDir } from "./_util.ts";
+
+/** The kernel image every test boots unless told otherwise. */
+export const DEFAULT_KERNEL = "6.1.0-56-amd64";
+
+/**
+ * Kernel modules the guest loads at boot, in this order after their
+ * dependencies (computed with modinfo). nf_tables and nft_compat serve
+ * iptables-nft; xt_LOG is the stock target the harness tests itself with.
+ */
+const GUEST_MODULES = [
+  "e1000",
+  "x_tables",
+  "ip_tables",
+  "iptable_filter",
+  "xt_tcpudp",
+  "ip6_tables",
+  "ip6table_filter",
+  "nfnetlink",
+  "nf_tables",
+  "nft_compat",
+  "nf_log_syslog",
+  "xt_LOG",
+];
+
+/** iptables front ends, all served by the two xtables multi binaries. */
+const IPTABLES_NAMES = [
+  "iptables",
+  "ip6tables",
+  "iptables-save",
+  "ip6tables-save",
+  "iptables-restore",
+  "ip6tables-restore",
+];
+
+/** What to put in the archive. */
+export interface InitramfsOptions {
+  /** Kernel image version (a directory under /lib/modules). */
+  kernel?: string;
+  /** Our target module built for that kernel; omitted when not built yet. */
+  sysrqModule?: string;
+  /** Our iptables extension; omitted when not built yet. */
+  sysrqExtension?: string;
+}
+
+/** The built archive and what it holds. */
+export interface Initramfs {
+  path: string;
+  kernel: string;
+  kernelImage: string;
+  hasSysrqModule: boolean;
+  hasSysrqExtension: boolean;
+}
+
+/** Finds the kernel image file for a version, or throws what to install. */
+export function kernelImage(kernel: string): string {
+  const path = `/boot/vmlinuz-${kernel}`;
+  try {
+    Deno.statSync(path);
+  } catch {
+    throw new Error(
+      `kernel image ${path} is missing; install it: ` +
+        `apt-get install linux-image-${kernel}`,
+    );
+  }
+  return path;
+}
+
+/** Resolves a module's file and its dependencies, dependencies first. */
+async function moduleClosure(
+  kernel: string,
+  names: string[],
+): Promise<{ name: string; file: string }[]> {
+  const ordered: { name: string; file: string }[] = [];
+  const seen = new Set<string>();
+  const visit = async (name: string) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    const depends = await run(["modinfo", "-k", kernel, "-F", "depends", name]);
+    for (const dep of depends.trim().split(",").filter(Boolean)) {
+      await visit(dep);
+    }
+    // "softdep: pre: crc32c" (libcrc32c): load the named modules first too.
+    const softdep = await run(["modinfo", "-k", kernel, "-F", "softdep", name]);
+    const pre = softdep.match(/pre:\s*([^:]*?)(\s+post:|$)/);
+    for (const dep of pre ? pre[1].trim().split(/\s+/).filter(Boolean) : []) {
+      await visit(dep);
+    }
+    // An alias (crc32c) may name several modules: take the generic one,
+    // since TCG's CPU lacks the instructions the accelerated ones need.
+    const files = (await run(["modinfo", "-k", kernel, "-F", "filename", name]))
+      .trim().split("\n").filter((f) => f.startsWith("/"));
+    const file = files.find((f) => f.includes("generic")) ?? files[0];
+    if (file) {
+      const base = file.slice(file.lastIndexOf("/") + 1).replace(/\.ko$/, "");
+      ordered.push({ name: base, file });
+    }
+  };
+  for (const name of names) await visit(name);
+  return ordered;
+}
+
+/** The shared libraries (by real path) that an ELF file needs. */
+async function libraries(elf: string): Promise<string[]> {
+  const out = await run(["ldd", elf]).catch(() => "");
+  const libs: string[] = [];
+  for (const line of out.split("\n")) {
+    const m = line.match(/(\/\S+)\s+\(0x/);
+    if (m) libs.push(m[1]);
+  }
+  return libs;
+}
+
+/** Fingerprint of a file for the cache key: path, size, mtime. */
+function stamp(path: string): string {
+  const st = Deno.statSync(path);
+  return `${path}:${st.size}:${st.mtime?.getTime()}`;
+}
+
+/**
+ * Builds (or reuses) the initramfs for `options` and returns its path.
+ * Throws with the install command when a needed host package is missing.
+ */
+export async function buildInitramfs(
+  options: InitramfsOptions = {},
+): Promise<Initramfs> {
+  const kernel = options.kernel ?? DEFAULT_KERNEL;
+  const image = kernelImage(kernel);
+  const busybox = "/bin/busybox";
+  const initScript = fromFileUrl(new URL("./guest/init.sh", import.meta.url));
+  const nsrScript = fromFileUrl(new URL("./guest/nsr.sh", import.meta.url));
+  const modules = await moduleClosure(kernel, GUEST_MODULES);
+  const xtablesDir = "/usr/lib/x86_64-linux-gnu/xtables";
+  const extensions = [...Deno.readDirSync(xtablesDir)]
+    .filter((e) => e.name.endsWith(".so"))
+    .map((e) => `${xtablesDir}/${e.name}`)
+    .sort();
+  const multis = [
+    "/usr/sbin/xtables-legacy-multi",
+    "/usr/sbin/xtables-nft-multi",
+  ];
+  const libs = new Set<string>();
+  for (const elf of [...multis, ...extensions]) {
+    for (const lib of await libraries(elf)) libs.add(lib);
+  }
+  const optional = [options.sysrqModule, options.sysrqExtension]
+    .filter((p): p is string => p !== undefined);
+
+  const inputs = [
+    busybox,
+    initScript,
+    nsrScript,
+    ...modules.map((m) => m.file),
+    ...multis,
+    ...extensions,
+    ...libs,
+    ...optional,
+  ];
+  const key = await sha256Hex(
+    [kernel, ...inputs.map(stamp), ...optional.map((p) => `opt:${p}`)]
+      .join("\n"),
+  );
+  const out = `${workDir()}/initramfs-${kernel}-${key.slice(0, 16)}.cpio`;
+  const result: Initramfs = {
+    path: out,
+    kernel,
+    kernelImage: image,
+    hasSysrqModule: options.sysrqModule !== undefined,
+    hasSysrqExtension: options.sysrqExtension !== undefined,
+  };
+  try {
+    Deno.statSync(out);
+    return result;
+  } catch {
+    // not cached yet: build it below
+  }
+
+  const root = await Deno.makeTempDir({ dir: workDir(), prefix: "root-" });
+  try {
+    for (
+      const dir of [
+        "bin",
+        "sbin",
+        "usr/sbin",
+        "usr/bin",
+        "proc",
+        "sys",
+        "dev",
+        "tmp",
+        "run",
+        "etc",
+        "lib/nsr/mod",
+        "lib64",
+        "lib/x86_64-linux-gnu",
+        "usr/lib/x86_64-linux-gnu/xtables",
+        "var/lib",
+      ]
+    ) Deno.mkdirSync(`${root}/${dir}`, { recursive: true });
+    Deno.copyFileSync(busybox, `${root}/bin/busybox`);
+    Deno.copyFileSync(initScript, `${root}/init`);
+    Deno.copyFileSync(nsrScript, `${root}/bin/nsr`);
+    Deno.chmodSync(`${root}/init`, 0o755);
+    Deno.chmodSync(`${root}/bin/nsr`, 0o755);
+    const order: string[] = [];
+    for (const m of modules) {
+      Deno.copyFileSync(m.file, `${root}/lib/nsr/mod/${m.name}.ko`);
+      order.push(m.name);
+    }
+    Deno.writeTextFileSync(`${root}/lib/nsr/modules`, order.join("\n") + "\n");
+    for (const multi of multis) {
+      Deno.copyFileSync(multi, `${root}${multi}`);
+      Deno.chmodSync(`${root}${multi}`, 0o755);
+    }
+    for (const name of IPTABLES_NAMES) {
+      for (const variant of ["legacy", "nft"]) {
+        Deno.symlinkSync(
+          `xtables-${variant}-multi`,
+          `${root}/usr/sbin/${name.replace(/(-|$)/, `-${variant}$1`)}`,
+        );
+      }
+    }
+    for (const ext of extensions) {
+      Deno.copyFileSync(ext, `${root}${ext}`);
+    }
+    for (const lib of libs) {
+      const dest = `${root}${lib}`;
+      Deno.mkdirSync(dest.slice(0, dest.lastIndexOf("/")), { recursive: true });
+      Deno.copyFileSync(await Deno.realPath(lib), dest);
+    }
+    if (options.sysrqModule) {
+      Deno.copyFileSync(options.sysrqModule, `${root}/lib/nsr/xt_SYSRQ.ko`);
+      const deps = await run([
+        "modinfo",
+        "-F",
+        "depends",
+        options.sysrqModule,
+      ]);
+      Deno.writeTextFileSync(`${root}/lib/nsr/xt_SYSRQ.deps`, deps.trim());
+    }
+    if (options.sysrqExtension) {
+      Deno.copyFileSync(
+        options.sysrqExtension,
+        `${root}${xtablesDir}/libxt_SYSRQ.so`,
+      );
+    }
+    Deno.writeTextFileSync(`${root}/etc/passwd`, "root:x:0:0::/:/bin/sh\n");
+    const tmp = `${out}.tmp`;
+    await run([
+      "sh",
+      "-c",
+      `cd "${root}" && find . | LC_ALL=C sort | ` +
+      `cpio -o -H newc -R 0:0 --quiet > "${tmp}"`,
+    ]);
+    Deno.renameSync(tmp, out);
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+  return result;
+}
+
+/**
+ * Our module and extension for `kernel`, or undefined for parts not built.
+ * The default kernel uses `make -C kernel`'s output when its vermagic
+ * matches; any other kernel gets a private build in tests/.work/.
+ */
+export async function sysrqArtifacts(
+  kernel: string = DEFAULT_KERNEL,
+): Promise<{ module?: string; extension?: string }> {
+  const dir = `${repoRoot()}/kernel`;
+  const exists = (p: string) => {
+    try {
+      return Deno.statSync(p).isFile;
+    } catch {
+      return false;
+    }
+  };
+  const extension = exists(`${dir}/libxt_SYSRQ.so`)
+    ? `${dir}/libxt_SYSRQ.so`
+    : undefined;
+  const module = `${dir}/xt_SYSRQ.ko`;
+  if (exists(module)) {
+    const vermagic = await run(["modinfo", "-F", "vermagic", module]);
+    if (vermagic.startsWith(`${kernel} `)) return { module, extension };
+  }
+  const built = await buildForKernel(kernel);
+  return { module: built, extension };
+}
+
+/**
+ * Builds kernel/ for another kernel image in a private copy under
+ * tests/.work/, so the tree's own build output stays for the default kernel.
+ * Returns undefined when kernel/ has no Makefile yet or the build fails.
+ */
+async function buildForKernel(kernel: string): Promise<string | undefined> {
+  const src = `${repoRoot()}/kernel`;
+  try {
+    Deno.statSync(`${src}/Makefile`);
+    Deno.statSync(`/lib/modules/${kernel}/build`);
+  } catch {
+    return undefined;
+  }
+  const dest = `${workDir()}/kbuild-${kernel}`;
+  await run(["rm", "-rf", dest]);
+  await run(["cp", "-r", src, dest]);
+  await run(["sh", "-c", `cd "${dest}" && make clean >/dev/null 2>&1 || true`]);
+  try {
+    await run([
+      "make",
+      "-C",
+      dest,
+      `KDIR=/lib/modules/${kernel}/build`,
+      "module",
+    ]).catch(() =>
+      run(["make", "-C", dest, `KDIR=/lib/modules/${kernel}/build`])
+    );
+    Deno.statSync(`${dest}/xt_SYSRQ.ko`);
+    return `${dest}/xt_SYSRQ.ko`;
+  } catch {
+    return undefined;
+  }
+}

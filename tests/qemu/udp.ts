@@ -1,0 +1,89 @@
+/**
+ * UDP from the host to the guest: send datagrams from one socket and collect
+ * the replies. Also a command-line tool (`deno run -A udp.ts` with a JSON
+ * job on stdin) so a test can run the same exchange inside a network
+ * namespace with `ip netns exec`.
+ *
+ * @module
+ */
+
+import dgram from "node:dgram";
+
+/** One exchange: where to send, what, and when to stop listening. */
+export interface ExchangeJob {
+  host: string;
+  port: number;
+  packets: Uint8Array[];
+  /** Stop as soon as this many replies arrived (default: listen out the timeout). */
+  want?: number;
+  /** Give up this long after the last packet was sent. */
+  timeoutMs: number;
+  /** Pause between packets, to pace floods through QEMU's user network. */
+  gapMs?: number;
+}
+
+/**
+ * Sends `job.packets` in order from one socket and returns every reply
+ * received until `want` replies or the timeout.
+ */
+export async function exchange(job: ExchangeJob): Promise<Uint8Array[]> {
+  const type = job.host.includes(":") ? "udp6" : "udp4";
+  const socket = dgram.createSocket(type);
+  const replies: Uint8Array[] = [];
+  let wake = () => {};
+  socket.on("message", (msg: Uint8Array) => {
+    replies.push(new Uint8Array(msg));
+    wake();
+  });
+  await new Promise<void>((resolve) => socket.bind(0, resolve));
+  try {
+    for (const packet of job.packets) {
+      await new Promise<void>((resolve, reject) =>
+        socket.send(packet, job.port, job.host, (err) => {
+          if (err) reject(err);
+          else resolve();
+        })
+      );
+      if (job.gapMs) await new Promise((r) => setTimeout(r, job.gapMs));
+    }
+    const want = job.want ?? Infinity;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, job.timeoutMs);
+      wake = () => {
+        if (replies.length >= want) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      wake();
+    });
+  } finally {
+    socket.close();
+  }
+  return replies;
+}
+
+/** Hex of bytes, for the JSON job format. */
+export function toHex(bytes: Uint8Array): string {
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Bytes of hex. */
+export function fromHex(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) {
+    out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  }
+  return out;
+}
+
+if (import.meta.main) {
+  // stdin: {"host","port","packets":[hex],"want","timeoutMs","gapMs"}
+  const text = await new Response(Deno.stdin.readable).text();
+  const job = JSON.parse(text);
+  const replies = await exchange({
+    ...job,
+    packets: job.packets.map(fromHex),
+  });
+  console.log(JSON.stringify({ replies: replies.map(toHex) }));
+}
