@@ -10,6 +10,10 @@
  *
  *   L <password hex> <dst text> <last_seqno> <packet>
  *   -> <verdict> <last_seqno after> <keys hex>
+ *
+ *   A <key> <addr> <timestamp> <nonce hex> <statuses hex>  (build an ack)
+ *   F <key> <addr> <server_ms> <nonce hex> <reason>  (build a refusal)
+ *   -> <reply hex>
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,6 +141,32 @@ static int run_legacy(char **t)
 	return 0;
 }
 
+/* nsr_build_ack() or nsr_build_refusal() for the request in @t. */
+static int run_build(char **t)
+{
+	u8 addr[NSR_ADDR_LEN], status[NSR_MAX_KEYS], reply[NSR_MAX_MSG_LEN];
+	struct nsr_mac_key *key = key_for(t[1]);
+	struct nsr_request req = { 0 };
+	size_t n, rlen;
+
+	if (!key || unhex(t[2], addr, sizeof(addr), &n) || n != NSR_ADDR_LEN ||
+	    unhex(t[4], req.nonce, NSR_NONCE_LEN, &n) || n != NSR_NONCE_LEN)
+		return -1;
+	if (t[0][0] == 'A') {
+		if (unhex(t[5], status, sizeof(status), &n) || !n)
+			return -1;
+		req.nkeys = (u8)n;
+		req.timestamp = strtoull(t[3], NULL, 10);
+		rlen = nsr_build_ack(reply, &req, status, addr, key);
+	} else {
+		rlen = nsr_build_refusal(reply, &req, (u8)atoi(t[5]),
+					 strtoull(t[3], NULL, 10), addr, key);
+	}
+	puthex(reply, rlen);
+	putchar('\n');
+	return 0;
+}
+
 int main(void)
 {
 	static char line[LINE_MAX_LEN];
@@ -153,6 +183,8 @@ int main(void)
 			err = run_request(t);
 		else if (n == 5 && !strcmp(t[0], "L"))
 			err = run_legacy(t);
+		else if (n == 6 && (!strcmp(t[0], "A") || !strcmp(t[0], "F")))
+			err = run_build(t);
 		else
 			err = -1;
 		if (err) {

@@ -43,6 +43,19 @@ interface LegacyCase {
   };
 }
 
+interface ReplyCase {
+  name: string;
+  password: string | null;
+  keyHex: string | null;
+  addressHex: string;
+  request: { keys: string; timestamp: number; nonceHex: string };
+  packetHex: string;
+  expected:
+    | { type: "ack"; timestamp: number; statuses: number[] }
+    | { type: "refusal"; reason: number; serverTime: number }
+    | null;
+}
+
 const encoder = new TextEncoder();
 const hex = (b: Uint8Array) =>
   Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
@@ -64,15 +77,19 @@ export function kernelAddressText(address: string): string {
   return groups.map((g) => g.toLowerCase().padStart(4, "0")).join(":");
 }
 
-function requestLine(c: RequestCase): string {
-  const key = c.password !== null
+/** The runner's key spec: the password (derived in C), else the key. */
+function keySpec(c: { password: string | null; keyHex: string | null }) {
+  return c.password !== null
     ? `p:${hex(encoder.encode(c.password))}`
     : c.keyHex !== null
     ? `k:${c.keyHex}`
     : "-";
+}
+
+function requestLine(c: RequestCase): string {
   return [
     "R",
-    key,
+    keySpec(c),
     c.addressHex,
     c.now,
     c.toleranceMs,
@@ -91,6 +108,28 @@ function legacyLine(c: LegacyCase): string {
     c.state.lastSeqno,
     orDash(c.packetHex),
   ].join(" ");
+}
+
+/** The server builds valid replies only: the cases with an expectation. */
+function replyLine(c: ReplyCase): string {
+  const e = c.expected!;
+  return e.type === "ack"
+    ? [
+      "A",
+      keySpec(c),
+      c.addressHex,
+      e.timestamp,
+      c.request.nonceHex,
+      hex(new Uint8Array(e.statuses)),
+    ].join(" ")
+    : [
+      "F",
+      keySpec(c),
+      c.addressHex,
+      e.serverTime,
+      c.request.nonceHex,
+      e.reason,
+    ].join(" ");
 }
 
 /** Feeds one line per case to the runner; returns its output lines. */
@@ -152,6 +191,19 @@ Deno.test("C verifier: every legacy vector", async (t) => {
       assert.equal(Number(verdict), e.verdictCode, "verdict");
       assert.equal(BigInt(last), BigInt(e.lastSeqnoAfter), "seqno after");
       assert.equal(keys, wantKeys, "keys");
+    });
+  }
+});
+
+Deno.test("C verifier: builds every valid reply vector", async (t) => {
+  await make("runner");
+  const cases = (await loadCases<ReplyCase>("replies.json"))
+    .filter((c) => c.expected !== null);
+  assert.ok(cases.length > 0, "replies.json has valid replies");
+  const out = await runVectors(cases.map(replyLine));
+  for (const [i, c] of cases.entries()) {
+    await t.step(c.name, () => {
+      assert.equal(out[i], c.packetHex.toLowerCase());
     });
   }
 });
