@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kernel's side of the verifier's crypto contract (nsr_verify.h): the
+ * MAC key with its HMAC pads precomputed, the PBKDF2 that derives it, and
+ * the legacy format's digests.
+ */
+#ifndef NSR_CRYPTO_H
+#define NSR_CRYPTO_H
+
+#include <crypto/sha2.h>
+#include "nsr_verify.h"
+
+/*
+ * HMAC-SHA256 with its pads already hashed: @inner is SHA-256 after the
+ * block key ^ ipad, @outer after key ^ opad. A MAC then costs the message's
+ * blocks plus one outer block, and the key itself is not kept.
+ */
+struct nsr_mac_key {
+	struct sha256_state inner;
+	struct sha256_state outer;
+};
+
+/* The password as typed, for the legacy format's digests. */
+struct nsr_legacy_key {
+	u8 password[NSR_PASSWORD_MAX];
+	size_t len;
+};
+
+int nsr_crypto_init(void);
+void nsr_crypto_exit(void);
+
+/* Whether the legacy format's SHA-1 is there (checkentry asks). */
+bool nsr_legacy_available(void);
+
+/* K = PBKDF2-HMAC-SHA256(password, NSR_KDF_SALT, NSR_KDF_ITERATIONS, 32)
+ * as its pad states. Process context only: it takes about 0.1 s. */
+void nsr_derive_key(struct nsr_mac_key *key, const u8 *password, size_t len);
+
+#endif /* NSR_CRYPTO_H */

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The module parameters. Setting passwd (or its alias password) at load
+ * time or through /sys/module/xt_SYSRQ/parameters/ derives the MAC key
+ * right there, in process context, and publishes a new struct nsr_secret
+ * with RCU: a packet being verified on another CPU sees the old secret or
+ * the new one, never a mix. Reading the parameter back says only whether a
+ * password is set.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include "nsr_params.h"
+
+struct nsr_secret __rcu *nsr_secret;
+static DEFINE_MUTEX(nsr_secret_lock);	/* serializes writers */
+
+static unsigned int tolerance = 300;
+module_param(tolerance, uint, 0600);
+MODULE_PARM_DESC(tolerance,
+		 "Accepted clock difference in seconds (default 300)");
+
+static bool debug;
+module_param(debug, bool, 0600);
+MODULE_PARM_DESC(debug, "Log rejected packets (rate-limited)");
+
+u64 nsr_tolerance_ms(void)
+{
+	return (u64)READ_ONCE(tolerance) * MSEC_PER_SEC;
+}
+
+bool nsr_debug(void)
+{
+	return READ_ONCE(debug);
+}
+
+static void nsr_publish(struct nsr_secret *new)
+{
+	struct nsr_secret *old;
+
+	mutex_lock(&nsr_secret_lock);
+	old = rcu_replace_pointer(nsr_secret, new,
+				  lockdep_is_held(&nsr_secret_lock));
+	mutex_unlock(&nsr_secret_lock);
+	if (old) {
+		synchronize_rcu();	/* no CPU still verifies with it */
+		kfree_sensitive(old);
+	}
+}
+
+/* 1..NSR_PASSWORD_MAX bytes, no NUL (implied), CR or LF. */
+static bool nsr_password_ok(const char *val, size_t len)
+{
+	return len <= NSR_PASSWORD_MAX && !memchr(val, '\r', len) &&
+	       !memchr(val, '\n', len);
+}
+
+static int nsr_passwd_set(const char *val, const struct kernel_param *kp)
+{
+	size_t len = strlen(val);
+	struct nsr_secret *s;
+
+	if (len && val[len - 1] == '\n')	/* echo's, from sysfs */
+		len--;
+	if (!len) {
+		nsr_publish(NULL);
+		pr_info("password cleared: the SYSRQ target drops everything\n");
+		return 0;
+	}
+	if (!nsr_password_ok(val, len)) {
+		pr_err("password refused: 1..%d bytes, no CR or LF\n",
+		       NSR_PASSWORD_MAX);
+		return -EINVAL;
+	}
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	nsr_derive_key(&s->mac, (const u8 *)val, len);
+	memcpy(s->legacy.password, val, len);
+	s->legacy.len = len;
+	nsr_publish(s);
+	pr_info("password set, key derived\n");
+	return 0;
+}
+
+static int nsr_passwd_get(char *buffer, const struct kernel_param *kp)
+{
+	bool set;
+
+	rcu_read_lock();
+	set = rcu_access_pointer(nsr_secret);
+	rcu_read_unlock();
+	return scnprintf(buffer, PAGE_SIZE, "%s\n", set ? "(set)" : "(unset)");
+}
+
+static const struct kernel_param_ops nsr_passwd_ops = {
+	.set = nsr_passwd_set,
+	.get = nsr_passwd_get,
+};
+
+/* "passwd" is the seed's name, "password" xtables-addons' one. */
+module_param_cb(passwd, &nsr_passwd_ops, NULL, 0600);
+__MODULE_PARM_TYPE(passwd, "string");
+MODULE_PARM_DESC(passwd, "Password (the MAC key is derived from it)");
+module_param_cb(password, &nsr_passwd_ops, NULL, 0600);
+__MODULE_PARM_TYPE(password, "string");
+MODULE_PARM_DESC(password, "Alias of passwd");
+
+void nsr_params_exit(void)
+{
+	kfree_sensitive(rcu_dereference_protected(nsr_secret, true));
+	RCU_INIT_POINTER(nsr_secret, NULL);
+}
