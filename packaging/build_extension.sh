@@ -1,15 +1,17 @@
 #!/bin/sh
-# Build the iptables extension libxt_SYSRQ.so from KERNEL_DIR into OUT.
-# Shared by the RPM spec (%build) and build.ts (the .deb), so both packages
-# carry the same object. Extra flags come from CFLAGS/LDFLAGS (rpmbuild and
-# dpkg-buildflags set hardening flags there).
+# Build the iptables extension libxt_SYSRQ.so with kernel/Makefile's own
+# rule, in a scratch copy of KERNEL_DIR (the source tree stays clean), and
+# put it at OUT. Shared by the RPM spec (%build) and build.ts (the .deb), so
+# both packages carry the same object. CFLAGS/LDFLAGS from the environment
+# (rpmbuild's or dpkg-buildflags' hardening flags) reach the compiler.
 # usage: build_extension.sh KERNEL_DIR OUT
 set -eu
 src=$1
 out=$2
-cc=${CC:-cc}
-# shellcheck disable=SC2086 # word splitting of flag lists is intended
-$cc ${CFLAGS:--O2 -g} -Wall -Wextra -fPIC -shared \
-	$(pkg-config --cflags xtables) -I"$src" \
-	-o "$out" "$src/libxt_SYSRQ.c" \
-	${LDFLAGS:-} $(pkg-config --libs xtables)
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+cp "$src"/Makefile "$src"/*.c "$src"/*.h "$scratch"/
+rm -f "$scratch"/libxt_SYSRQ.so
+make -s -C "$scratch" libxt_SYSRQ.so \
+	CFLAGS="${CFLAGS:--O2 -g}" LDFLAGS="${LDFLAGS:-}"
+cp "$scratch"/libxt_SYSRQ.so "$out"

@@ -1,0 +1,393 @@
+/**
+ * The server packages and the man pages (issue 7): `packaging/build.ts`
+ * builds a source RPM, a binary RPM and a DKMS `.deb`; they list the
+ * expected files; the `.deb` installs here, DKMS builds the module for the
+ * installed Debian kernel image, and removing the package removes it all.
+ * The man pages render without groff warnings and document exactly the
+ * module parameters and rule options that exist.
+ *
+ * Needs root (dpkg -i) and the Debian packages rpm, dkms, dpkg-dev,
+ * groff-base, libxtables-dev, iptables and linux-headers-amd64.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+
+const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const version: string =
+  JSON.parse(Deno.readTextFileSync(`${root}/deno.json`)).version;
+const MODULE = "xt_SYSRQ";
+const DEB_NAME = "netsysrq-dkms";
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function sh(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Result> {
+  const out = await new Deno.Command(cmd, {
+    args,
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return {
+    code: out.code,
+    stdout: dec.decode(out.stdout),
+    stderr: dec.decode(out.stderr),
+  };
+}
+
+/** Run and insist on success, showing the output when it fails. */
+async function ok(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<string> {
+  const r = await sh(cmd, args, env);
+  assert.equal(
+    r.code,
+    0,
+    `${cmd} ${args.join(" ")} exited ${r.code}:\n${r.stdout}${r.stderr}`,
+  );
+  return r.stdout;
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Why the kernel-side tests cannot run yet, or undefined when they can. */
+function missingKernelSources(): string | undefined {
+  for (const f of ["dkms.conf", "Kbuild", "libxt_SYSRQ.c"]) {
+    if (!exists(`${root}/kernel/${f}`)) return `kernel/${f} is missing`;
+  }
+  return undefined;
+}
+
+const missing = missingKernelSources();
+if (missing) {
+  console.log(`packaging tests skipped: ${missing} (kernel sources not there)`);
+}
+const isRoot = Deno.uid() === 0;
+
+/** The kernel version of Debian's installed image (linux-image-amd64). */
+async function debianKernel(): Promise<string> {
+  const dep = await ok("dpkg-query", [
+    "-W",
+    "-f=${Depends}",
+    "linux-image-amd64",
+  ]);
+  const m = dep.match(/linux-image-(\S+)/);
+  assert.ok(m, `cannot read the image version from "${dep}"`);
+  return m[1];
+}
+
+/** Options (--sysrq-...) named in a man page or help text. */
+function sysrqOptions(text: string): string[] {
+  const plain = text.replaceAll("\\-", "-");
+  return [...new Set(plain.match(/--sysrq-[a-z-]*[a-z]/g) ?? [])].sort();
+}
+
+// ---------------------------------------------------------------- man pages
+
+/** groff's warnings for a page, with -ww (all warnings) and -man. */
+async function groffWarnings(source: string): Promise<string> {
+  const tmp = await Deno.makeTempFile({ suffix: ".man" });
+  try {
+    await Deno.writeTextFile(tmp, source);
+    const r = await sh("groff", ["-man", "-ww", "-Tutf8", "-z", tmp]);
+    return `${r.stderr}${r.code === 0 ? "" : `exit ${r.code}`}`;
+  } finally {
+    await Deno.remove(tmp);
+  }
+}
+
+Deno.test("groff -ww reports a broken man page (the check can fail)", async () => {
+  const broken = ".TH X 8\n.SH NAME\nx \\- y\n.BX undefined macro\n";
+  assert.notEqual(await groffWarnings(broken), "");
+});
+
+const manPages = [
+  "docs/xt_SYSRQ.8",
+  "cli/send_sysrq.1",
+  "kernel/libxt_SYSRQ.man",
+];
+for (const page of manPages) {
+  Deno.test({
+    name: `man page ${page} renders with groff -man -ww without warnings`,
+    ignore: !exists(`${root}/${page}`),
+    fn: async () => {
+      let text = await Deno.readTextFile(`${root}/${page}`);
+      // An iptables extension fragment is a section of iptables-extensions(8):
+      // give it the page header it gets there.
+      if (page.endsWith(".man")) {
+        text = `.TH IPTABLES-EXTENSIONS 8\n.SH TARGETS\n.SS SYSRQ\n${text}`;
+      }
+      assert.equal(await groffWarnings(text), "");
+    },
+  });
+}
+for (const page of manPages) {
+  if (!exists(`${root}/${page}`)) {
+    console.log(`man page ${page} not there yet: its render test is ignored`);
+  }
+}
+
+Deno.test({
+  name: "xt_SYSRQ(8) documents exactly the iptables extension's options",
+  ignore: missing !== undefined,
+  fn: async () => {
+    const so = await Deno.makeTempDir();
+    try {
+      await ok("sh", [
+        `${root}/packaging/build_extension.sh`,
+        `${root}/kernel`,
+        `${so}/libxt_SYSRQ.so`,
+      ]);
+      const xtlibdir =
+        (await ok("pkg-config", ["--variable=xtlibdir", "xtables"])).trim();
+      // iptables prints a target's help with -j NAME -h; XTABLES_LIBDIR makes
+      // it load the extension just built, before the system's.
+      const help = await sh("iptables", ["-p", "udp", "-j", "SYSRQ", "-h"], {
+        XTABLES_LIBDIR: `${so}:${xtlibdir}`,
+      });
+      const fromHelp = sysrqOptions(help.stdout);
+      assert.ok(fromHelp.length > 0, `no SYSRQ options in:\n${help.stdout}`);
+      const page = await Deno.readTextFile(`${root}/docs/xt_SYSRQ.8`);
+      assert.deepEqual(sysrqOptions(page), fromHelp);
+      const fragment = `${root}/kernel/libxt_SYSRQ.man`;
+      if (exists(fragment)) {
+        assert.deepEqual(
+          sysrqOptions(await Deno.readTextFile(fragment)),
+          fromHelp,
+        );
+      }
+      const admin = await Deno.readTextFile(`${root}/docs/ADMIN.md`);
+      assert.deepEqual(sysrqOptions(admin), fromHelp);
+    } finally {
+      await Deno.remove(so, { recursive: true });
+    }
+  },
+});
+
+/** The module parameters named in xt_SYSRQ(8)'s MODULE PARAMETERS section. */
+function documentedParameters(page: string): string[] {
+  const section =
+    page.split(/^\.SH /m).find((s) => s.startsWith("MODULE PARAMETERS")) ?? "";
+  return [...section.matchAll(/^\.BI ([a-z_]+)=/gm)].map((m) => m[1]).sort();
+}
+
+// ----------------------------------------------------------------- packages
+
+/** Build into a scratch directory; returns it and the seconds it took. */
+async function buildPackages(): Promise<{ dir: string; seconds: number }> {
+  const dir = await Deno.makeTempDir({ prefix: "netsysrq-dist-" });
+  const started = performance.now();
+  await ok(Deno.execPath(), [
+    "run",
+    "-A",
+    `${root}/packaging/build.ts`,
+    "--out",
+    dir,
+  ]);
+  return { dir, seconds: (performance.now() - started) / 1000 };
+}
+
+Deno.test({
+  name: "packages: build, list their files, install with DKMS, uninstall",
+  ignore: missing !== undefined,
+  sanitizeResources: false,
+  fn: async (t) => {
+    const { dir, seconds } = await buildPackages();
+    console.log(`package build: ${seconds.toFixed(1)} s`);
+    const srpm = `${dir}/netsysrq-${version}-1.src.rpm`;
+    const arch = (await ok("rpm", ["--eval", "%_arch"])).trim();
+    const rpm = `${dir}/netsysrq-dkms-${version}-1.${arch}.rpm`;
+    const debArch = (await ok("dpkg", ["--print-architecture"])).trim();
+    const deb = `${dir}/${DEB_NAME}_${version}_${debArch}.deb`;
+    const xtlibdir =
+      (await ok("pkg-config", ["--variable=xtlibdir", "xtables"])).trim();
+    const src = `/usr/src/${MODULE}-${version}`;
+    const moduleFiles = [
+      "dkms.conf",
+      "Kbuild",
+      "Makefile",
+      "nsr_target.c",
+      "nsr_verify.c",
+      "nsr_verify.h",
+      "nsr_proto.h",
+      "xt_SYSRQ.h",
+    ];
+
+    try {
+      await t.step(
+        "the source RPM holds the spec and the tarball",
+        async () => {
+          const files = (await ok("rpm", ["-qpl", srpm])).trim().split("\n");
+          assert.deepEqual(files.sort(), [
+            `netsysrq-${version}.tar.gz`,
+            "netsysrq.spec",
+          ]);
+          const info = await ok("rpm", [
+            "-qp",
+            "--qf",
+            "%{NAME} %{VERSION} %{LICENSE}",
+            srpm,
+          ]);
+          assert.equal(info, `netsysrq ${version} GPL-2.0-only`);
+        },
+      );
+
+      await t.step(
+        "the binary RPM holds source, extension, man page",
+        async () => {
+          const files = (await ok("rpm", ["-qpl", rpm])).trim().split("\n");
+          for (const f of moduleFiles) {
+            assert.ok(files.includes(`${src}/${f}`), f);
+          }
+          assert.ok(files.includes(`${xtlibdir}/libxt_SYSRQ.so`));
+          assert.ok(
+            files.some((f) => /^\/usr\/share\/man\/man8\/xt_SYSRQ\.8/.test(f)),
+          );
+          const built = files.filter((f) => /\.(o|ko|mod\.c|cmd)$/.test(f));
+          assert.deepEqual(built, [], "build products in the package");
+          const scripts = await ok("rpm", ["-qp", "--scripts", rpm]);
+          assert.match(
+            scripts,
+            new RegExp(`dkms add -m ${MODULE} -v ${version}`),
+          );
+          assert.match(
+            scripts,
+            new RegExp(`dkms remove -m ${MODULE} -v ${version} --all`),
+          );
+        },
+      );
+
+      await t.step("the .deb holds source, extension, man page", async () => {
+        const listing = await ok("dpkg-deb", ["-c", deb]);
+        const files = listing.trim().split("\n").map((l) =>
+          l.replace(/^.* \.\//, "/")
+        );
+        for (const f of moduleFiles) {
+          assert.ok(files.includes(`${src}/${f}`), f);
+        }
+        assert.ok(files.includes(`${xtlibdir}/libxt_SYSRQ.so`));
+        assert.ok(files.includes("/usr/share/man/man8/xt_SYSRQ.8.gz"));
+        assert.ok(files.includes(`/usr/share/doc/${DEB_NAME}/copyright`));
+        const built = files.filter((f) => /\.(o|ko|mod\.c|cmd)$/.test(f));
+        assert.deepEqual(built, [], "build products in the package");
+        const field = (name: string) => ok("dpkg-deb", ["-f", deb, name]);
+        assert.equal((await field("Package")).trim(), DEB_NAME);
+        assert.equal((await field("Version")).trim(), version);
+        assert.match(await field("Depends"), /\bdkms\b.*\blibxtables12\b/);
+        // DKMS reads the version from dkms.conf: it must be the package's.
+        const conf = await ok("sh", [
+          "-c",
+          `dpkg-deb --fsys-tarfile '${deb}' | tar -xO .${src}/dkms.conf`,
+        ]);
+        assert.match(conf, new RegExp(`^PACKAGE_VERSION="${version}"$`, "m"));
+        assert.match(conf, new RegExp(`^PACKAGE_NAME="${MODULE}"$`, "m"));
+      });
+
+      await t.step({
+        name: "the .deb installs; DKMS builds the module; removal cleans up",
+        ignore: !isRoot,
+        fn: async () => {
+          await installBuildRemove(deb, xtlibdir);
+        },
+      });
+      if (!isRoot) console.log("install step skipped: needs root for dpkg -i");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+/** dpkg -i, dkms build -k <Debian image>, checks, dpkg -r, checks. */
+async function installBuildRemove(deb: string, xtlibdir: string) {
+  const kernel = await debianKernel();
+  assert.ok(
+    exists(`/lib/modules/${kernel}/build`),
+    `no headers for ${kernel}: apt-get install linux-headers-amd64`,
+  );
+  const env = { DEBIAN_FRONTEND: "noninteractive" };
+  const installedKo = `/lib/modules/${kernel}/updates/dkms/${MODULE}.ko`;
+  const dkmsArgs = ["-m", MODULE, "-v", version, "-k", kernel];
+  // A leftover from an interrupted run would make the checks meaningless.
+  await sh("dpkg", ["--purge", DEB_NAME], env);
+  try {
+    let started = performance.now();
+    await ok("dpkg", ["-i", deb], env);
+    const installSeconds = (performance.now() - started) / 1000;
+    assert.ok(exists(`/usr/src/${MODULE}-${version}/dkms.conf`));
+    assert.ok(exists(`${xtlibdir}/libxt_SYSRQ.so`));
+
+    // The build host's running kernel is not Debian's: build for the image.
+    started = performance.now();
+    await ok("dkms", ["build", ...dkmsArgs, "--force"]);
+    const buildSeconds = (performance.now() - started) / 1000;
+    await ok("dkms", ["install", ...dkmsArgs, "--force"]);
+    console.log(
+      `dpkg -i (postinst builds for every installed kernel): ` +
+        `${installSeconds.toFixed(1)} s; dkms build -k ${kernel}: ` +
+        `${buildSeconds.toFixed(1)} s`,
+    );
+    const status = await ok("dkms", ["status", "-m", MODULE, "-k", kernel]);
+    assert.match(
+      status,
+      new RegExp(`${MODULE}/${version}, ${kernel}, .*: installed`),
+    );
+    assert.ok(exists(installedKo), `${installedKo} missing`);
+
+    // depmod ran: modinfo finds it by name for that kernel.
+    const info = await ok("modinfo", ["-k", kernel, MODULE]);
+    assert.match(info, new RegExp(`^filename: +${installedKo}$`, "m"));
+    assert.match(
+      info,
+      new RegExp(`^vermagic: +${kernel.replace(/[+.]/g, "\\$&")} `, "m"),
+    );
+    for (const alias of ["ipt_SYSRQ", "ip6t_SYSRQ"]) {
+      assert.match(info, new RegExp(`^alias: +${alias}$`, "m"));
+    }
+    // The man page documents exactly the parameters the module has.
+    const parms = (await ok("modinfo", ["-k", kernel, "-F", "parm", MODULE]))
+      .trim().split("\n").map((l) => l.split(":")[0]).sort();
+    const page = await Deno.readTextFile(`${root}/docs/xt_SYSRQ.8`);
+    assert.deepEqual(documentedParameters(page), parms);
+
+    // The installed extension is the one iptables loads.
+    const help = await ok("iptables", ["-p", "udp", "-j", "SYSRQ", "-h"]);
+    assert.ok(sysrqOptions(help).length > 0, "iptables did not load SYSRQ");
+  } finally {
+    await sh("dpkg", ["-r", DEB_NAME], env);
+  }
+  const left = await ok("dkms", ["status", "-m", MODULE]);
+  assert.equal(left.trim(), "", `dkms still lists: ${left}`);
+  for (
+    const gone of [
+      `/usr/src/${MODULE}-${version}`,
+      `/var/lib/dkms/${MODULE}`,
+      installedKo,
+      `${xtlibdir}/libxt_SYSRQ.so`,
+    ]
+  ) {
+    assert.ok(!exists(gone), `${gone} left behind after dpkg -r`);
+  }
+  const after = await sh("modinfo", ["-k", kernel, MODULE]);
+  assert.notEqual(after.code, 0, "modinfo still finds the module");
+  const pkg = await sh("dpkg-query", ["-W", "-f=${Status}", DEB_NAME]);
+  assert.ok(!pkg.stdout.includes("installed"), pkg.stdout);
+}
