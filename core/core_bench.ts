@@ -1,0 +1,92 @@
+/**
+ * Packets per second for building and verifying requests, each beside a
+ * baseline of hash-wasm's bare HMAC-SHA256 over the same MAC input (label,
+ * address and the request without its tag): `deno bench -A core/`.
+ * Goal (issue 3): verify >= 200,000 packets/s, within 1.5x of the baseline.
+ *
+ * @module
+ */
+
+import { createHMAC, createSHA256 } from "hash-wasm";
+import { createRequest, encodeAddress, MacKey, verifyRequest } from "../mod.ts";
+
+const raw = new Uint8Array(32).fill(3);
+const key = await MacKey.fromBytes(raw);
+const bare = await createHMAC(createSHA256(), raw);
+const serverAddress = "192.0.2.7";
+const NOW = 1700000000000;
+const nonce = new Uint8Array(16).fill(5);
+
+const packet = createRequest(key, {
+  keys: "b",
+  serverAddress,
+  timestamp: NOW,
+  nonce,
+});
+const macInput = new Uint8Array(32 + packet.length - 16);
+macInput.set(new TextEncoder().encode("netsysrq v1 req\0"));
+macInput.set(encodeAddress(serverAddress), 16);
+macInput.set(packet.subarray(0, packet.length - 16), 32);
+
+function bareHmac(): Uint8Array {
+  bare.init();
+  bare.update(macInput);
+  return bare.digest("binary");
+}
+
+Deno.bench({
+  name: "bare HMAC-SHA256 (hash-wasm), 65-byte MAC input",
+  group: "create",
+  baseline: true,
+  fn: () => void bareHmac(),
+});
+
+Deno.bench({
+  name: "createRequest (1 key, fixed nonce and time)",
+  group: "create",
+  fn: () =>
+    void createRequest(key, {
+      keys: "b",
+      serverAddress,
+      timestamp: NOW,
+      nonce,
+    }),
+});
+
+Deno.bench({
+  name: "createRequest (1 key, random nonce, Date.now)",
+  group: "create",
+  fn: () => void createRequest(key, { keys: "b", serverAddress }),
+});
+
+Deno.bench({
+  name: "bare HMAC-SHA256 (hash-wasm), 65-byte MAC input",
+  group: "verify",
+  baseline: true,
+  fn: () => void bareHmac(),
+});
+
+const state = { lastAccepted: 0, refusalTokens: 0 };
+const options = { serverAddress, now: NOW, toleranceMs: 300000, state };
+Deno.bench({
+  name: "verifyRequest, accepted (every rung and the MAC)",
+  group: "verify",
+  fn: () => {
+    state.lastAccepted = 0;
+    if (verifyRequest(key, packet, options).verdict !== 0) {
+      throw new Error("not accepted");
+    }
+  },
+});
+
+const stale = createRequest(key, {
+  keys: "b",
+  serverAddress,
+  timestamp: 1,
+  nonce,
+});
+Deno.bench({
+  name: "verifyRequest, stale without refusal token (no hash)",
+  group: "verify",
+  fn: () => void verifyRequest(key, stale, options),
+});
