@@ -112,10 +112,10 @@ export function parseOptions(argv: string[]): Options {
   return { ...base, command: "send", keys, hosts };
 }
 
-/** parseArgs' messages mention internals; keep the part a user needs. */
+/** parseArgs' messages run over several lines; keep the first, unquoted. */
 function plainParseError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.split(/\. To specify| To specify/)[0].replace(/'/g, "");
+  return message.split("\n")[0].split(". To specify")[0].replace(/'/g, "");
 }
 
 /**

@@ -7,7 +7,7 @@
 
 /** Module name and parameter the server side uses (kernel/). */
 export const MODULE = "xt_SYSRQ";
-const PARAMETER = "password";
+const PARAMETER = "passwd";
 
 /**
  * A new password: 32 random bytes as base64url, 43 characters that survive

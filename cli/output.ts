@@ -229,7 +229,8 @@ function noReplyText(result: HostResult, colour: Palette): string {
   text +=
     "\n  likely causes: wrong password; wrong --server-address (behind NAT," +
     "\n  give the address the server sees itself as); a firewall dropping UDP" +
-    `\n  port ${result.port}; the xt_SYSRQ module not loaded or no SYSRQ rule`;
+    `\n  port ${result.port}; the xt_SYSRQ module not loaded, no SYSRQ rule, or a` +
+    "\n  rule with --sysrq-no-ack";
   if (result.ignored) {
     text +=
       `\n  ignored ${result.ignored} repl${

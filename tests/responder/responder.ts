@@ -53,7 +53,7 @@ export interface Behaviour {
   refuseBySysctl?: string;
   /** Send no reply at all (the server is down, or the MAC failed). */
   silent?: boolean;
-  /** Ignore the first N requests (lost packets), to exercise retries. */
+  /** Drop the first N datagrams unjudged (lost on the way): retries. */
   dropFirst?: number;
   /** Send these forged replies before the true one. */
   forgeries?: Forgery[];
@@ -64,7 +64,8 @@ export interface Behaviour {
 /** One request as the responder saw it. */
 export interface Seen {
   packet: Uint8Array;
-  verdict: Verdict;
+  /** null: dropped unjudged (`dropFirst`), as if lost on the way. */
+  verdict: Verdict | null;
   request?: RequestInfo;
   from: { address: string; port: number };
 }
@@ -141,6 +142,10 @@ function judge(
   seen: Seen[],
   from: { address: string; port: number },
 ): Uint8Array[] {
+  if (seen.length < (options.dropFirst ?? 0)) {
+    seen.push({ packet, verdict: null, from: { ...from } });
+    return [];
+  }
   const serverAddress = options.serverAddress ?? address;
   const now = Date.now() + (options.clockOffsetMs ?? 0);
   // A test double: the refusal budget refills per packet instead of per second.
@@ -152,7 +157,7 @@ function judge(
     state,
   });
   seen.push({ packet, verdict, request, from: { ...from } });
-  if (options.silent || seen.length <= (options.dropFirst ?? 0)) return [];
+  if (options.silent) return [];
   if (request === undefined || !request.ackWanted) return [];
   const truth = verdict === Verdict.ACCEPTED
     ? createAck(options.key, {

@@ -1,0 +1,104 @@
+/**
+ * Test helper: run the real client as a separate process, in each of its
+ * forms (from source, the bundle under Deno and Node, the Node SEA binary),
+ * and a generated test password.
+ *
+ * @module
+ */
+
+import { bundle, compileNode, PERMISSIONS } from "./build.ts";
+
+const MAIN = new URL("./main.ts", import.meta.url).pathname;
+
+/** How to start the client: the command line before the client's arguments. */
+export interface ClientForm {
+  name: string;
+  command: string;
+  args: string[];
+  /** Environment replaced entirely (the SEA runs with an empty PATH). */
+  env?: Record<string, string>;
+}
+
+/** What a run produced. */
+export interface ClientRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** The client from source, with the narrow permissions of `deno task start`. */
+export const SOURCE: ClientForm = {
+  name: "source",
+  command: Deno.execPath(),
+  args: ["run", ...PERMISSIONS, MAIN],
+};
+
+/** A fake password, new for each test run; never a real secret. */
+export function testPassword(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(9));
+  return "test-" +
+    Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Run the client with `args`; `env` adds variables (NO_COLOR etc.). */
+export async function runClient(
+  form: ClientForm,
+  args: string[],
+  options: { env?: Record<string, string>; stdin?: string } = {},
+): Promise<ClientRun> {
+  const base = form.env ?? withoutClientVariables(Deno.env.toObject());
+  const started = performance.now();
+  const child = new Deno.Command(form.command, {
+    args: [...form.args, ...args],
+    env: { ...base, ...options.env },
+    clearEnv: true,
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(options.stdin));
+    await writer.close();
+  }
+  const out = await child.output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return {
+    code: out.code,
+    stdout: decode(out.stdout),
+    stderr: decode(out.stderr),
+    ms: performance.now() - started,
+  };
+}
+
+function withoutClientVariables(env: Record<string, string>) {
+  delete env.SYSRQ_PASSWORD;
+  delete env.NO_COLOR;
+  return env;
+}
+
+/** Build the bundle into `dir`; forms to run it with Deno and with Node. */
+export async function bundledForms(dir: string): Promise<ClientForm[]> {
+  const file = await bundle(`${dir}/send_sysrq.js`);
+  return [
+    {
+      name: "bundle (deno)",
+      command: Deno.execPath(),
+      args: ["run", ...PERMISSIONS, file],
+    },
+    { name: "bundle (node)", command: "node", args: [file] },
+  ];
+}
+
+/**
+ * Build the Node SEA binary, copy it alone into an empty directory and run
+ * it from there with an empty PATH: no Deno, no Node to lean on.
+ */
+export async function seaForm(dir: string): Promise<ClientForm> {
+  const built = await compileNode(`${dir}/build-send_sysrq-node`);
+  const alone = await Deno.makeTempDir({ dir, prefix: "empty_" });
+  const binary = `${alone}/send_sysrq`;
+  await Deno.rename(built, binary);
+  return { name: "sea", command: binary, args: [], env: { PATH: "" } };
+}

@@ -1,0 +1,580 @@
+// The real client, spawned from source, against the loopback test responder:
+// every outcome it reports, what it sends, and every bad input it refuses.
+
+import assert from "node:assert";
+import {
+  deriveKey,
+  type MacKey,
+  Verdict,
+  verifyLegacyRequest,
+  verifyRequest,
+} from "../mod.ts";
+import {
+  type Responder,
+  type ResponderOptions,
+  startResponder,
+} from "../tests/responder/responder.ts";
+import { runClient, SOURCE, testPassword } from "./_run_client.ts";
+
+const PASSWORD = testPassword();
+const KEY: MacKey = await deriveKey(PASSWORD);
+const OTHER_KEY: MacKey = await deriveKey(testPassword());
+const ENV = { SYSRQ_PASSWORD: PASSWORD };
+/** Short waits keep silent-host tests fast. */
+const FAST = ["--timeout", "0.2"];
+
+async function withResponder(
+  behaviour: Partial<ResponderOptions>,
+  fn: (responder: Responder, host: string) => Promise<void>,
+) {
+  const responder = await startResponder({
+    key: KEY,
+    otherKey: OTHER_KEY,
+    ...behaviour,
+  });
+  try {
+    const host = responder.address.includes(":")
+      ? `[${responder.address}]:${responder.port}`
+      : `${responder.address}:${responder.port}`;
+    await fn(responder, host);
+  } finally {
+    await responder.close();
+  }
+}
+
+function send(
+  args: string[],
+  env: Record<string, string> = ENV,
+  stdin?: string,
+) {
+  return runClient(SOURCE, args, { env, stdin });
+}
+
+Deno.test("accepted: every key acked, exit 0, one summary line", async () => {
+  await withResponder({}, async (responder, host) => {
+    const run = await send(["sub", host]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(
+      run.stdout,
+      new RegExp(`^${host}: acked in .*, ran s, u, b\n`),
+    );
+    assert.match(run.stdout, /\n1 host in .*: 1 acked\n$/);
+    assert.equal(responder.seen.length, 1);
+    assert.equal(responder.seen[0].verdict, Verdict.ACCEPTED);
+    assert.equal(responder.seen[0].request?.keys, "sub");
+  });
+});
+
+Deno.test("refused keys: the ack's reasons per key, exit 1", async () => {
+  await withResponder(
+    { refuseByRule: "u", refuseBySysctl: "b" },
+    async (_, host) => {
+      const run = await send(["sub", host]);
+      assert.equal(run.code, 1);
+      assert.match(run.stdout, /acked in .*, ran s\n/);
+      assert.match(run.stdout, /refused u: not in the rule's key set/);
+      assert.match(
+        run.stdout,
+        /refused b: masked by the server's kernel.sysrq/,
+      );
+      assert.match(run.stdout, /1 acked with keys refused/);
+    },
+  );
+});
+
+Deno.test("time refusals: how far the clock is off, and what to do", async (t) => {
+  const cases = [
+    {
+      name: "stale",
+      offset: 40 * 60_000,
+      text: /too old.*your clock is 40 min behind the server's/,
+    },
+    {
+      name: "future",
+      offset: -2 * 3600_000,
+      text: /future.*your clock is 2 h ahead of the server's/,
+    },
+  ];
+  for (const c of cases) {
+    await t.step(c.name, async () => {
+      await withResponder(
+        { clockOffsetMs: c.offset },
+        async (responder, host) => {
+          const run = await send(["s", host]);
+          assert.equal(run.code, 1);
+          assert.match(run.stdout, c.text);
+          assert.match(run.stdout, /set this machine's clock \(NTP\)/);
+          assert.equal(
+            responder.seen.length,
+            1,
+            "a refusal is an answer: no retry",
+          );
+        },
+      );
+    });
+  }
+  await t.step("replay (someone's clock ahead)", async () => {
+    await withResponder(
+      { lastAccepted: Date.now() + 60_000 },
+      async (_, host) => {
+        const run = await send(["s", host]);
+        assert.equal(run.code, 1);
+        assert.match(
+          run.stdout,
+          /not newer than the last request the server accepted/,
+        );
+        assert.match(run.stdout, /agrees with the server's/);
+      },
+    );
+  });
+});
+
+Deno.test("no reply: retries with fresh timestamp and nonce, then causes", async () => {
+  await withResponder({ silent: true }, async (responder, host) => {
+    const run = await send([...FAST, "--retries", "2", "s", host]);
+    assert.equal(run.code, 1);
+    assert.match(run.stdout, /no reply \(3 attempts, 600 ms\)/);
+    assert.match(
+      run.stdout,
+      /likely causes: wrong password; wrong --server-address/,
+    );
+    assert.match(
+      run.stdout,
+      /firewall dropping UDP\n  port \d+; the xt_SYSRQ module not loaded/,
+    );
+    assert.doesNotMatch(run.stdout, /expected with/);
+    const requests = responder.seen.map((s) => s.request!);
+    assert.equal(requests.length, 3);
+    for (let i = 1; i < requests.length; i++) {
+      assert.ok(
+        requests[i].timestamp > requests[i - 1].timestamp,
+        "fresh timestamp",
+      );
+      assert.notDeepEqual(
+        requests[i].nonce,
+        requests[i - 1].nonce,
+        "fresh nonce",
+      );
+    }
+    // Each retry is a new request the server accepts on its own.
+    assert.ok(responder.seen.every((s) => s.verdict === Verdict.ACCEPTED));
+  });
+});
+
+Deno.test("no reply after b, o or c is expected, and said so", async () => {
+  await withResponder({ silent: true }, async (_, host) => {
+    const run = await send([...FAST, "--retries", "0", "sb", host]);
+    assert.equal(run.code, 1);
+    assert.match(
+      run.stdout,
+      /expected with b \(reboot\): the server may go down/,
+    );
+  });
+});
+
+Deno.test("lost requests: a retry gets through", async () => {
+  await withResponder({ dropFirst: 2 }, async (responder, host) => {
+    const run = await send([...FAST, "--retries", "2", "s", host]);
+    assert.equal(run.code, 0, run.stdout);
+    assert.match(run.stdout, /acked/);
+    assert.deepEqual(responder.seen.map((s) => s.verdict), [
+      null,
+      null,
+      Verdict.ACCEPTED,
+    ]);
+  });
+});
+
+Deno.test("forged and mismatched replies are ignored", async (t) => {
+  const forgeries = [
+    "wrong-key",
+    "wrong-nonce",
+    "wrong-timestamp",
+    "wrong-address",
+    "bad-tag",
+    "garbage",
+  ] as const;
+  await t.step("alone: no reply, and counted", async () => {
+    await withResponder(
+      { forgeries: [...forgeries], onlyForgeries: true },
+      async (_, host) => {
+        const run = await send([...FAST, "--retries", "0", "s", host]);
+        assert.equal(run.code, 1, run.stdout);
+        assert.match(run.stdout, /no reply/);
+        assert.match(run.stdout, /ignored 6 replies that failed verification/);
+      },
+    );
+  });
+  for (const forgery of forgeries) {
+    await t.step(
+      `${forgery} before the true ack: the true ack wins`,
+      async () => {
+        await withResponder(
+          { forgeries: [forgery], refuseByRule: "s" },
+          async (_, host) => {
+            const run = await send(["--json", "s", host]);
+            const result = JSON.parse(run.stdout);
+            // A forged ack says "executed"; the true one says refused by rule.
+            assert.deepEqual(result.statuses, [{
+              key: "s",
+              status: "refused-by-rule",
+            }]);
+          },
+        );
+      },
+    );
+  }
+});
+
+Deno.test("--json: one object per host, summary on stderr", async () => {
+  await withResponder({}, async (_, host) => {
+    const run = await send(["--json", "su", host, "nonexistent.invalid"]);
+    assert.equal(run.code, 1);
+    const lines = run.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    assert.equal(lines.length, 2);
+    assert.equal(lines[0].outcome, "acked");
+    assert.equal(lines[0].ok, true);
+    assert.deepEqual(
+      lines[0].statuses.map((s: { status: string }) => s.status),
+      [
+        "executed",
+        "executed",
+      ],
+    );
+    assert.equal(lines[1].outcome, "error");
+    assert.match(lines[1].error, /cannot resolve nonexistent.invalid/);
+    assert.match(run.stderr, /2 hosts in .*: 1 acked, 1 failed/);
+  });
+});
+
+Deno.test("--dry-run: prints real packets, sends nothing", async () => {
+  await withResponder({}, async (responder, host) => {
+    const run = await send(["--dry-run", "reisub", host]);
+    assert.equal(run.code, 0, run.stderr);
+    const packetHex = run.stdout.split("\n")[0].split(": ")[1];
+    const packet = Uint8Array.from(
+      packetHex.match(/../g)!,
+      (h) => parseInt(h, 16),
+    );
+    const state = { lastAccepted: 0, refusalTokens: 5 };
+    const verdict = verifyRequest(KEY, packet, {
+      serverAddress: "127.0.0.1",
+      now: Date.now(),
+      toleranceMs: 300_000,
+      state,
+    });
+    assert.equal(verdict.verdict, Verdict.ACCEPTED);
+    assert.equal(verdict.request?.keys, "reisub");
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(responder.seen.length, 0);
+  });
+});
+
+Deno.test("--no-ack: asks for no ack, sends once, exit 0", async () => {
+  await withResponder({}, async (responder, host) => {
+    const run = await send(["--no-ack", "s", host]);
+    assert.equal(run.code, 0);
+    assert.match(run.stdout, /sent \(no ack asked for\)/);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(responder.seen.length, 1);
+    assert.equal(responder.seen[0].request?.ackWanted, false);
+  });
+});
+
+Deno.test("--legacy: the xtables-addons text the legacy verifier accepts", async (t) => {
+  for (const hash of ["sha1", "sha256"] as const) {
+    await t.step(hash, async () => {
+      await withResponder({}, async (responder, host) => {
+        const run = await send(["--legacy", hash, "su", host]);
+        assert.equal(run.code, 0, run.stderr);
+        await new Promise((r) => setTimeout(r, 100));
+        const packet = responder.seen[0].packet;
+        const text = new TextDecoder().decode(packet);
+        assert.match(
+          text,
+          new RegExp(`^su,\\d+,[^,]+,[0-9a-f]{${hash === "sha1" ? 40 : 64}}$`),
+        );
+        const state = { lastSeqno: Math.floor(Date.now() / 1000) - 10 };
+        const result = await verifyLegacyRequest(PASSWORD, packet, {
+          serverAddress: "127.0.0.1",
+          state,
+        });
+        assert.equal(result.verdict, Verdict.ACCEPTED);
+        assert.equal(result.keys, "su");
+      });
+    });
+  }
+});
+
+Deno.test("--server-address: the address a server behind NAT sees", async () => {
+  await withResponder(
+    { serverAddress: "198.51.100.7" },
+    async (responder, host) => {
+      const wrong = await send([...FAST, "--retries", "0", "s", host]);
+      assert.equal(wrong.code, 1);
+      assert.equal(responder.seen[0].verdict, Verdict.BAD_MAC);
+      const right = await send(["--server-address", "198.51.100.7", "s", host]);
+      assert.equal(right.code, 0, right.stdout);
+    },
+  );
+});
+
+Deno.test("password sources: file, stdin, environment; wrong password is silence", async (t) => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await withResponder({}, async (responder, host) => {
+      await t.step("file with a trailing newline", async () => {
+        await Deno.writeTextFile(`${dir}/pw`, PASSWORD + "\n");
+        const run = await send(["--password-file", `${dir}/pw`, "s", host], {});
+        assert.equal(run.code, 0, run.stderr);
+      });
+      await t.step("stdin", async () => {
+        const run = await send(
+          ["--password-file", "-", "s", host],
+          {},
+          PASSWORD + "\r\n",
+        );
+        assert.equal(run.code, 0, run.stderr);
+      });
+      await t.step("the file wins over the environment", async () => {
+        await Deno.writeTextFile(`${dir}/wrong`, testPassword());
+        const run = await send([
+          ...FAST,
+          "--retries",
+          "0",
+          "--password-file",
+          `${dir}/wrong`,
+          "s",
+          host,
+        ]);
+        assert.equal(run.code, 1);
+        assert.equal(responder.seen.at(-1)?.verdict, Verdict.BAD_MAC);
+      });
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("an unresolvable host fails alone; the others are sent", async () => {
+  await withResponder({}, async (responder, host) => {
+    const run = await send(["s", "nonexistent.invalid", host]);
+    assert.equal(run.code, 1);
+    assert.match(
+      run.stdout,
+      /^nonexistent.invalid: error: cannot resolve nonexistent.invalid/,
+    );
+    assert.match(run.stdout, /acked/);
+    assert.equal(responder.seen.length, 1);
+  });
+});
+
+Deno.test("hosts file and several hosts at once, IPv4 and IPv6", async () => {
+  const v6 = await startResponder({ key: KEY, address: "::1" }).catch(() =>
+    null
+  );
+  const dir = await Deno.makeTempDir();
+  try {
+    await withResponder({}, async (_, host) => {
+      const lines = [
+        "# fleet",
+        host,
+        "",
+        v6 ? `[::1]:${v6.port}  # v6` : "# no IPv6 here",
+      ];
+      await Deno.writeTextFile(`${dir}/hosts`, lines.join("\n"));
+      const run = await send(["--hosts-file", `${dir}/hosts`, "s"]);
+      assert.equal(run.code, 0, run.stdout);
+      assert.equal(run.stdout.match(/: acked in/g)?.length, v6 ? 2 : 1);
+    });
+  } finally {
+    await v6?.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("keygen: a fresh password and the lines that install it", async () => {
+  const run = await send(["keygen"], {});
+  assert.equal(run.code, 0);
+  const password = run.stdout.match(/^password: (\S+)$/m)![1];
+  assert.match(
+    run.stdout,
+    new RegExp(`options xt_SYSRQ passwd=${password}' > /etc/modprobe.d/`),
+  );
+  assert.match(run.stdout, /umask 077/);
+  assert.match(
+    run.stdout,
+    new RegExp(`echo '${password}' > /sys/module/xt_SYSRQ/parameters/passwd`),
+  );
+  await deriveKey(password); // usable as a protocol password
+  assert.notEqual((await send(["keygen"], {})).stdout, run.stdout);
+});
+
+Deno.test("--help and --version", async () => {
+  const help = await send(["--help"], {});
+  assert.equal(help.code, 0);
+  for (
+    const option of [
+      "--password-file",
+      "--port",
+      "--server-address",
+      "--timeout",
+      "--retries",
+      "--no-ack",
+      "--legacy",
+      "--hosts-file",
+      "--concurrency",
+      "--json",
+      "--dry-run",
+    ]
+  ) {
+    assert.ok(help.stdout.includes(option), option);
+  }
+  const version = await send(["--version"], {});
+  assert.match(version.stdout, /^send_sysrq \d+\.\d+\.\d+\n$/);
+});
+
+Deno.test("bad input: one line naming the problem, exit 2, nothing sent", async (t) => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/empty`, "\n");
+  await Deno.writeTextFile(`${dir}/hosts`, "127.0.0.1\n# ok\nweb1 web2\n");
+  await Deno.writeTextFile(`${dir}/badhosts`, "127.0.0.1\n\n127.0.0.1:99999\n");
+  try {
+    await withResponder({}, async (responder, host) => {
+      const cases: [string, string[], RegExp, Record<string, string>?][] = [
+        ["unknown key", ["sX", host], /unknown SysRq key "X"/],
+        ["non-printable key", ["s\x07", host], /U\+0007 \(not printable\)/],
+        ["no keys", [], /no keys given/],
+        ["empty keys", ["", host], /no keys given/],
+        [
+          "17 keys",
+          ["s".repeat(17), host],
+          /too many keys: 17 given, at most 16/,
+        ],
+        ["no hosts", ["s"], /no hosts given/],
+        ["malformed host", ["s", "bad host!"], /malformed host "bad host!"/],
+        [
+          "malformed IPv4",
+          ["s", "192.0.2.300"],
+          /malformed host "192.0.2.300"/,
+        ],
+        ["malformed IPv6", ["s", "[2001:db8::g]:9"], /not an IPv6 address/],
+        [
+          "bad port in host",
+          ["s", "127.0.0.1:0"],
+          /malformed port in "127.0.0.1:0"/,
+        ],
+        [
+          "bad --port",
+          ["-p", "70000", "s", host],
+          /--port must be a whole number from 1 to 65535/,
+        ],
+        [
+          "bad --timeout",
+          ["--timeout", "soon", "s", host],
+          /--timeout must be seconds/,
+        ],
+        [
+          "bad --retries",
+          ["--retries", "-1", "s", host],
+          /--retries argument is ambiguous/,
+        ],
+        [
+          "too many --retries",
+          ["--retries", "99", "s", host],
+          /--retries must be a whole number from 0 to 20/,
+        ],
+        [
+          "bad --concurrency",
+          ["--concurrency", "0", "s", host],
+          /--concurrency must be/,
+        ],
+        [
+          "bad --server-address",
+          ["--server-address", "gateway", "s", host],
+          /--server-address must be an IPv4 or IPv6 address/,
+        ],
+        ["unknown option", ["--bogus", "s", host], /Unknown option --bogus/],
+        [
+          "empty password file",
+          ["--password-file", `${dir}/empty`, "s", host],
+          /password file .*empty is empty/,
+          {},
+        ],
+        [
+          "unreadable password file",
+          ["--password-file", `${dir}/nope`, "s", host],
+          /cannot read password file .*nope: no such file/,
+          {},
+        ],
+        [
+          "password file is a directory",
+          ["--password-file", dir, "s", host],
+          /cannot read password file/,
+          {},
+        ],
+        [
+          "no password, no terminal",
+          ["s", host],
+          /no password: use --password-file FILE, set SYSRQ_PASSWORD/,
+          {},
+        ],
+        ["password with a bad byte", ["s", host], /unusable password/, {
+          SYSRQ_PASSWORD: "a\rb",
+        }],
+        [
+          "--no-ack with --retries",
+          ["--no-ack", "--retries", "3", "s", host],
+          /--retries conflicts with --no-ack/,
+        ],
+        [
+          "--legacy with --timeout",
+          ["--legacy", "--timeout", "3", "s", host],
+          /--timeout conflicts with --legacy/,
+        ],
+        [
+          "both from stdin",
+          ["--password-file", "-", "--hosts-file", "-", "s"],
+          /cannot both read stdin/,
+        ],
+        [
+          "keygen with options",
+          ["keygen", "--json"],
+          /keygen takes no other arguments/,
+        ],
+        [
+          "hosts file bad line",
+          ["--hosts-file", `${dir}/hosts`, "s"],
+          /hosts file .*hosts line 3: one host per line/,
+        ],
+        [
+          "hosts file bad port",
+          ["--hosts-file", `${dir}/badhosts`, "s"],
+          /hosts file .*badhosts line 3: malformed port/,
+        ],
+        [
+          "missing hosts file",
+          ["--hosts-file", `${dir}/none`, "s"],
+          /cannot read hosts file .*none: no such file/,
+        ],
+      ];
+      for (const [name, args, message, env] of cases) {
+        await t.step(name, async () => {
+          const run = await send(args, env ?? ENV);
+          assert.equal(run.code, 2, `${name}: ${run.stdout}${run.stderr}`);
+          assert.equal(run.stdout, "");
+          assert.match(
+            run.stderr,
+            /^send_sysrq: [^\n]+\n$/,
+            "exactly one line",
+          );
+          assert.match(run.stderr, message);
+        });
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(responder.seen.length, 0, "nothing was sent");
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
