@@ -16,7 +16,10 @@
 #include <linux/string.h>
 #include <linux/version.h>
 #include <crypto/algapi.h>	/* crypto_memneq (6.1; in crypto/utils.h later) */
-/* 6.12 moved the unaligned helpers; sparse 0.6.4 lacks __has_include. */
+/*
+ * 6.12 moved the unaligned helpers. A version test, not __has_include,
+ * because sparse 0.6.4 cannot parse the latter.
+ */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
 #include <linux/unaligned.h>
 #else
@@ -82,16 +85,21 @@ static inline int atomic_dec_if_positive(atomic_t *v)
 	return old - 1;
 }
 
-/* Constant-time: nonzero if the buffers differ, with no early exit. */
+/*
+ * Constant-time: nonzero if the buffers differ. The empty asm hides the
+ * running difference from the optimiser, so it cannot exit early.
+ */
 static inline int crypto_memneq(const void *a, const void *b, size_t size)
 {
-	const volatile u8 *x = a;
-	const volatile u8 *y = b;
-	u8 diff = 0;
+	const u8 *x = a;
+	const u8 *y = b;
+	unsigned long diff = 0;
 	size_t i;
 
-	for (i = 0; i < size; i++)
+	for (i = 0; i < size; i++) {
 		diff |= x[i] ^ y[i];
+		__asm__("" : "+r"(diff));
+	}
 	return diff != 0;
 }
 

@@ -11,8 +11,10 @@
 #include "nsr_compat.h"
 #include "nsr_proto.h"
 
-/* The derived MAC key with its HMAC pads precomputed; the environment
- * (kernel glue or the OpenSSL shim) defines it. */
+/*
+ * The derived MAC key with its HMAC pads precomputed; the environment
+ * (kernel glue or the OpenSSL shim) defines it.
+ */
 struct nsr_mac_key;
 
 /*
@@ -67,8 +69,10 @@ size_t nsr_build_refusal(u8 *buf, const struct nsr_request *req, u8 reason,
  */
 #define NSR_LEGACY_DIGEST_MAX	32	/* SHA-256; SHA-1 is 20 */
 
-/* The legacy password (and, in the kernel, its hash transforms); the
- * environment defines it. */
+/*
+ * The legacy password (and, in the kernel, its hash transforms); the
+ * environment defines it.
+ */
 struct nsr_legacy_key;
 
 /*

@@ -58,8 +58,10 @@ int nsr_derive_key(const char *password, size_t len, u8 key[NSR_KEY_LEN])
 				 NSR_KEY_LEN, key) == 1 ? 0 : -1;
 }
 
-/* Finish a duplicated context into @out (32 bytes); aborts on failure,
- * which in a test harness is the honest answer. */
+/*
+ * Finish a duplicated context into @out (32 bytes); aborts on failure,
+ * which in a test harness is the honest answer.
+ */
 static void nsr_mac_final(EVP_MAC_CTX *c, u8 out[32])
 {
 	size_t n = 0;

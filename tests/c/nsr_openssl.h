@@ -9,8 +9,10 @@
 
 #include "nsr_verify.h"
 
-/* Counts nsr_mac() and nsr_legacy_digest() calls, so tests and the bench
- * can prove that a cheap rejection computed no hash. */
+/*
+ * Counts nsr_mac() and nsr_legacy_digest() calls, so tests and the bench
+ * can prove that a cheap rejection computed no hash.
+ */
 extern unsigned long nsr_hash_calls;
 
 /* A MAC key from the 32-byte derived key, its HMAC pads computed once. */
@@ -20,8 +22,10 @@ void nsr_mac_key_free(struct nsr_mac_key *key);
 /* The protocol's PBKDF2-HMAC-SHA256 of @password into @key; 0 on success. */
 int nsr_derive_key(const char *password, size_t len, u8 key[NSR_KEY_LEN]);
 
-/* One HMAC-SHA256 of @msg with the key's precomputed pads: the bench's
- * baseline, the least work the MAC needs. */
+/*
+ * One HMAC-SHA256 of @msg with the key's precomputed pads: the bench's
+ * baseline, the least work the MAC needs.
+ */
 void nsr_hmac_baseline(const struct nsr_mac_key *key, const u8 *msg,
 		       size_t len, u8 out[32]);
 

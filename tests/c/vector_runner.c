@@ -130,8 +130,11 @@ static int run_legacy(char **t)
 	if (unhex(t[1], password, sizeof(password), &plen) ||
 	    unhex(t[4], pkt, sizeof(pkt), &n))
 		return -1;
-	if (plen && !(key = nsr_legacy_key_new((char *)password, plen)))
-		return -1;
+	if (plen) {
+		key = nsr_legacy_key_new((char *)password, plen);
+		if (!key)
+			return -1;
+	}
 	atomic64_set(&last, (s64)strtoull(t[3], NULL, 10));
 	v = nsr_verify_legacy(pkt, n, t[2], strlen(t[2]), key, &last, &req);
 	printf("%d %llu ", v, (unsigned long long)atomic64_read(&last));
@@ -177,8 +180,8 @@ int main(void)
 		int n = 0, err;
 
 		lineno++;
-		for (t[0] = strtok(line, " \n"); t[n] && n < TOKENS_MAX;)
-			t[++n] = strtok(NULL, " \n");
+		for (t[0] = strtok(line, "\n "); t[n] && n < TOKENS_MAX;)
+			t[++n] = strtok(NULL, "\n ");
 		if (n == 8 && !strcmp(t[0], "R"))
 			err = run_request(t);
 		else if (n == 5 && !strcmp(t[0], "L"))
