@@ -1,6 +1,8 @@
 // The WebAssembly packet core (core/assembly/, built by core/build.ts) and
 // the few helpers the glue shares: the scratch buffer's layout, the current
 // address, and the tag computation over the MAC input the core laid out.
+// Every library call uses the scratch buffer synchronously from start to
+// finish, so no two calls ever share it, even in async code.
 
 import * as core from "./netsysrq_core.wasm";
 import { encodeAddress } from "./address.ts";
