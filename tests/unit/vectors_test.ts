@@ -20,6 +20,7 @@ import {
   verifyReply,
   verifyRequest,
 } from "../../mod.ts";
+import { vectorFiles } from "../vectors/generate.ts";
 
 const DIR = new URL("../vectors/", import.meta.url);
 const load = async (name: string) =>
@@ -92,6 +93,17 @@ Deno.test("vectors: requests.json covers what the contract promises", () => {
   assert.ok(
     legacy.some((c: { packetHex: string }) => c.packetHex.endsWith("0a")),
   );
+});
+
+Deno.test("vectors: the committed files are what generate.ts writes", async () => {
+  // Frozen packets: a change in the library's framing shows up here.
+  for (const [name, cases] of Object.entries(vectorFiles())) {
+    assert.deepEqual(
+      await load(name),
+      JSON.parse(JSON.stringify(cases)),
+      `${name} is stale: run deno run -A tests/vectors/generate.ts`,
+    );
+  }
 });
 
 Deno.test("vectors: derived keys match Web Crypto and hash-wasm PBKDF2", async () => {

@@ -927,8 +927,17 @@ async function write(name: string, cases: unknown[]): Promise<void> {
   console.log(`${name}: ${cases.length} cases`);
 }
 
+/** The cases of each vector file, as generate.ts writes them. */
+export function vectorFiles(): Record<string, unknown[]> {
+  return {
+    "requests.json": requestCases.map(requestCase),
+    "replies.json": replyCases.map(replyCase),
+    "legacy.json": legacyCases.map(legacyCase),
+  };
+}
+
 if (import.meta.main) {
-  await write("requests.json", requestCases.map(requestCase));
-  await write("replies.json", replyCases.map(replyCase));
-  await write("legacy.json", legacyCases.map(legacyCase));
+  for (const [name, cases] of Object.entries(vectorFiles())) {
+    await write(name, cases);
+  }
 }
