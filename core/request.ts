@@ -162,7 +162,8 @@ export function verifyRequest(
   if (pending !== Verdict.ACCEPTED && !refused) return { verdict: pending };
   // A time failure with a token left: the token is spent whatever the MAC.
   if (refused) state.refusalTokens -= 1;
-  if (len > MAX_MSG_LEN) return { verdict: Verdict.BAD_LENGTH }; // unreachable
+  // The core passed rung 7, so len <= MAX_MSG_LEN: the tag is in scratch.
+  if (len > MAX_MSG_LEN) return { verdict: Verdict.BAD_LENGTH };
   writeTag(key as MacKey, len);
   const verdict = core.finishRequest(len, pending, state.lastAccepted);
   if (verdict !== pending) return { verdict };
