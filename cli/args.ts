@@ -38,7 +38,7 @@ export interface Options {
 const KNOWN_KEYS = /^[0-9a-z]$/;
 const MAX_KEYS = 16;
 const DEFAULT_PORT = 9;
-const DEFAULTS = { timeoutMs: 1000, retries: 2, concurrency: 256 };
+const DEFAULTS = { timeoutMs: 1000, retries: 2, concurrency: 128 };
 
 const OPTIONS = {
   "password-file": { type: "string" },
@@ -253,7 +253,7 @@ Options:
       --no-ack              fire and forget: ask for no ack, send once
       --legacy [sha1|sha256]  xtables-addons' text format (no ack)
       --hosts-file FILE     more hosts, one per line, # comments (- = stdin)
-      --concurrency N       hosts in flight at once (default 256)
+      --concurrency N       hosts in flight at once (default 128)
       --json                one JSON object per host on stdout
       --dry-run             print each packet as hex; send nothing
   -V, --version             print the version

@@ -140,7 +140,7 @@ Deno.test("no reply: retries with fresh timestamp and nonce, then causes", async
     );
     assert.match(
       run.stdout,
-      /firewall dropping UDP\n  port \d+; the xt_SYSRQ module not loaded/,
+      /firewall dropping UDP\n {2}port \d+; the xt_SYSRQ module not loaded/,
     );
     assert.doesNotMatch(run.stdout, /expected with/);
     const requests = responder.seen.map((s) => s.request!);

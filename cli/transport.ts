@@ -12,6 +12,8 @@ import dgram from "node:dgram";
 /** Offset and length of the nonce in a request, ack and refusal. */
 const NONCE_AT = 16;
 const NONCE_LEN = 16;
+/** Receive buffer asked for (bytes). */
+const RECEIVE_BUFFER = 4 << 20;
 
 /** A datagram that came back, and where from. */
 export interface Datagram {
@@ -96,6 +98,21 @@ export class Transport {
   }
 }
 
+/**
+ * Hundreds of hosts in flight can answer faster than one event loop reads;
+ * the default buffer (about 200 small datagrams) would drop acks and cost a
+ * retry. The kernel caps the size at net.core.rmem_max; best effort (Deno
+ * 2.9 reports success but keeps the default, so --concurrency's default
+ * stays below what the default buffer holds).
+ */
+function enlargeReceiveBuffer(socket: dgram.Socket): void {
+  try {
+    socket.setRecvBufferSize(RECEIVE_BUFFER);
+  } catch {
+    // Not supported here: retries still cover a dropped ack.
+  }
+}
+
 function open(
   family: 4 | 6,
   onMessage: (datagram: Datagram) => void,
@@ -118,6 +135,7 @@ function open(
     });
     socket.bind(0, () => {
       socket.removeAllListeners("error");
+      enlargeReceiveBuffer(socket);
       // Errors after bind (ICMP unreachable on some systems) must not crash.
       socket.on("error", () => {});
       resolve(socket);

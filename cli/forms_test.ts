@@ -1,0 +1,90 @@
+// The distributed forms of the client — the bundle under Deno and under
+// Node, and the Node SEA binary alone in an empty directory with an empty
+// PATH — each against the loopback test responder.
+
+import assert from "node:assert";
+import { deriveKey, Verdict } from "../mod.ts";
+import { startResponder } from "../tests/responder/responder.ts";
+import {
+  bundledForms,
+  type ClientForm,
+  runClient,
+  seaForm,
+  testPassword,
+} from "./_run_client.ts";
+
+const PASSWORD = testPassword();
+const KEY = await deriveKey(PASSWORD);
+
+async function hasNode(): Promise<boolean> {
+  try {
+    return (await new Deno.Command("node", { args: ["--version"] }).output())
+      .success;
+  } catch {
+    return false;
+  }
+}
+
+async function exercise(t: Deno.TestContext, form: ClientForm) {
+  const env = { SYSRQ_PASSWORD: PASSWORD };
+  const responder = await startResponder({ key: KEY, refuseBySysctl: "b" });
+  const host = `127.0.0.1:${responder.port}`;
+  try {
+    await t.step(`${form.name}: --version`, async () => {
+      const run = await runClient(form, ["--version"]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /^send_sysrq \d+\.\d+\.\d+\n$/);
+    });
+    await t.step(`${form.name}: --dry-run sends nothing`, async () => {
+      const run = await runClient(form, ["--dry-run", "s", host], { env });
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /^127\.0\.0\.1:\d+: 4e535251010101/);
+      assert.equal(responder.seen.length, 0);
+    });
+    await t.step(`${form.name}: a real request is acked`, async () => {
+      const run = await runClient(form, ["su", host], { env });
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.match(run.stdout, /acked in .*, ran s, u\n/);
+      assert.equal(responder.seen.at(-1)?.verdict, Verdict.ACCEPTED);
+    });
+    await t.step(`${form.name}: refused key and --json`, async () => {
+      const run = await runClient(form, ["--json", "sb", host], { env });
+      assert.equal(run.code, 1);
+      const result = JSON.parse(run.stdout);
+      assert.equal(result.statuses[1].status, "refused-by-sysctl");
+    });
+    await t.step(`${form.name}: bad input exits 2 with one line`, async () => {
+      const run = await runClient(form, ["s".repeat(17), host], { env });
+      assert.equal(run.code, 2);
+      assert.match(run.stderr, /^send_sysrq: too many keys[^\n]*\n$/);
+    });
+  } finally {
+    await responder.close();
+  }
+}
+
+Deno.test("bundle: dist/send_sysrq.js under deno run and node", async (t) => {
+  const dir = await Deno.makeTempDir({ prefix: "send_sysrq_bundle_" });
+  try {
+    const [deno, node] = await bundledForms(dir);
+    await exercise(t, deno);
+    if (!await hasNode()) {
+      throw new Error("node is not installed: the bundle's Node run needs it");
+    }
+    await exercise(t, node);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("standalone: the Node SEA binary, alone, with an empty PATH", async (t) => {
+  if (!await hasNode()) {
+    throw new Error("node is not installed: compile:node needs Node 20+");
+  }
+  const dir = await Deno.makeTempDir({ prefix: "send_sysrq_sea_test_" });
+  try {
+    await exercise(t, await seaForm(dir));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

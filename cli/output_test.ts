@@ -1,0 +1,121 @@
+import assert from "node:assert";
+import { KeyStatus, RefusalReason } from "../mod.ts";
+import {
+  formatJson,
+  formatText,
+  type HostResult,
+  humanDuration,
+  palette,
+  succeeded,
+  wantColor,
+} from "./output.ts";
+
+const BASE: HostResult = {
+  label: "web1",
+  address: "192.0.2.7",
+  port: 9,
+  keys: "sub",
+  outcome: "acked",
+  attempts: 1,
+  rttMs: 3,
+};
+
+Deno.test("humanDuration", () => {
+  assert.equal(humanDuration(0), "0 ms");
+  assert.equal(humanDuration(-90_000), "1 min 30 s");
+  assert.equal(humanDuration(3 * 3600_000 + 5000), "3 h 5 s");
+  assert.equal(humanDuration(59_940), "59.9 s");
+});
+
+Deno.test("ack: keys run and keys refused, each with its reason", () => {
+  const result = {
+    ...BASE,
+    statuses: [
+      KeyStatus.EXECUTED,
+      KeyStatus.REFUSED_BY_RULE,
+      KeyStatus.REFUSED_BY_SYSCTL,
+    ],
+  };
+  const text = formatText(result);
+  assert.match(text, /^web1 \(192\.0\.2\.7\): acked in 3 ms, ran s\n/);
+  assert.match(text, /refused u: not in the rule's key set/);
+  assert.match(text, /refused b: masked by the server's kernel\.sysrq/);
+  assert.equal(succeeded(result), false);
+  assert.equal(succeeded({ ...BASE, statuses: [0, 0, 0] }), true);
+});
+
+Deno.test("refusal: clock skew from the server's time, both directions", () => {
+  const at = (reason: RefusalReason, clockOffsetMs: number): HostResult => ({
+    ...BASE,
+    outcome: "refused",
+    refusal: { reason, serverTime: 0, clockOffsetMs },
+  });
+  assert.match(
+    formatText(at(RefusalReason.STALE, -2_400_000)),
+    /too old.*your clock is 40 min behind the server's/,
+  );
+  assert.match(
+    formatText(at(RefusalReason.FUTURE, 330_000)),
+    /future.*your clock is 5 min 30 s ahead of the server's/,
+  );
+  assert.match(
+    formatText(at(RefusalReason.REPLAY, 200)),
+    /not newer .*agrees with the server's/,
+  );
+});
+
+Deno.test("no reply: causes, the b/o/c note and ignored replies", () => {
+  const silent = {
+    ...BASE,
+    outcome: "no-reply" as const,
+    attempts: 3,
+    waitedMs: 1000,
+    keys: "s",
+  };
+  assert.match(
+    formatText(silent),
+    /no reply \(3 attempts, 3 s\)\n {2}likely causes: wrong password/,
+  );
+  assert.doesNotMatch(formatText(silent), /expected with/);
+  assert.match(
+    formatText({ ...silent, keys: "sob" }),
+    /expected with o \(power off\), b \(reboot\)/,
+  );
+  assert.match(
+    formatText({ ...silent, ignored: 1 }),
+    /ignored 1 reply that failed verification/,
+  );
+});
+
+Deno.test("json: one parseable object, names for statuses and reasons", () => {
+  const json = JSON.parse(
+    formatJson({ ...BASE, keys: "s", statuses: [KeyStatus.REFUSED_BY_SYSCTL] }),
+  );
+  assert.deepEqual(json.statuses, [{ key: "s", status: "refused-by-sysctl" }]);
+  assert.equal(json.ok, false);
+  const refused = JSON.parse(
+    formatJson({
+      ...BASE,
+      outcome: "refused",
+      refusal: {
+        reason: RefusalReason.STALE,
+        serverTime: 0,
+        clockOffsetMs: 1.4,
+      },
+    }),
+  );
+  assert.deepEqual(refused.refusal, {
+    reason: "stale",
+    serverTime: "1970-01-01T00:00:00.000Z",
+    clockOffsetMs: 1,
+  });
+});
+
+Deno.test("colour only on a terminal without NO_COLOR", () => {
+  assert.equal(wantColor(true, undefined), true);
+  assert.equal(wantColor(true, ""), true);
+  assert.equal(wantColor(true, "1"), false);
+  assert.equal(wantColor(false, undefined), false);
+  assert.equal(palette(false).good("ok"), "ok");
+  assert.equal(palette(true).good("ok"), "\x1b[32mok\x1b[0m");
+});
