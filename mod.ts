@@ -14,9 +14,23 @@
  * {@link verifyRequest} and answers with {@link createAck} or
  * {@link createRefusal}. Each function's example shows it at work.
  *
- * Examples are JavaScript blocks: `deno test --doc` injects every export of
- * a module into a TypeScript example, which `noUnusedLocals` rejects
- * (denoland/deno#26900), and a JavaScript block cannot import types.
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { createRequest, deriveKey, Verdict, verifyRequest } from "./mod.ts";
+ * const key = await deriveKey("not-a-real-password");
+ * const serverAddress = "192.0.2.7";
+ * const packet = createRequest(key, { keys: "s", serverAddress });
+ * const state = { lastAccepted: 0, refusalTokens: 5 };
+ * const result = verifyRequest(key, packet, {
+ *   serverAddress,
+ *   now: Date.now(),
+ *   toleranceMs: 300000,
+ *   state,
+ * });
+ * assert.equal(result.verdict, Verdict.ACCEPTED);
+ * assert.equal(result.request?.keys, "s");
+ * ```
  *
  * @module
  */

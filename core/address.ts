@@ -66,7 +66,7 @@ function parseIPv6(text: string): Uint8Array | null {
  * @throws {TypeError} when `address` is not an IP address.
  *
  * @example
- * ```js
+ * ```ts
  * import assert from "node:assert";
  * import { encodeAddress } from "../mod.ts";
  * assert.deepEqual(
@@ -100,7 +100,7 @@ export function encodeAddress(address: string): Uint8Array {
  * digits, no `::`).
  *
  * @example
- * ```js
+ * ```ts
  * import assert from "node:assert";
  * import { legacyAddressText } from "./address.ts";
  * assert.equal(legacyAddressText("2001:db8::7"), "2001:0db8:0000:0000:0000:0000:0000:0007");

@@ -10,7 +10,7 @@
  * Version of the wire protocol this library speaks.
  *
  * @example
- * ```js
+ * ```ts
  * import assert from "node:assert";
  * import { PROTOCOL_VERSION } from "../mod.ts";
  * assert.equal(PROTOCOL_VERSION, 1);
@@ -22,7 +22,7 @@ export const PROTOCOL_VERSION = 1;
  * The client's default UDP port: 9 (discard), as the original ipt_SYSRQ.
  *
  * @example
- * ```js
+ * ```ts
  * import assert from "node:assert";
  * import { DEFAULT_PORT } from "../mod.ts";
  * assert.equal(DEFAULT_PORT, 9);
@@ -34,7 +34,7 @@ export const DEFAULT_PORT = 9;
  * Most SysRq keys one request carries.
  *
  * @example
- * ```js
+ * ```ts
  * import assert from "node:assert";
  * import { MAX_KEYS } from "../mod.ts";
  * assert.equal(MAX_KEYS, 16);
@@ -48,7 +48,7 @@ export const MAX_KEYS = 16;
  * `enum nsr_verdict` in kernel/nsr_proto.h.
  *
  * @example
- * ```js
+ * ```ts
  * import assert from "node:assert";
  * import { Verdict } from "../mod.ts";
  * assert.equal(Verdict.BAD_MAC, 13);
@@ -98,7 +98,7 @@ export enum Verdict {
  * What the server did with one requested key (an ack's status byte).
  *
  * @example
- * ```js
+ * ```ts
  * import assert from "node:assert";
  * import { KeyStatus } from "../mod.ts";
  * assert.equal(KeyStatus.REFUSED_BY_SYSCTL, 2);
@@ -117,7 +117,7 @@ export enum KeyStatus {
  * Why an authenticated request was refused (a refusal's reason byte).
  *
  * @example
- * ```js
+ * ```ts
  * import assert from "node:assert";
  * import { RefusalReason } from "../mod.ts";
  * assert.equal(RefusalReason.REPLAY, 3);

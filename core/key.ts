@@ -22,7 +22,7 @@ const hmacs = new WeakMap<MacKey, IHasher>();
  * cannot be read back from it.
  *
  * @example
- * ```js
+ * ```ts
  * import assert from "node:assert";
  * import { MacKey } from "../mod.ts";
  * const key = await MacKey.fromBytes(new Uint8Array(32).fill(7));
@@ -40,7 +40,7 @@ export class MacKey {
    * @throws {RangeError} when `raw` is not 32 bytes long.
    *
    * @example
-   * ```js
+   * ```ts
    * import assert from "node:assert";
    * import { MacKey } from "../mod.ts";
    * await assert.rejects(MacKey.fromBytes(new Uint8Array(31)), RangeError);
@@ -112,7 +112,7 @@ export function passwordBytes(password: string): Uint8Array<ArrayBuffer> {
  * @throws {RangeError} when the password breaks the protocol's rules.
  *
  * @example
- * ```js
+ * ```ts
  * import assert from "node:assert";
  * import { deriveKeyBytes } from "../mod.ts";
  * const raw = await deriveKeyBytes("correct horse");
@@ -148,7 +148,7 @@ export async function deriveKeyBytes(
  * @throws {RangeError} when it is empty, too long, or holds NUL, CR or LF.
  *
  * @example
- * ```js
+ * ```ts
  * import assert from "node:assert";
  * import { deriveKey, MacKey } from "../mod.ts";
  * assert.ok((await deriveKey("correct horse")) instanceof MacKey);

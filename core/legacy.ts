@@ -47,7 +47,7 @@ async function legacyDigest(
  * @throws {RangeError} on a bad password, key set, seqno, salt or hash name.
  *
  * @example
- * ```js
+ * ```ts
  * import assert from "node:assert";
  * import { createLegacyRequest } from "../mod.ts";
  * const packet = await createLegacyRequest({
@@ -166,7 +166,7 @@ function parseLegacy(packet: Uint8Array): Parsed {
  * @throws {RangeError} on a password that breaks the protocol's rules.
  *
  * @example
- * ```js
+ * ```ts
  * import assert from "node:assert";
  * import { createLegacyRequest, Verdict, verifyLegacyRequest } from "../mod.ts";
  * const password = "not-a-real-password";

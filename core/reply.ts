@@ -64,7 +64,7 @@ function checkOptions(options: unknown): void {
  * or one is not a KeyStatus.
  *
  * @example
- * ```js
+ * ```ts
  * import assert from "node:assert";
  * import { createAck, KeyStatus, MacKey } from "../mod.ts";
  * const key = await MacKey.fromBytes(new Uint8Array(32));
@@ -124,7 +124,7 @@ export function createAck(
  * @throws {RangeError} on a reason that is not a RefusalReason or a bad time.
  *
  * @example
- * ```js
+ * ```ts
  * import assert from "node:assert";
  * import { createRefusal, MacKey, RefusalReason } from "../mod.ts";
  * const key = await MacKey.fromBytes(new Uint8Array(32));
@@ -174,7 +174,7 @@ export function createRefusal(
  * @throws {TypeError} on a wrong type or a server address that is not IP.
  *
  * @example
- * ```js
+ * ```ts
  * import assert from "node:assert";
  * import { createAck, KeyStatus, MacKey, verifyReply } from "../mod.ts";
  * const key = await MacKey.fromBytes(new Uint8Array(32));

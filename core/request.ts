@@ -50,7 +50,7 @@ const MAX_KEYS = 16;
  * bad timestamp or a nonce that is not 16 bytes.
  *
  * @example
- * ```js
+ * ```ts
  * import assert from "node:assert";
  * import { createRequest, MacKey } from "../mod.ts";
  * const key = await MacKey.fromBytes(new Uint8Array(32));
@@ -125,7 +125,7 @@ function checkVerifyOptions(options: VerifyOptions): void {
  * @throws {RangeError} on a negative or fractional time.
  *
  * @example
- * ```js
+ * ```ts
  * import assert from "node:assert";
  * import { createRequest, MacKey, Verdict, verifyRequest } from "../mod.ts";
  * const key = await MacKey.fromBytes(new Uint8Array(32));

@@ -1,7 +1,5 @@
 /**
- * The shapes the library face takes and returns. Kept apart from the
- * functions so that each function's module exports only values (its JSDoc
- * examples are JavaScript, see mod.ts).
+ * The shapes the library face takes and returns.
  *
  * @module
  */
