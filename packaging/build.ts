@@ -10,7 +10,7 @@
  * `/usr/src/xt_SYSRQ-<version>/`), the iptables extension `libxt_SYSRQ.so`
  * and the `xt_SYSRQ(8)` man page. The version is deno.json's `version`.
  *
- * Usage: `deno run -A packaging/build.ts [--out DIR] [--only rpm|deb]`
+ * Usage: `deno run -A packaging/build.ts [--out DIR] [--only rpm|deb|source]`
  *
  * @module
  */
@@ -277,12 +277,14 @@ async function main(): Promise<void> {
     },
   });
   const only = values.only;
-  if (only !== undefined && only !== "rpm" && only !== "deb") {
-    throw new Error(`--only takes rpm or deb, not "${only}"`);
+  if (only !== undefined && !["rpm", "deb", "source"].includes(only)) {
+    throw new Error(`--only takes rpm, deb or source, not "${only}"`);
   }
+  const rpm = only === undefined || only === "rpm";
+  const deb = only === undefined || only === "deb";
   await requireTools([
-    ...(only === "deb" ? [] : ["rpmbuild"]),
-    ...(only === "rpm" ? [] : ["dpkg-deb", "dpkg-shlibdeps"]),
+    ...(rpm ? ["rpmbuild"] : []),
+    ...(deb ? ["dpkg-deb", "dpkg-shlibdeps"] : []),
     "cc",
     "pkg-config",
     "tar",
@@ -297,10 +299,8 @@ async function main(): Promise<void> {
     const tarball = await makeTarball(work, version);
     await Deno.copyFile(tarball, `${out}/netsysrq-${version}.tar.gz`);
     const built = [`${out}/netsysrq-${version}.tar.gz`];
-    if (only !== "deb") {
-      built.push(...await buildRpm(work, tarball, version, out));
-    }
-    if (only !== "rpm") built.push(await buildDeb(work, version, out));
+    if (rpm) built.push(...await buildRpm(work, tarball, version, out));
+    if (deb) built.push(await buildDeb(work, version, out));
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     for (const f of built) console.log(f);
     console.log(`packages built in ${seconds} s`);

@@ -224,6 +224,41 @@ async function buildPackages(): Promise<{ dir: string; seconds: number }> {
 }
 
 Deno.test({
+  name: "the source tarball is byte-for-byte reproducible",
+  ignore: missing !== undefined,
+  fn: async () => {
+    const sums: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const dir = await Deno.makeTempDir({ prefix: "netsysrq-src-" });
+      try {
+        await ok(Deno.execPath(), [
+          "run",
+          "-A",
+          `${root}/packaging/build.ts`,
+          "--only",
+          "source",
+          "--out",
+          dir,
+        ]);
+        const tarball = `${dir}/netsysrq-${version}.tar.gz`;
+        sums.push((await ok("sha256sum", [tarball])).split(" ")[0]);
+        if (i === 0) {
+          const names = await ok("tar", ["-tzf", tarball]);
+          const top = `netsysrq-${version}/`;
+          for (const f of ["kernel/dkms.conf", "packaging/netsysrq.spec.in"]) {
+            assert.ok(names.includes(`${top}${f}\n`), `${f} not in tarball`);
+          }
+          assert.doesNotMatch(names, /\.(o|ko|so)\n/, "build products");
+        }
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    }
+    assert.equal(sums[0], sums[1]);
+  },
+});
+
+Deno.test({
   name: "packages: build, list their files, install with DKMS, uninstall",
   ignore: missing !== undefined,
   sanitizeResources: false,
