@@ -10,7 +10,8 @@
  * - `deno task compile:node` → `dist/send_sysrq-node`, the bundle inside a
  *   Node single-executable application (the offline alternative).
  *
- * Usage: `deno run -A cli/build.ts bundle|compile|compile-all|compile-node`
+ * Usage: `deno run -A cli/build.ts bundle|compile|compile-all|compile-node
+ * [OUTDIR]` (default OUTDIR: dist/).
  *
  * @module
  */
@@ -74,10 +75,18 @@ async function run(
   };
 }
 
-function lastLine(text: string): string {
+/** The line of a Deno error that says why: its first cause, or the error. */
+function errorLine(text: string): string {
   // deno-lint-ignore no-control-regex -- strip ANSI colours from messages
-  const plain = text.replace(/\x1b\[[0-9;]*m/g, "").trim().split("\n");
-  return plain.filter((line) => line.trim() !== "").at(-1) ?? "(no output)";
+  const lines = text.replace(/\x1b\[[0-9;]*m/g, "").split("\n").map((l) =>
+    l.trim()
+  );
+  const cause = lines.indexOf("Caused by:");
+  if (cause >= 0 && lines[cause + 1]) {
+    return lines[cause + 1].replace(/^\d+: /, "");
+  }
+  return lines.find((l) => l.startsWith("error:"))?.replace(/^error: /, "") ??
+    lines.find((l) => l !== "") ?? "(no output)";
 }
 
 /** Bundle the client into one file (`esm` for deno/node, `cjs` for SEA). */
@@ -95,7 +104,7 @@ export async function bundle(
     ENTRY,
   ]);
   if (out.code !== 0) {
-    throw new BuildError(`deno bundle failed: ${lastLine(out.stderr)}`);
+    throw new BuildError(`deno bundle failed: ${errorLine(out.stderr)}`);
   }
   if (format === "esm") {
     // Runnable as ./send_sysrq.js with Deno; node ignores the line.
@@ -122,12 +131,8 @@ export async function compile(
   if (target !== undefined) args.push("--target", target);
   const out = await run(Deno.execPath(), [...args, ENTRY]);
   if (out.code === 0) return outFile;
-  const why = lastLine(out.stderr);
-  if (
-    /dl\.deno\.land|download|dns|resolve|connect|network|timed out/i.test(
-      out.stderr,
-    )
-  ) {
+  // Only the runtime download fetches from dl.deno.land.
+  if (/dl\.deno\.land/.test(out.stderr)) {
     throw new BuildError(
       `deno compile cannot download its runtime (denort) for ${
         target ?? "this platform"
@@ -136,7 +141,7 @@ export async function compile(
         "version, or use `deno task compile:node` for an offline standalone binary",
     );
   }
-  throw new BuildError(`deno compile failed: ${why}`);
+  throw new BuildError(`deno compile failed: ${errorLine(out.stderr)}`);
 }
 
 /**
@@ -164,7 +169,7 @@ export async function compileNode(
     const sea = await run(node, ["--experimental-sea-config", config]);
     if (sea.code !== 0) {
       throw new BuildError(
-        `node could not make the SEA blob: ${lastLine(sea.stderr)}`,
+        `node could not make the SEA blob: ${errorLine(sea.stderr)}`,
       );
     }
     const nodePath = (await run(node, ["-p", "process.execPath"])).stdout
@@ -181,7 +186,7 @@ export async function compileNode(
       SEA_FUSE,
     ]);
     if (inject.code !== 0) {
-      throw new BuildError(`postject failed: ${lastLine(inject.stderr)}`);
+      throw new BuildError(`postject failed: ${errorLine(inject.stderr)}`);
     }
     return outFile;
   } finally {
@@ -189,35 +194,38 @@ export async function compileNode(
   }
 }
 
-async function buildCommand(command: string | undefined): Promise<string[]> {
-  await Deno.mkdir(DIST, { recursive: true });
+async function buildCommand(
+  command: string | undefined,
+  outDir: string,
+): Promise<string[]> {
+  await Deno.mkdir(outDir, { recursive: true });
   switch (command) {
     case "bundle":
-      return [await bundle(`${DIST}/send_sysrq.js`)];
+      return [await bundle(`${outDir}/send_sysrq.js`)];
     case "compile":
-      return [await compile(`${DIST}/send_sysrq`)];
+      return [await compile(`${outDir}/send_sysrq`)];
     case "compile-all": {
       const built: string[] = [];
       for (const target of TARGETS) {
         const suffix = target.includes("windows") ? ".exe" : "";
         built.push(
-          await compile(`${DIST}/send_sysrq-${target}${suffix}`, target),
+          await compile(`${outDir}/send_sysrq-${target}${suffix}`, target),
         );
       }
       return built;
     }
     case "compile-node":
-      return [await compileNode(`${DIST}/send_sysrq-node`)];
+      return [await compileNode(`${outDir}/send_sysrq-node`)];
     default:
       throw new BuildError(
-        "usage: deno run -A cli/build.ts bundle|compile|compile-all|compile-node",
+        "usage: deno run -A cli/build.ts bundle|compile|compile-all|compile-node [OUTDIR]",
       );
   }
 }
 
 if (import.meta.main) {
   try {
-    for (const file of await buildCommand(Deno.args[0])) {
+    for (const file of await buildCommand(Deno.args[0], Deno.args[1] ?? DIST)) {
       const { size } = await Deno.stat(file);
       console.log(
         `built ${file.replace(ROOT, "")} (${(size / 1e6).toFixed(2)} MB)`,

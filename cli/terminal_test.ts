@@ -24,7 +24,11 @@ async function onTerminal(
   try {
     child = new Deno.Command("script", {
       args: ["-qec", command, "/dev/null"],
-      env: { PATH: Deno.env.get("PATH") ?? "", HOME: Deno.env.get("HOME") ?? "/", ...env },
+      env: {
+        PATH: Deno.env.get("PATH") ?? "",
+        HOME: Deno.env.get("HOME") ?? "/",
+        ...env,
+      },
       clearEnv: true,
       stdin: "piped",
       stdout: "piped",
