@@ -216,6 +216,7 @@ async function buildDeb(
     `${here}/copy_module_source.sh`,
     `${root}/kernel`,
     `${pkg}/usr/src/xt_SYSRQ-${version}`,
+    "xt_SYSRQ",
     version,
   ]);
 

@@ -1,12 +1,14 @@
 #!/bin/sh
 # Copy the module's source, as DKMS needs it, from KERNEL_DIR to DEST and
-# stamp the package version into DEST/dkms.conf. Shared by the RPM spec and
-# build.ts. Only sources are copied, never build products.
-# usage: copy_module_source.sh KERNEL_DIR DEST VERSION
+# stamp the DKMS name and the package version into DEST/dkms.conf (DKMS
+# requires them to match the directory, /usr/src/NAME-VERSION). Shared by
+# the RPM spec and build.ts. Only sources are copied, never build products.
+# usage: copy_module_source.sh KERNEL_DIR DEST NAME VERSION
 set -eu
 src=$1
 dest=$2
-version=$3
+name=$3
+version=$4
 mkdir -p "$dest"
 for f in "$src"/*.c "$src"/*.h "$src"/Makefile "$src"/Kbuild \
 	"$src"/dkms.conf; do
@@ -16,7 +18,10 @@ for f in "$src"/*.c "$src"/*.h "$src"/Makefile "$src"/Kbuild \
 	esac
 	install -m 0644 "$f" "$dest/"
 done
-[ -f "$dest/dkms.conf" ] || { echo "no dkms.conf in $src" >&2; exit 1; }
-sed -i "s/^PACKAGE_VERSION=.*/PACKAGE_VERSION=\"$version\"/" "$dest/dkms.conf"
-grep -q "^PACKAGE_VERSION=\"$version\"\$" "$dest/dkms.conf" ||
-	{ echo "dkms.conf has no PACKAGE_VERSION line" >&2; exit 1; }
+conf=$dest/dkms.conf
+[ -f "$conf" ] || { echo "no dkms.conf in $src" >&2; exit 1; }
+sed -i -e "s/^PACKAGE_NAME=.*/PACKAGE_NAME=\"$name\"/" \
+	-e "s/^PACKAGE_VERSION=.*/PACKAGE_VERSION=\"$version\"/" "$conf"
+grep -q "^PACKAGE_NAME=\"$name\"\$" "$conf" &&
+	grep -q "^PACKAGE_VERSION=\"$version\"\$" "$conf" ||
+	{ echo "$conf lacks a PACKAGE_NAME or PACKAGE_VERSION line" >&2; exit 1; }
