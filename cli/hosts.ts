@@ -5,10 +5,9 @@
  * @module
  */
 
-import { readFileSync } from "node:fs";
-import { isIP } from "node:net";
-import { lookup } from "node:dns/promises";
+import { encodeAddress } from "../mod.ts";
 import { UsageError } from "./args.ts";
+import { readStdin, readTextFile } from "./runtime.ts";
 
 /** One host as the user named it. */
 export interface HostSpec {
@@ -23,6 +22,16 @@ export interface HostSpec {
 export interface Target extends HostSpec {
   address: string;
   family: 4 | 6;
+}
+
+/** 4 or 6 for an IP address literal, else 0 (as node:net's isIP). */
+export function isIP(text: string): 0 | 4 | 6 {
+  try {
+    encodeAddress(text);
+  } catch {
+    return 0;
+  }
+  return text.includes(":") ? 6 : 4;
 }
 
 const HOSTNAME =
@@ -123,7 +132,7 @@ export async function readHostsFile(
 ): Promise<HostSpec[]> {
   let text: string;
   try {
-    text = path === "-" ? await readStdin() : readFileSync(path, "utf8");
+    text = path === "-" ? await readStdin() : await readTextFile(path);
   } catch (error) {
     throw new UsageError(`cannot read hosts file ${path}: ${reason(error)}`);
   }
@@ -135,23 +144,6 @@ export async function readHostsFile(
   return hosts;
 }
 
-/** All of stdin as text (works in Deno and Node). */
-export async function readStdin(): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk);
-  return new TextDecoder().decode(concat(chunks));
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
-}
-
 /** A short reason from a Node or Deno error. */
 export function reason(error: unknown): string {
   if (error instanceof Error) {
@@ -159,6 +151,7 @@ export function reason(error: unknown): string {
     if (code === "ENOENT") return "no such file";
     if (code === "EACCES") return "permission denied";
     if (code === "EISDIR") return "is a directory";
+    if (code === "ENOTDIR") return "not a directory";
     return error.message.split("\n")[0];
   }
   return String(error);
@@ -175,6 +168,8 @@ export async function resolve(spec: HostSpec): Promise<Target> {
   }
   let found;
   try {
+    // Loaded only when a name needs resolving: node:dns is slow to start.
+    const { lookup } = await import("node:dns/promises");
     found = await lookup(spec.host);
   } catch (error) {
     const code = (error as { code?: string }).code;

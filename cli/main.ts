@@ -11,7 +11,6 @@
  * @module
  */
 
-import process from "node:process";
 import { HELP, type Options, parseOptions, UsageError } from "./args.ts";
 import {
   type HostSpec,
@@ -32,6 +31,7 @@ import {
   wantColor,
 } from "./output.ts";
 import { readPassword } from "./password.ts";
+import { args, env, exit, isTerminal, write } from "./runtime.ts";
 import { hex, LocalFailure, Transport } from "./transport.ts";
 import { VERSION } from "./version.ts";
 import {
@@ -79,8 +79,8 @@ async function main(argv: string[]): Promise<number> {
     const started = performance.now();
     const results = await runAll(hosts, context);
     const line = summary(results, performance.now() - started) + "\n";
-    if (options.json) process.stderr.write(line);
-    else process.stdout.write(line);
+    if (options.json) write("stderr", line);
+    else write("stdout", line);
     return results.every(succeeded) ? EXIT.OK : EXIT.NOT_ACKED;
   } finally {
     await transport.close();
@@ -88,7 +88,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function print(text: string): number {
-  process.stdout.write(text);
+  write("stdout", text);
   return EXIT.OK;
 }
 
@@ -132,25 +132,25 @@ async function runAll(
   const { options } = context;
   const results: HostResult[] = new Array(hosts.length);
   const colour = palette(
-    wantColor(process.stdout.isTTY === true, process.env.NO_COLOR),
+    wantColor(isTerminal("stdout"), env("NO_COLOR")),
   );
-  const showProgress = process.stderr.isTTY === true &&
+  const showProgress = isTerminal("stderr") &&
     hosts.length > PROGRESS_ABOVE;
   let next = 0;
   let printed = 0;
   let done = 0;
 
   const report = () => {
-    if (showProgress) process.stderr.write("\r\x1b[K");
+    if (showProgress) write("stderr", "\r\x1b[K");
     while (printed < hosts.length && results[printed] !== undefined) {
       const result = results[printed++];
       const line = options.json
         ? formatJson(result)
         : formatText(result, colour);
-      process.stdout.write(line + "\n");
+      write("stdout", line + "\n");
     }
     if (showProgress && done < hosts.length) {
-      process.stderr.write(progressLine(done, hosts.length));
+      write("stderr", progressLine(done, hosts.length));
     }
   };
   const worker = async () => {
@@ -335,14 +335,12 @@ function interpret(
 /** Run, map errors to exit statuses, and print errors as one line. */
 function fail(error: unknown): number {
   if (error instanceof UsageError) {
-    process.stderr.write(`send_sysrq: ${error.message}\n`);
+    write("stderr", `send_sysrq: ${error.message}\n`);
     return EXIT.USAGE;
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(
-    `send_sysrq: local failure: ${message.split("\n")[0]}\n`,
-  );
+  write("stderr", `send_sysrq: local failure: ${message.split("\n")[0]}\n`);
   return EXIT.LOCAL;
 }
 
-main(process.argv.slice(2)).catch(fail).then((code) => process.exit(code));
+main(args()).catch(fail).then(exit);

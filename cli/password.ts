@@ -7,9 +7,16 @@
  * @module
  */
 
-import { readFileSync } from "node:fs";
-import { readStdin, reason } from "./hosts.ts";
+import { reason } from "./hosts.ts";
 import { UsageError } from "./args.ts";
+import {
+  env,
+  isTerminal,
+  readSecretLine,
+  readStdin,
+  readTextFile,
+  write,
+} from "./runtime.ts";
 
 /** The environment variable read when no password file is named. */
 export const PASSWORD_ENV = "SYSRQ_PASSWORD";
@@ -33,9 +40,9 @@ export function stripNewline(text: string): string {
 /** Read the password from the first source that is present. */
 export async function readPassword(passwordFile?: string): Promise<string> {
   if (passwordFile !== undefined) return await fromFile(passwordFile);
-  const env = process.env[PASSWORD_ENV];
-  if (env !== undefined && env !== "") return env;
-  if (process.stdin.isTTY && process.stderr.isTTY) return await prompt();
+  const fromEnv = env(PASSWORD_ENV);
+  if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
+  if (isTerminal("stdin") && isTerminal("stderr")) return await prompt();
   throw new UsageError(
     `no password: use --password-file FILE, set ${PASSWORD_ENV}, or run on a terminal to be asked`,
   );
@@ -45,7 +52,7 @@ async function fromFile(path: string): Promise<string> {
   const name = path === "-" ? "(stdin)" : path;
   let text: string;
   try {
-    text = path === "-" ? await readStdin() : readFileSync(path, "utf8");
+    text = path === "-" ? await readStdin() : await readTextFile(path);
   } catch (error) {
     throw new UsageError(`cannot read password file ${name}: ${reason(error)}`);
   }
@@ -54,36 +61,11 @@ async function fromFile(path: string): Promise<string> {
   return password;
 }
 
-/** Ask on the terminal with echo off (raw mode), Ctrl-C aborts. */
-function prompt(): Promise<string> {
-  const stdin = process.stdin;
-  process.stderr.write("Password: ");
-  stdin.setRawMode(true);
-  stdin.resume();
-  let typed = "";
-  return new Promise((resolve, reject) => {
-    const finish = (error?: Error) => {
-      stdin.off("data", onData);
-      stdin.setRawMode(false);
-      stdin.pause();
-      process.stderr.write("\n");
-      if (error) reject(error);
-      else resolve(typed);
-    };
-    const onData = (chunk: Uint8Array | string) => {
-      const text = typeof chunk === "string"
-        ? chunk
-        : new TextDecoder().decode(chunk);
-      for (const char of text) {
-        if (char === "\r" || char === "\n") return finish();
-        if (char === "\x03" || char === "\x04") {
-          return finish(new UsageError("no password entered"));
-        }
-        if (char === "\x7f" || char === "\b") {
-          typed = [...typed].slice(0, -1).join("");
-        } else typed += char;
-      }
-    };
-    stdin.on("data", onData);
-  });
+/** Ask on the terminal with echo off; Ctrl-C or Ctrl-D gives up. */
+async function prompt(): Promise<string> {
+  write("stderr", "Password: ");
+  const typed = await readSecretLine();
+  write("stderr", "\n");
+  if (typed === null) throw new UsageError("no password entered");
+  return typed;
 }

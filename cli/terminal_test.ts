@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-control-regex -- the terminal output holds colour codes
 // The client on a terminal (a pseudo-terminal from util-linux `script`):
 // colours unless NO_COLOR, a progress line for many hosts, and the password
 // prompt without echo.

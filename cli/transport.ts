@@ -7,7 +7,7 @@
  * @module
  */
 
-import dgram from "node:dgram";
+import type dgram from "node:dgram";
 
 /** Offset and length of the nonce in a request, ack and refusal. */
 const NONCE_AT = 16;
@@ -113,11 +113,13 @@ function enlargeReceiveBuffer(socket: dgram.Socket): void {
   }
 }
 
-function open(
+async function open(
   family: 4 | 6,
   onMessage: (datagram: Datagram) => void,
 ): Promise<dgram.Socket> {
-  const socket = dgram.createSocket(family === 4 ? "udp4" : "udp6");
+  // Loaded on first send: --dry-run and bad input never pay for it.
+  const { createSocket } = await import("node:dgram");
+  const socket = createSocket(family === 4 ? "udp4" : "udp6");
   socket.on("message", (message, remote) => {
     onMessage({
       packet: new Uint8Array(

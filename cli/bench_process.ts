@@ -1,0 +1,102 @@
+/**
+ * `deno task bench:process`: the client's cost as whole processes, beside
+ * Deno's own start-up. Times (medians of several interleaved runs) of
+ * `deno run` of an empty script, `send_sysrq --version` and `send_sysrq
+ * --dry-run`, and the key derivation's in-process cost, which --dry-run
+ * pays once. Goal: --dry-run minus the derivation within 1.3x of the empty
+ * script.
+ *
+ * @module
+ */
+
+import { deriveKey } from "../mod.ts";
+import { PERMISSIONS } from "./build.ts";
+
+const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 9);
+const MAIN = new URL("./main.ts", import.meta.url).pathname;
+const PASSWORD = "bench-not-a-real-password";
+const GOAL = 1.3;
+
+interface Case {
+  name: string;
+  args: string[];
+}
+
+async function timeOnce(args: string[]): Promise<number> {
+  const started = performance.now();
+  const out = await new Deno.Command(Deno.execPath(), {
+    args,
+    env: { SYSRQ_PASSWORD: PASSWORD },
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const elapsed = performance.now() - started;
+  if (!out.success) {
+    throw new Error(
+      `${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`,
+    );
+  }
+  return elapsed;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Run every case RUNS times, round-robin, after one warm-up each. */
+async function timeCases(cases: Case[]): Promise<Map<string, number>> {
+  const samples = new Map(cases.map((c) => [c.name, [] as number[]]));
+  for (const c of cases) await timeOnce(c.args);
+  for (let run = 0; run < RUNS; run++) {
+    for (const c of cases) samples.get(c.name)!.push(await timeOnce(c.args));
+  }
+  return new Map([...samples].map(([name, times]) => [name, median(times)]));
+}
+
+async function derivationMs(): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    await deriveKey(PASSWORD);
+    times.push(performance.now() - started);
+  }
+  return median(times);
+}
+
+const dir = await Deno.makeTempDir({ prefix: "bench_process_" });
+try {
+  const empty = `${dir}/empty.ts`;
+  await Deno.writeTextFile(empty, "");
+  const client = ["run", ...PERMISSIONS, MAIN];
+  const medians = await timeCases([
+    { name: "deno run (empty script)", args: ["run", empty] },
+    { name: "send_sysrq --version", args: [...client, "--version"] },
+    {
+      name: "send_sysrq --dry-run",
+      args: [...client, "--dry-run", "sub", "192.0.2.7"],
+    },
+  ]);
+  const derive = await derivationMs();
+  const width = 28;
+  console.log(`whole processes, median of ${RUNS} runs each:`);
+  for (const [name, ms] of medians) {
+    console.log(`  ${name.padEnd(width)} ${ms.toFixed(1)} ms`);
+  }
+  console.log(
+    `  ${"key derivation (in-process)".padEnd(width)} ${derive.toFixed(1)} ms`,
+  );
+  const base = medians.get("deno run (empty script)")!;
+  const dry = medians.get("send_sysrq --dry-run")!;
+  const ratio = (dry - derive) / base;
+  const verdict = ratio <= GOAL ? "meets" : "misses";
+  console.log(
+    `--dry-run minus derivation: ${(dry - derive).toFixed(1)} ms = ${
+      ratio.toFixed(2)
+    }x the ` +
+      `empty script (${verdict} the ${GOAL}x goal)`,
+  );
+} finally {
+  await Deno.remove(dir, { recursive: true });
+}
