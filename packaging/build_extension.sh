@@ -12,6 +12,9 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 cp "$src"/Makefile "$src"/*.c "$src"/*.h "$scratch"/
 rm -f "$scratch"/libxt_SYSRQ.so
+# -ffile-prefix-map: the scratch path must not reach the debug info, or
+# each build would get another build-id.
 make -s -C "$scratch" libxt_SYSRQ.so \
-	CFLAGS="${CFLAGS:--O2 -g}" LDFLAGS="${LDFLAGS:-}"
+	CFLAGS="${CFLAGS:--O2 -g} -ffile-prefix-map=$scratch=." \
+	LDFLAGS="${LDFLAGS:-}"
 cp "$scratch"/libxt_SYSRQ.so "$out"

@@ -328,6 +328,25 @@ Deno.test({
         },
       );
 
+      await t.step(
+        "the source RPM rebuilds to the same file list",
+        async () => {
+          const top = `${dir}/rebuild`;
+          await ok("rpmbuild", [
+            "--rebuild",
+            "--nodeps", // BuildRequires are RPM names; a Debian host has none
+            "--define",
+            `_topdir ${top}`,
+            srpm,
+          ]);
+          const rebuilt = `${top}/RPMS/${arch}/${rpm.split("/").pop()}`;
+          assert.deepEqual(
+            await ok("rpm", ["-qpl", rebuilt]),
+            await ok("rpm", ["-qpl", rpm]),
+          );
+        },
+      );
+
       await t.step("the .deb holds source, extension, man page", async () => {
         const listing = await ok("dpkg-deb", ["-c", deb]);
         const files = listing.trim().split("\n").map((l) =>
