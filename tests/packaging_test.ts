@@ -200,6 +200,28 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "docs/ADMIN.md names only client options that send_sysrq has",
+  ignore: !exists(`${root}/cli/main.ts`),
+  fn: async () => {
+    const help = await ok(Deno.execPath(), [
+      "run",
+      "-A",
+      `${root}/cli/main.ts`,
+      "--help",
+    ]);
+    const admin = await Deno.readTextFile(`${root}/docs/ADMIN.md`);
+    const section = admin.split(/^## /m).find((s) =>
+      s.startsWith("Client usage")
+    );
+    assert.ok(section, "no Client usage section");
+    const named = new Set(section.match(/--[a-z][a-z-]*[a-z]/g) ?? []);
+    assert.ok(named.size > 0);
+    const unknown = [...named].filter((o) => !help.includes(o));
+    assert.deepEqual(unknown, [], "not in send_sysrq --help");
+  },
+});
+
 /** The module parameters named in xt_SYSRQ(8)'s MODULE PARAMETERS section. */
 function documentedParameters(page: string): string[] {
   const section =
@@ -405,6 +427,7 @@ async function installBuildRemove(deb: string, xtlibdir: string) {
     const installSeconds = (performance.now() - started) / 1000;
     assert.ok(exists(`/usr/src/${MODULE}-${version}/dkms.conf`));
     assert.ok(exists(`${xtlibdir}/libxt_SYSRQ.so`));
+    assert.match(await ok("man", ["-w", "xt_SYSRQ"]), /man8\/xt_SYSRQ\.8/);
 
     // The build host's running kernel is not Debian's: build for the image.
     started = performance.now();
@@ -457,6 +480,7 @@ async function installBuildRemove(deb: string, xtlibdir: string) {
       `/var/lib/dkms/${MODULE}`,
       installedKo,
       `${xtlibdir}/libxt_SYSRQ.so`,
+      "/usr/share/man/man8/xt_SYSRQ.8.gz",
     ]
   ) {
     assert.ok(!exists(gone), `${gone} left behind after dpkg -r`);
