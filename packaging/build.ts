@@ -232,10 +232,9 @@ async function buildDeb(
     `gzip -9n < '${root}/docs/xt_SYSRQ.8' > '${pkg}/usr/share/man/man8/xt_SYSRQ.8.gz'`,
   ]);
   await Deno.copyFile(`${here}/debian/copyright`, `${doc}/copyright`);
-  for (const f of ["docs/ADMIN.md", "docs/PROTOCOL.md"]) {
-    if (await exists(`${root}/${f}`)) {
-      await Deno.copyFile(`${root}/${f}`, `${doc}/${f.slice(5)}`);
-    }
+  // README.md is the administrator's guide (docs/ADMIN.md is its draft).
+  for (const f of ["README.md", "docs/PROTOCOL.md"]) {
+    await Deno.copyFile(`${root}/${f}`, `${doc}/${f.replace(/^docs\//, "")}`);
   }
 
   const size = (await run("du", ["-sk", "--exclude=DEBIAN", pkg])).split(
