@@ -269,14 +269,35 @@ export async function buildInitramfs(
 }
 
 /**
- * Our module and extension for `kernel`, or undefined for parts not built.
- * The default kernel uses `make -C kernel`'s output when its vermagic
- * matches; any other kernel gets a private build in tests/.work/.
+ * Our module and extension built from kernel/ for `kernel`, or undefined for
+ * the parts that do not build yet. Each kernel gets a private build in
+ * tests/.work/kbuild-<kernel>/ from a copy of the sources, rebuilt only
+ * when a source changes, so the tree's own `make -C kernel` output (for the
+ * newest image) is never touched.
  */
 export async function sysrqArtifacts(
   kernel: string = DEFAULT_KERNEL,
 ): Promise<{ module?: string; extension?: string }> {
-  const dir = `${repoRoot()}/kernel`;
+  const src = `${repoRoot()}/kernel`;
+  const sources = [...Deno.readDirSync(src)]
+    .map((e) => e.name)
+    .filter((n) => /\.(c|h)$|^Kbuild$|^Makefile$/.test(n))
+    .sort();
+  if (!sources.includes("Makefile")) return {};
+  try {
+    Deno.statSync(`/lib/modules/${kernel}/build`);
+  } catch {
+    throw new Error(
+      `no headers for ${kernel}: apt-get install linux-headers-${kernel}`,
+    );
+  }
+  const texts = sources.map((n) =>
+    `${n}\n${Deno.readTextFileSync(`${src}/${n}`)}`
+  );
+  const hash = await sha256Hex(texts.join("\0"));
+  const dest = `${workDir()}/kbuild-${kernel}`;
+  const module = `${dest}/xt_SYSRQ.ko`;
+  const extension = `${dest}/libxt_SYSRQ.so`;
   const exists = (p: string) => {
     try {
       return Deno.statSync(p).isFile;
@@ -284,48 +305,34 @@ export async function sysrqArtifacts(
       return false;
     }
   };
-  const extension = exists(`${dir}/libxt_SYSRQ.so`)
-    ? `${dir}/libxt_SYSRQ.so`
-    : undefined;
-  const module = `${dir}/xt_SYSRQ.ko`;
-  if (exists(module)) {
-    const vermagic = await run(["modinfo", "-F", "vermagic", module]);
-    if (vermagic.startsWith(`${kernel} `)) return { module, extension };
-  }
-  const built = await buildForKernel(kernel);
-  return { module: built, extension };
-}
-
-/**
- * Builds kernel/ for another kernel image in a private copy under
- * tests/.work/, so the tree's own build output stays for the default kernel.
- * Returns undefined when kernel/ has no Makefile yet or the build fails.
- */
-async function buildForKernel(kernel: string): Promise<string | undefined> {
-  const src = `${repoRoot()}/kernel`;
+  let built = "";
   try {
-    Deno.statSync(`${src}/Makefile`);
-    Deno.statSync(`/lib/modules/${kernel}/build`);
+    built = Deno.readTextFileSync(`${dest}/.source-hash`);
   } catch {
-    return undefined;
+    // first build
   }
-  const dest = `${workDir()}/kbuild-${kernel}`;
-  await run(["rm", "-rf", dest]);
-  await run(["cp", "-r", src, dest]);
-  await run(["sh", "-c", `cd "${dest}" && make clean >/dev/null 2>&1 || true`]);
-  try {
-    await run([
+  if (built !== hash) {
+    await run(["rm", "-rf", dest]);
+    Deno.mkdirSync(dest, { recursive: true });
+    for (const n of sources) Deno.copyFileSync(`${src}/${n}`, `${dest}/${n}`);
+    const make = [
       "make",
       "-C",
       dest,
+      `KVER=${kernel}`,
       `KDIR=/lib/modules/${kernel}/build`,
-      "module",
-    ]).catch(() =>
-      run(["make", "-C", dest, `KDIR=/lib/modules/${kernel}/build`])
-    );
-    Deno.statSync(`${dest}/xt_SYSRQ.ko`);
-    return `${dest}/xt_SYSRQ.ko`;
-  } catch {
-    return undefined;
+    ];
+    // Build the two parts separately: one may build while the other fails.
+    await run([...make, "modules"]).catch((e) => console.error(`${e}`));
+    if (sources.includes("libxt_SYSRQ.c")) {
+      await run([...make, "libxt_SYSRQ.so"]).catch((e) =>
+        console.error(`${e}`)
+      );
+    }
+    Deno.writeTextFileSync(`${dest}/.source-hash`, hash);
   }
+  return {
+    module: exists(module) ? module : undefined,
+    extension: exists(extension) ? extension : undefined,
+  };
 }

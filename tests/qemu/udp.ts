@@ -20,6 +20,10 @@ export interface ExchangeJob {
   timeoutMs: number;
   /** Pause between packets, to pace floods through QEMU's user network. */
   gapMs?: number;
+  /** Stop once this says the replies so far are enough (in-process only). */
+  stopWhen?: (replies: Uint8Array[]) => boolean;
+  /** Stop once this settles (in-process only). */
+  until?: Promise<unknown>;
 }
 
 /**
@@ -47,14 +51,18 @@ export async function exchange(job: ExchangeJob): Promise<Uint8Array[]> {
       if (job.gapMs) await new Promise((r) => setTimeout(r, job.gapMs));
     }
     const want = job.want ?? Infinity;
+    const enough = () =>
+      replies.length >= want || (job.stopWhen?.(replies) ?? false);
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, job.timeoutMs);
-      wake = () => {
-        if (replies.length >= want) {
-          clearTimeout(timer);
-          resolve();
-        }
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
       };
+      wake = () => {
+        if (enough()) done();
+      };
+      job.until?.then(done, done);
       wake();
     });
   } finally {

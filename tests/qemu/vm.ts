@@ -199,6 +199,12 @@ export class Vm {
     await this.waitFor(/NSR-READY/, { timeoutMs: 90_000 });
     this.bootMs = Math.round(performance.now() - started);
     await this.#connectControl();
+    // The emulated RTC ticks from QEMU's start, not on the host's second
+    // boundaries, so the guest's clock starts up to a second ahead of the
+    // host or behind it. Set it to the host's whole second: the guest is
+    // then never ahead, and a request stamped by the host is always newer
+    // than the module's load time.
+    await this.must(`date -u -s @${Math.floor(Date.now() / 1000)} >/dev/null`);
     const password = o.password === undefined
       ? (artifacts.module ? randomPassword() : null)
       : o.password;
@@ -397,6 +403,8 @@ export class Vm {
       want?: number;
       timeoutMs?: number;
       gapMs?: number;
+      stopWhen?: (replies: Uint8Array[]) => boolean;
+      until?: Promise<unknown>;
     } = {},
   ): Promise<Uint8Array[]> {
     const target = options.target ?? "v4";
@@ -410,6 +418,8 @@ export class Vm {
         want: options.want,
         timeoutMs,
         gapMs: options.gapMs,
+        stopWhen: options.stopWhen,
+        until: options.until,
       });
     }
     const job = {

@@ -1,0 +1,449 @@
+/**
+ * End-to-end scenarios for the xt_SYSRQ target on one guest (IPv4 through
+ * QEMU user networking, iptables-legacy unless a scenario says otherwise).
+ * Packets are built with mod.ts; the guest's console, its counters
+ * (/proc/net/xt_SYSRQ) and the replies are the evidence. The last scenario
+ * sends `b`, which ends the guest.
+ *
+ * @module
+ */
+
+import assert from "node:assert";
+import { createLegacyRequest, KeyStatus, RefusalReason } from "../../mod.ts";
+import {
+  acceptedLine,
+  assertAck,
+  assertRefusal,
+  count,
+  counters,
+  delta,
+  randomBytes,
+  Sender,
+  settle,
+} from "./_packets.ts";
+import {
+  guestClockPast,
+  rearm,
+  reload,
+  Suite,
+  withSentinel,
+} from "./_suite.ts";
+import { shellQuote } from "./vm.ts";
+import { randomPassword } from "./_util.ts";
+
+const suite = new Suite();
+const SYNC = /sysrq: Emergency Sync/;
+const HELP = /sysrq: HELP/;
+
+suite.scenario("boot: the guest is ready and the target armed", async (vm) => {
+  assert.match(vm.consoleText(), /NSR-READY link=up/);
+  assert.match(vm.consoleText(), /NSR-ARMED/);
+  const rules = await vm.must("iptables-legacy-save; ip6tables-legacy-save");
+  assert.equal(count(rules, /-A INPUT -p udp -m udp --dport 9 -j SYSRQ/), 2);
+});
+
+suite.scenario(
+  "verified request runs its keys and is acked",
+  async (vm, sender, mark) => {
+    const before = await counters(vm);
+    const sent = sender.request("hs");
+    const replies = await vm.exchange([sent.packet], { want: 1 });
+    assertAck(sender, sent, replies, [KeyStatus.EXECUTED, KeyStatus.EXECUTED]);
+    await vm.waitFor(acceptedLine("hs"), { since: mark });
+    await vm.waitFor(HELP, { since: mark });
+    await vm.waitFor(SYNC, { since: mark });
+    const d = delta(before, await counters(vm));
+    assert.equal(d.accepted, 1);
+    assert.equal(d.acks_sent, 1);
+    assert.equal(d.keys_executed, 2);
+  },
+);
+
+suite.scenario(
+  "wrong password: no reply, no key",
+  async (vm, sender, mark) => {
+    const wrong = await Sender.forPassword(
+      `wrong-${vm.password}`,
+      vm.address(),
+    );
+    const bad = wrong.request("s");
+    const { d } = await withSentinel(vm, sender, [bad.packet]);
+    assert.equal(d.bad_mac, 1);
+    assert.equal(d.accepted, 1, "only the sentinel");
+    assert.doesNotMatch(vm.consoleSince(mark), SYNC);
+  },
+);
+
+suite.scenario(
+  "wrong destination address: no reply, no key",
+  async (vm, sender, mark) => {
+    const elsewhere = new Sender(sender.key, "10.0.2.99");
+    const bad = elsewhere.request("s");
+    const { d } = await withSentinel(vm, sender, [bad.packet]);
+    assert.equal(d.bad_mac, 1);
+    assert.doesNotMatch(vm.consoleSince(mark), SYNC);
+  },
+);
+
+suite.scenario(
+  "a packet for one guest address sent to its other address is refused",
+  async (vm, sender, mark) => {
+    const second = new Sender(sender.key, vm.address("v4b"));
+    const forFirst = sender.request("s");
+    // Sent to 10.0.2.16 while its MAC covers 10.0.2.15; the sentinel, made
+    // for 10.0.2.16, shows the second address itself works.
+    const { d } = await withSentinel(vm, second, [forFirst.packet], "v4b");
+    assert.equal(d.bad_mac, 1);
+    assert.equal(d.accepted, 1);
+    assert.doesNotMatch(vm.consoleSince(mark), SYNC);
+  },
+);
+
+suite.scenario(
+  "stale and future timestamps are refused with the server's clock",
+  async (vm, sender, mark) => {
+    const before = await counters(vm);
+    const stale = sender.request("s", { timestamp: Date.now() - 400_000 });
+    const future = sender.request("s", { timestamp: Date.now() + 400_000 });
+    const replies = await vm.exchange([stale.packet, future.packet], {
+      want: 2,
+    });
+    assertRefusal(sender, stale, replies, RefusalReason.STALE);
+    assertRefusal(sender, future, replies, RefusalReason.FUTURE);
+    for (const reply of sender.repliesTo(stale, replies)) {
+      if (reply.type !== "refusal") continue;
+      // The refusal carries the guest's clock, which tracks the host's.
+      assert.ok(Math.abs(reply.serverTime - Date.now()) < 10_000);
+    }
+    const d = delta(before, await counters(vm));
+    assert.equal(d.refused_stale, 1);
+    assert.equal(d.refused_future, 1);
+    assert.equal(d.refusals_sent, 2);
+    assert.equal(d.accepted, undefined);
+    assert.doesNotMatch(vm.consoleSince(mark), SYNC);
+  },
+);
+
+suite.scenario(
+  "the same packet resent 50 times runs once",
+  async (vm, sender, mark) => {
+    const before = await counters(vm);
+    const sent = sender.request("s");
+    const sentinel = sender.request("h");
+    const replies = await vm.exchange(
+      [...Array(50).fill(sent.packet), sentinel.packet],
+      {
+        stopWhen: (r) => sender.repliesTo(sentinel, r).length > 0,
+        timeoutMs: 20_000,
+      },
+    );
+    const mine = sender.repliesTo(sent, replies);
+    assert.equal(mine.filter((r) => r.type === "ack").length, 1);
+    const refusals = mine.filter((r) => r.type === "refusal");
+    assert.ok(refusals.length <= 5, "refusals stay within the budget");
+    for (const r of refusals) {
+      if (r.type === "refusal") assert.equal(r.reason, RefusalReason.REPLAY);
+    }
+    assertAck(sender, sentinel, replies, [KeyStatus.EXECUTED]);
+    const d = delta(before, await counters(vm));
+    assert.equal(d.accepted, 2, "the packet once, then the sentinel");
+    assert.equal((d.refused_replay ?? 0) + (d.replay ?? 0), 49);
+    await vm.waitFor(HELP, { since: mark });
+    assert.equal(count(vm.consoleSince(mark), SYNC), 1);
+  },
+);
+
+suite.scenario(
+  "truncated, oversized and random payloads are dropped silently",
+  async (vm, sender, mark) => {
+    const valid = sender.request("s").packet;
+    const junk: Uint8Array[] = [
+      new Uint8Array(0),
+      Uint8Array.of(0x4e),
+      valid.slice(0, 8),
+      valid.slice(0, valid.length - 1),
+      Uint8Array.of(...valid, 0),
+      randomBytes(1400),
+      Uint8Array.of(...valid.slice(0, 4), 2, ...valid.slice(5)), // version 2
+      Uint8Array.of(...valid.slice(0, 5), 2, ...valid.slice(6)), // an ack
+    ];
+    for (let i = 0; i < 100; i++) {
+      const r = randomBytes(Math.floor(Math.random() * 120));
+      // Half of them look like requests, so they reach the deeper rungs.
+      if (i % 2 === 0 && r.length >= 8) r.set(valid.slice(0, 8));
+      junk.push(r);
+    }
+    const { d } = await withSentinel(vm, sender, junk);
+    assert.equal(d.accepted, 1, "only the sentinel");
+    assert.ok((d.truncated ?? 0) >= 2, `truncated counted: ${d.truncated}`);
+    assert.ok((d.bad_length ?? 0) >= 2, `bad length counted: ${d.bad_length}`);
+    assert.ok((d.bad_magic ?? 0) >= 1, "bad magic counted");
+    assert.ok((d.bad_version ?? 0) >= 1, "bad version counted");
+    assert.ok((d.bad_type ?? 0) >= 1, "bad type counted");
+    assert.doesNotMatch(vm.consoleSince(mark), SYNC);
+  },
+);
+
+suite.scenario(
+  "--sysrq-keys: keys outside the rule's set are refused in the ack",
+  async (vm, sender, mark) => {
+    await rearm(vm, ["--sysrq-keys", "h"]);
+    try {
+      const sent = sender.request("hs");
+      const replies = await vm.exchange([sent.packet], { want: 1 });
+      assertAck(sender, sent, replies, [
+        KeyStatus.EXECUTED,
+        KeyStatus.REFUSED_BY_RULE,
+      ]);
+      await vm.waitFor(HELP, { since: mark });
+      const d = await counters(vm);
+      assert.ok(d.keys_refused_rule >= 1);
+      assert.doesNotMatch(vm.consoleSince(mark), SYNC);
+    } finally {
+      await rearm(vm);
+    }
+  },
+);
+
+suite.scenario(
+  "kernel.sysrq: keys the mask forbids are refused in the ack",
+  async (vm, sender, mark) => {
+    // Debian's 438 allows sync (s) but not the memory dump (m).
+    const sent = sender.request("sm");
+    let replies = await vm.exchange([sent.packet], { want: 1 });
+    assertAck(sender, sent, replies, [
+      KeyStatus.EXECUTED,
+      KeyStatus.REFUSED_BY_SYSCTL,
+    ]);
+    await vm.waitFor(SYNC, { since: mark });
+    assert.doesNotMatch(vm.consoleSince(mark), /sysrq: Show Memory/);
+    await vm.must("echo 0 >/proc/sys/kernel/sysrq");
+    try {
+      const off = sender.request("s");
+      replies = await vm.exchange([off.packet], { want: 1 });
+      assertAck(sender, off, replies, [KeyStatus.REFUSED_BY_SYSCTL]);
+    } finally {
+      await vm.must("echo 438 >/proc/sys/kernel/sysrq");
+    }
+    assert.equal(count(vm.consoleSince(mark), SYNC), 1);
+  },
+);
+
+suite.scenario(
+  "--sysrq-no-ack: the keys run and nothing is sent back",
+  async (vm, sender, mark) => {
+    await rearm(vm, ["--sysrq-no-ack"]);
+    try {
+      const before = await counters(vm);
+      const sent = sender.request("h");
+      const seen = vm.waitFor(acceptedLine("h"), { since: mark });
+      const replies = await vm.exchange([sent.packet], {
+        until: seen,
+        timeoutMs: 10_000,
+      });
+      await seen;
+      const d = delta(before, await counters(vm));
+      assert.equal(d.accepted, 1);
+      assert.equal(d.acks_sent, undefined);
+      assert.equal(replies.length, 0);
+      // A refusal is not sent either.
+      const stale = sender.request("s", { timestamp: Date.now() - 400_000 });
+      const before2 = await counters(vm);
+      const r2 = await vm.exchange([stale.packet], {
+        until: settle(vm, before2, 1),
+        timeoutMs: 10_000,
+      });
+      const d2 = delta(before2, await counters(vm));
+      assert.equal(d2.refused_stale, 1);
+      assert.equal(d2.refusals_sent, undefined);
+      assert.equal(r2.length, 0);
+    } finally {
+      await rearm(vm);
+    }
+  },
+);
+
+suite.scenario(
+  "legacy format is refused without --sysrq-legacy",
+  async (vm, sender, mark) => {
+    const packet = await createLegacyRequest({
+      password: vm.password!,
+      keys: "s",
+      seqno: Math.floor(Date.now() / 1000),
+      salt: "bm90LWEtcmVhbC1zYWx0",
+      serverAddress: vm.address(),
+      newline: true,
+    });
+    const { d } = await withSentinel(vm, sender, [packet]);
+    assert.equal(d.accepted, 1, "only the sentinel");
+    assert.doesNotMatch(vm.consoleSince(mark), /legacy request/);
+    assert.doesNotMatch(vm.consoleSince(mark), SYNC);
+  },
+);
+
+suite.scenario(
+  "legacy format is accepted with --sysrq-legacy (the man page's recipe)",
+  async (vm, _sender, mark) => {
+    await rearm(vm, ["--sysrq-legacy"]);
+    try {
+      // xtables-addons' xt_SYSRQ man page recipe, with bash's /dev/udp in
+      // place of socat and base64 in place of openssl enc -base64.
+      const recipe = `
+        sysrq_key="h"; password="$NSR_PASSWORD"; seqno="$(date +%s)"
+        salt="$(dd bs=12 count=1 if=/dev/urandom 2>/dev/null | base64)"
+        ipaddr="$NSR_SERVER"
+        req="$sysrq_key,$seqno,$salt"
+        req="$req,$(echo -n "$req,$ipaddr,$password" | sha1sum | cut -c1-40)"
+        echo "$req" >/dev/udp/127.0.0.1/$NSR_PORT
+        echo "$seqno"`;
+      const out = await new Deno.Command("bash", {
+        args: ["-c", recipe],
+        env: {
+          NSR_PASSWORD: vm.password!,
+          NSR_SERVER: vm.address(),
+          NSR_PORT: String(vm.ports.v4),
+        },
+        stdout: "piped",
+      }).output();
+      assert.ok(out.success, "the recipe ran");
+      const seqno = Number(new TextDecoder().decode(out.stdout).trim());
+      await vm.waitFor(/legacy request from \S+ accepted, keys "h"/, {
+        since: mark,
+      });
+      await vm.waitFor(HELP, { since: mark });
+      // The same again with mod.ts and SHA-256, then its replay.
+      const packet = await createLegacyRequest({
+        password: vm.password!,
+        keys: "s",
+        seqno: seqno + 1,
+        salt: "bm90LWEtcmVhbC1zYWx0",
+        serverAddress: vm.address(),
+        hash: "sha256",
+      });
+      const before = await counters(vm);
+      await vm.exchange([packet, packet], { until: settle(vm, before, 2) });
+      const d = delta(before, await counters(vm));
+      assert.equal(d.accepted, 1, "sha256 accepted once");
+      assert.equal(d.replay, 1, "its replay refused");
+      assert.equal(count(vm.consoleSince(mark), SYNC), 1);
+    } finally {
+      await rearm(vm);
+    }
+  },
+);
+
+suite.scenario(
+  "password changed at runtime takes effect",
+  async (vm, sender, mark) => {
+    const fresh = randomPassword();
+    const next = await Sender.forPassword(fresh, vm.address());
+    await vm.must(`NSR_PASSWORD=${shellQuote(fresh)} nsr password`, 60_000);
+    try {
+      const old = sender.request("s");
+      const { d } = await withSentinel(vm, next, [old.packet]);
+      assert.equal(d.bad_mac, 1, "the old password no longer works");
+      assert.doesNotMatch(vm.consoleSince(mark), SYNC);
+      assert.doesNotMatch(vm.consoleText(), new RegExp(fresh));
+    } finally {
+      await vm.must(
+        `NSR_PASSWORD=${shellQuote(vm.password!)} nsr password`,
+        60_000,
+      );
+    }
+    const back = sender.request("h");
+    assertAck(sender, back, await vm.exchange([back.packet], { want: 1 }), [
+      KeyStatus.EXECUTED,
+    ]);
+  },
+);
+
+suite.scenario(
+  "iptables-nft loads and uses the target",
+  async (vm, sender, mark) => {
+    await rearm(vm, ["--sysrq-keys", "hs"], "nft");
+    try {
+      const rules = await vm.must("iptables-nft-save; ip6tables-nft-save");
+      assert.equal(
+        count(
+          rules,
+          /-A INPUT -p udp -m udp --dport 9 -j SYSRQ --sysrq-keys hs/,
+        ),
+        2,
+        rules,
+      );
+      const sent = sender.request("h");
+      const replies = await vm.exchange([sent.packet], { want: 1 });
+      assertAck(sender, sent, replies, [KeyStatus.EXECUTED]);
+      await vm.waitFor(HELP, { since: mark });
+    } finally {
+      await rearm(vm);
+    }
+  },
+);
+
+suite.scenario(
+  "replay after the module is unloaded and loaded again is refused",
+  async (vm, sender, mark) => {
+    const sent = sender.request("h");
+    assertAck(sender, sent, await vm.exchange([sent.packet], { want: 1 }), [
+      KeyStatus.EXECUTED,
+    ]);
+    // The protocol's condition: the server clock has passed the packet's.
+    await guestClockPast(vm, sent.info.timestamp);
+    await reload(vm, vm.password!);
+    const reloadMark = vm.mark();
+    const replies = await vm.exchange([sent.packet], { want: 1 });
+    assertRefusal(sender, sent, replies, RefusalReason.REPLAY);
+    const c = await counters(vm);
+    assert.equal(c.accepted, 0, "counters start again with the module");
+    assert.equal(c.refused_replay, 1);
+    assert.doesNotMatch(vm.consoleSince(reloadMark), HELP);
+    const fresh = sender.request("h");
+    assertAck(sender, fresh, await vm.exchange([fresh.packet], { want: 1 }), [
+      KeyStatus.EXECUTED,
+    ]);
+    await vm.waitFor(HELP, { since: reloadMark });
+    assert.equal(count(vm.consoleSince(mark), HELP), 2);
+  },
+);
+
+suite.scenario(
+  "module unload and reload during a flood",
+  async (vm, sender) => {
+    const flood: Uint8Array[] = [];
+    for (let i = 0; i < 3000; i++) {
+      // Random bytes, and requests with a wrong tag (they cost a hash).
+      flood.push(
+        i % 2 ? randomBytes(49) : sender.request("s").packet.map(
+          (b, j, a) => j === a.length - 1 ? b ^ 1 : b,
+        ),
+      );
+    }
+    const sending = vm.exchange(flood, { timeoutMs: 0 });
+    for (let i = 0; i < 3; i++) await reload(vm, vm.password!);
+    await sending;
+    const sent = sender.request("h");
+    assertAck(sender, sent, await vm.exchange([sent.packet], { want: 1 }), [
+      KeyStatus.EXECUTED,
+    ]);
+    assert.match(await vm.must("lsmod"), /xt_SYSRQ/);
+  },
+);
+
+suite.scenario("b reboots the guest: QEMU exits", async (vm, sender, mark) => {
+  const sent = sender.request("b");
+  const started = performance.now();
+  const replies = await vm.exchange([sent.packet], { want: 1 });
+  // The ack goes out before the key runs, but may not leave in time.
+  if (replies.length > 0) {
+    assertAck(sender, sent, replies, [KeyStatus.EXECUTED]);
+  }
+  assert.ok(await vm.waitExit(20_000), "QEMU exited");
+  console.log(
+    `  b to QEMU exit: ${Math.round(performance.now() - started)} ms, ` +
+      `ack ${replies.length > 0 ? "received" : "not received"}`,
+  );
+  assert.match(vm.consoleSince(mark), /sysrq: Resetting/);
+});
+
+suite.shutdownTest();
