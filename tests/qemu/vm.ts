@@ -55,6 +55,11 @@ export interface BootOptions {
   ruleOptions?: string[];
   /** Keep the run directory (console log) after shutdown; NSR_KEEP_VM=1 too. */
   keep?: boolean;
+  /**
+   * More cpio archives (newc) for the guest: the kernel unpacks each over
+   * the harness's initramfs, in order (the hang scenarios add programs).
+   */
+  extraInitrd?: string[];
 }
 
 /** Guest addresses per network. */
@@ -174,7 +179,7 @@ export class Vm {
       "-kernel",
       this.initramfs.kernelImage,
       "-initrd",
-      this.initramfs.path,
+      await this.#initrd(this.initramfs.path),
       "-append",
       words.join(" "),
       "-netdev",
@@ -225,6 +230,22 @@ export class Vm {
     await this.must(`nsr rule ${variant} 4 ${opts}`);
     await this.must(`nsr rule ${variant} 6 ${opts}`);
     await this.must("echo NSR-ARMED >/dev/console");
+  }
+
+  /** The initramfs, followed by any extraInitrd archives in one file. */
+  async #initrd(base: string): Promise<string> {
+    const extra = this.options.extraInitrd ?? [];
+    if (extra.length === 0) return base;
+    const path = `${this.dir}/initrd.cpio`;
+    const out = await Deno.open(path, { write: true, create: true });
+    try {
+      for (const part of [base, ...extra]) {
+        await out.write(await Deno.readFile(part));
+      }
+    } finally {
+      out.close();
+    }
+    return path;
   }
 
   async #makeNetns(): Promise<void> {
