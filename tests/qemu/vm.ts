@@ -237,13 +237,9 @@ export class Vm {
     const extra = this.options.extraInitrd ?? [];
     if (extra.length === 0) return base;
     const path = `${this.dir}/initrd.cpio`;
-    const out = await Deno.open(path, { write: true, create: true });
-    try {
-      for (const part of [base, ...extra]) {
-        await out.write(await Deno.readFile(part));
-      }
-    } finally {
-      out.close();
+    await Deno.copyFile(base, path);
+    for (const part of extra) {
+      await Deno.writeFile(path, await Deno.readFile(part), { append: true });
     }
     return path;
   }
