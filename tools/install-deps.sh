@@ -7,7 +7,7 @@ packages=(
 	build-essential clang sparse libssl-dev valgrind	# C verifier, fuzz, bench
 	qemu-system-x86 linux-image-amd64 linux-headers-amd64	# the QEMU target
 	busybox-static iptables libxtables-dev cpio kmod iproute2
-	groff-base
+	groff-base man-db rpm dkms pkg-config dpkg-dev	# packaging
 )
 
 missing=()
