@@ -578,3 +578,18 @@ Deno.test("bad input: one line naming the problem, exit 2, nothing sent", async 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("local failure: no UDP socket is exit 3 with one line", async () => {
+  // Without --allow-net, Deno refuses the socket: a fault of this machine's
+  // setup, not of any host.
+  const noNet = {
+    ...SOURCE,
+    args: SOURCE.args.filter((arg) => arg !== "--allow-net"),
+  };
+  const run = await runClient(noNet, ["s", "127.0.0.1:9"], { env: ENV });
+  assert.equal(run.code, 3, run.stderr);
+  assert.match(
+    run.stderr,
+    /^send_sysrq: local failure: no network permission[^\n]*\n$/,
+  );
+});

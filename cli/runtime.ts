@@ -69,6 +69,12 @@ export function exit(code: number): never {
   return deno ? deno.exit(code) : node!.exit(code);
 }
 
+/** False when Deno runs without network permission (Node has none). */
+export function mayUseNetwork(): boolean {
+  return !deno ||
+    deno.permissions.querySync({ name: "net" }).state === "granted";
+}
+
 /** A file's text; errors carry Node-style codes (ENOENT, EACCES...). */
 export async function readTextFile(path: string): Promise<string> {
   if (deno) return await deno.readTextFile(path);

@@ -8,6 +8,7 @@
  */
 
 import type dgram from "node:dgram";
+import { mayUseNetwork } from "./runtime.ts";
 
 /** Offset and length of the nonce in a request, ack and refusal. */
 const NONCE_AT = 16;
@@ -117,6 +118,10 @@ async function open(
   family: 4 | 6,
   onMessage: (datagram: Datagram) => void,
 ): Promise<dgram.Socket> {
+  // Deno's dgram throws a missing permission where no caller can catch it.
+  if (!mayUseNetwork()) {
+    throw new LocalFailure("no network permission (run Deno with --allow-net)");
+  }
   // Loaded on first send: --dry-run and bad input never pay for it.
   const { createSocket } = await import("node:dgram");
   const socket = createSocket(family === 4 ? "udp4" : "udp6");

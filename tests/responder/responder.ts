@@ -93,7 +93,7 @@ export interface ResponderOptions extends Behaviour {
  * Start one responder on loopback.
  *
  * @example
- * ```js
+ * ```ts
  * import assert from "node:assert";
  * import { MacKey } from "../../mod.ts";
  * import { startResponder } from "./responder.ts";
