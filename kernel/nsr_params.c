@@ -17,6 +17,7 @@
 
 struct nsr_secret __rcu *nsr_secret;
 static DEFINE_MUTEX(nsr_secret_lock);	/* serializes writers */
+static bool nsr_secret_closed;		/* module exit has run */
 
 static unsigned int tolerance = 300;
 module_param(tolerance, uint, 0600);
@@ -37,11 +38,18 @@ bool nsr_debug(void)
 	return READ_ONCE(debug);
 }
 
-static void nsr_publish(struct nsr_secret *new)
+/* Swap in @new (NULL: no password); the old one is wiped once unused. */
+static int nsr_publish(struct nsr_secret *new)
 {
 	struct nsr_secret *old;
 
 	mutex_lock(&nsr_secret_lock);
+	if (nsr_secret_closed) {
+		/* A sysfs write racing with rmmod: nobody would free it. */
+		mutex_unlock(&nsr_secret_lock);
+		kfree_sensitive(new);
+		return -ENODEV;
+	}
 	old = rcu_replace_pointer(nsr_secret, new,
 				  lockdep_is_held(&nsr_secret_lock));
 	mutex_unlock(&nsr_secret_lock);
@@ -49,6 +57,7 @@ static void nsr_publish(struct nsr_secret *new)
 		synchronize_rcu();	/* no CPU still verifies with it */
 		kfree_sensitive(old);
 	}
+	return 0;
 }
 
 /* 1..NSR_PASSWORD_MAX bytes, no NUL (implied), CR or LF. */
@@ -62,13 +71,15 @@ static int nsr_passwd_set(const char *val, const struct kernel_param *kp)
 {
 	size_t len = strlen(val);
 	struct nsr_secret *s;
+	int err;
 
 	if (len && val[len - 1] == '\n')	/* echo's, from sysfs */
 		len--;
 	if (!len) {
-		nsr_publish(NULL);
-		pr_info("password cleared: the SYSRQ target drops everything\n");
-		return 0;
+		err = nsr_publish(NULL);
+		if (!err)
+			pr_info("password cleared: the SYSRQ target drops everything\n");
+		return err;
 	}
 	if (!nsr_password_ok(val, len)) {
 		pr_err("password refused: 1..%d bytes, no CR or LF\n",
@@ -82,9 +93,10 @@ static int nsr_passwd_set(const char *val, const struct kernel_param *kp)
 	nsr_derive_key(&s->mac, (const u8 *)val, len);
 	memcpy(s->legacy.password, val, len);
 	s->legacy.len = len;
-	nsr_publish(s);
-	pr_info("password set, key derived\n");
-	return 0;
+	err = nsr_publish(s);
+	if (!err)
+		pr_info("password set, key derived\n");
+	return err;
 }
 
 static int nsr_passwd_get(char *buffer, const struct kernel_param *kp)
@@ -112,6 +124,10 @@ MODULE_PARM_DESC(password, "Alias of passwd");
 
 void nsr_params_exit(void)
 {
-	kfree_sensitive(rcu_dereference_protected(nsr_secret, true));
+	mutex_lock(&nsr_secret_lock);
+	nsr_secret_closed = true;
+	kfree_sensitive(rcu_dereference_protected(nsr_secret,
+			lockdep_is_held(&nsr_secret_lock)));
 	RCU_INIT_POINTER(nsr_secret, NULL);
+	mutex_unlock(&nsr_secret_lock);
 }

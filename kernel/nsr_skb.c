@@ -3,8 +3,11 @@
  * Finding the payload: the target runs in LOCAL_IN, where skb->data is the
  * network header and the IP layer has trimmed the skb to the IP length.
  * The payload is read with skb_header_pointer() into the caller's stack
- * buffer, so a non-linear skb is never linearized; fragments are refused
- * (the reassembled packet, when conntrack reassembles, is not a fragment).
+ * buffer, so a non-linear skb is never linearized. IPv4 datagrams arrive
+ * here already reassembled (ip_local_deliver() defragments before the
+ * hook), often as a non-linear skb; IPv6 fragments arrive as they are
+ * (unless conntrack's defrag ran) and are refused: a request is at most
+ * 64 bytes and never needs fragmenting.
  *
  * Replies are built like nf_reject's: a fresh GFP_ATOMIC skb, routed as an
  * output packet from the request's destination to its source, sent with
@@ -55,6 +58,7 @@ static bool nsr_find_udp6(const struct sk_buff *skb, struct nsr_pkt *p,
 {
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 	int flags = 0;
+	bool found;
 
 	if ((ipv6_addr_type(&ip6h->daddr) & IPV6_ADDR_MULTICAST) ||
 	    (ipv6_addr_type(&ip6h->saddr) &
@@ -63,12 +67,14 @@ static bool nsr_find_udp6(const struct sk_buff *skb, struct nsr_pkt *p,
 		return false;
 	}
 	*thoff = 0;
-	if (ipv6_find_hdr(skb, thoff, IPPROTO_UDP, NULL, &flags) < 0) {
-		*why = NSR_EV_MALFORMED;	/* or a later fragment */
-		return false;
-	}
+	found = ipv6_find_hdr(skb, thoff, IPPROTO_UDP, NULL, &flags) >= 0;
+	/* Set for any fragment, first or later, found or not. */
 	if (flags & IP6_FH_F_FRAG) {
 		*why = NSR_EV_FRAGMENT;
+		return false;
+	}
+	if (!found) {
+		*why = NSR_EV_MALFORMED;
 		return false;
 	}
 	p->saddr = ip6h->saddr;
