@@ -60,6 +60,7 @@ async function run(
     child = await new Deno.Command(command, {
       args,
       env,
+      clearEnv: env !== undefined,
       stdout: "piped",
       stderr: "piped",
     })
@@ -129,16 +130,22 @@ export async function compile(
 ): Promise<string> {
   const args = ["compile", "--quiet", ...PERMISSIONS, "--output", outFile];
   if (target !== undefined) args.push("--target", target);
-  const out = await run(Deno.execPath(), [...args, ENTRY]);
+  // A DENORT_BIN is a runtime for this platform only: never for another.
+  const env = Deno.env.toObject();
+  const foreign = target !== undefined && target !== Deno.build.target;
+  if (foreign) delete env.DENORT_BIN;
+  const out = await run(Deno.execPath(), [...args, ENTRY], env);
   if (out.code === 0) return outFile;
   // Only the runtime download fetches from dl.deno.land.
   if (/dl\.deno\.land/.test(out.stderr)) {
+    const where = target ?? Deno.build.target;
+    const remedy = foreign
+      ? `DENORT_BIN serves only ${Deno.build.target}`
+      : "set DENORT_BIN to a denort binary of this Deno version, or use " +
+        "`deno task compile:node` for an offline standalone binary";
     throw new BuildError(
-      `deno compile cannot download its runtime (denort) for ${
-        target ?? "this platform"
-      }: ` +
-        "no access to dl.deno.land; set DENORT_BIN to a denort binary of this Deno " +
-        "version, or use `deno task compile:node` for an offline standalone binary",
+      `deno compile cannot download its runtime (denort) for ${where}: ` +
+        `no access to dl.deno.land; ${remedy}`,
     );
   }
   throw new BuildError(`deno compile failed: ${errorLine(out.stderr)}`);
