@@ -93,11 +93,18 @@ try {
   const empty = `${dir}/empty.ts`;
   await Deno.writeTextFile(empty, "");
   const bundled = await bundle(`${dir}/send_sysrq.js`);
+  // What loading the packet library alone costs, to tell it from the client.
+  const library = `${dir}/library.ts`;
+  await Deno.writeTextFile(library, `import "${MOD}";\n`);
   const source = ["run", ...PERMISSIONS, MAIN];
   const fromBundle = ["run", ...PERMISSIONS, bundled];
   const dryRun = ["--dry-run", "sub", "192.0.2.7"];
   const medians = await timeCases([
     { name: "deno run (empty script)", args: ["run", empty] },
+    {
+      name: "deno run (import mod.ts)",
+      args: ["run", "--config", CONFIG, library],
+    },
     { name: "send_sysrq --version", args: [...source, "--version"] },
     { name: "send_sysrq --dry-run", args: [...source, ...dryRun] },
     { name: "bundle --version", args: [...fromBundle, "--version"] },
