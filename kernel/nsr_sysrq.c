@@ -5,20 +5,28 @@
  * handle_sysrq() applies the kernel.sysrq mask itself but says nothing
  * back, and the kernel does not export which SYSRQ_ENABLE_* bit a key
  * needs (its key table is static in drivers/tty/sysrq.c). So this file
- * mirrors that table for the keys the kernel itself defines (6.1 and 6.12
- * agree on them), reads the mask with the exported sysrq_mask(), and does
- * not call handle_sysrq() for a key it judges refused. Keys another driver
- * may register ('a', 'g', 'v', 'x', 'y', upper case) need the whole mask
- * (kernel.sysrq = 1), as a handler registered without a bit does. 'h' and
- * keys with no handler at all only print the help text, which the kernel
- * does whatever the mask. handle_sysrq() still checks the mask too.
+ * mirrors that table (6.1 and 6.12 agree on it), reads the mask with the
+ * exported sysrq_mask(), and does not call handle_sysrq() for a key it
+ * judges refused; handle_sysrq() still checks the mask too.
+ *
+ * - A handler that declares no bit (q; d with lockdep; g, v and any other
+ *   key a driver may register) runs only with kernel.sysrq = 1; unknown
+ *   keys are judged that way too, which may refuse a key the kernel would
+ *   have run, never the reverse.
+ * - A key with no handler (h, punctuation, handlers compiled out of this
+ *   kernel) prints the help text, which the kernel does whatever the mask
+ *   is, unless kernel.sysrq = 0: then handle_sysrq() does nothing at all.
  */
 #include <linux/sysrq.h>
 #include "nsr_stats.h"
 #include "nsr_sysrq.h"
 
 #define NSR_SYSRQ_ALL		1	/* kernel.sysrq = 1: everything */
-#define NSR_SYSRQ_HELP		(-1)	/* prints help: never refused */
+#define NSR_SYSRQ_ALL_ONLY	0	/* a handler that declares no bit */
+#define NSR_SYSRQ_HELP		(-1)	/* no handler: prints the help */
+
+/* A handler compiled in only with @config: without it, the help text. */
+#define NSR_IF(config, bit)	(IS_ENABLED(config) ? (bit) : NSR_SYSRQ_HELP)
 
 /* The enable bit each key's handler declares in drivers/tty/sysrq.c. */
 static int nsr_key_enable_bit(u8 key)
@@ -27,45 +35,52 @@ static int nsr_key_enable_bit(u8 key)
 		return SYSRQ_ENABLE_LOG;	/* console log level */
 	switch (key) {
 	case 'b':	/* reboot */
-	case 'o':	/* power off */
+	case 'o':	/* power off (kernel/power/poweroff.c) */
 		return SYSRQ_ENABLE_BOOT;
 	case 'c':	/* crash */
-	case 'd':	/* show locks */
-	case 'l':	/* backtrace all CPUs */
 	case 'm':	/* show memory */
 	case 'p':	/* show registers */
-	case 'q':	/* show timers */
 	case 't':	/* show tasks */
 	case 'w':	/* show blocked tasks */
-	case 'z':	/* dump ftrace buffer */
 		return SYSRQ_ENABLE_DUMP;
+	case 'l':	/* backtrace all CPUs */
+		return NSR_IF(CONFIG_SMP, SYSRQ_ENABLE_DUMP);
+	case 'z':	/* dump ftrace buffer */
+		return NSR_IF(CONFIG_TRACING, SYSRQ_ENABLE_DUMP);
+	case 'd':	/* show locks */
+		return NSR_IF(CONFIG_LOCKDEP, NSR_SYSRQ_ALL_ONLY);
+	case 'q':	/* show timers */
+		return NSR_SYSRQ_ALL_ONLY;
 	case 'e':	/* SIGTERM all */
 	case 'f':	/* OOM kill */
 	case 'i':	/* SIGKILL all */
-	case 'j':	/* thaw filesystems */
 		return SYSRQ_ENABLE_SIGNAL;
+	case 'j':	/* thaw filesystems */
+		return NSR_IF(CONFIG_BLOCK, SYSRQ_ENABLE_SIGNAL);
 	case 'k':	/* SAK */
 	case 'r':	/* keyboard raw mode off */
-		return SYSRQ_ENABLE_KEYBOARD;
+		return NSR_IF(CONFIG_VT, SYSRQ_ENABLE_KEYBOARD);
 	case 'n':	/* RT tasks to normal */
 		return SYSRQ_ENABLE_RTNICE;
 	case 's':
 		return SYSRQ_ENABLE_SYNC;
 	case 'u':
 		return SYSRQ_ENABLE_REMOUNT;
-	case 'h':
+	case 'h':	/* reserved for help */
 		return NSR_SYSRQ_HELP;
 	}
 	if ((key >= 'a' && key <= 'z') || (key >= 'A' && key <= 'Z'))
-		return 0;	/* driver-registered: needs kernel.sysrq = 1 */
-	return NSR_SYSRQ_HELP;	/* no handler can exist for it */
+		return NSR_SYSRQ_ALL_ONLY;	/* a driver may register it */
+	return NSR_SYSRQ_HELP;	/* outside the kernel's table */
 }
 
 static bool nsr_sysctl_allows(int mask, u8 key)
 {
 	int bit = nsr_key_enable_bit(key);
 
-	return bit == NSR_SYSRQ_HELP || mask == NSR_SYSRQ_ALL ||
+	if (!mask)
+		return false;	/* handle_sysrq() ignores every key */
+	return mask == NSR_SYSRQ_ALL || bit == NSR_SYSRQ_HELP ||
 	       (mask & bit);
 }
 
