@@ -254,7 +254,7 @@ export async function buildInitramfs(
       );
     }
     Deno.writeTextFileSync(`${root}/etc/passwd`, "root:x:0:0::/:/bin/sh\n");
-    const tmp = `${out}.tmp`;
+    const tmp = `${out}.${crypto.randomUUID().slice(0, 8)}.tmp`;
     await run([
       "sh",
       "-c",
@@ -295,7 +295,9 @@ export async function sysrqArtifacts(
     `${n}\n${Deno.readTextFileSync(`${src}/${n}`)}`
   );
   const hash = await sha256Hex(texts.join("\0"));
-  const dest = `${workDir()}/kbuild-${kernel}`;
+  // One directory per kernel and source hash, built under a temporary name
+  // and renamed, so parallel test runs never see a half-built tree.
+  const dest = `${workDir()}/kbuild-${kernel}-${hash.slice(0, 16)}`;
   const module = `${dest}/xt_SYSRQ.ko`;
   const extension = `${dest}/libxt_SYSRQ.so`;
   const exists = (p: string) => {
@@ -305,20 +307,13 @@ export async function sysrqArtifacts(
       return false;
     }
   };
-  let built = "";
-  try {
-    built = Deno.readTextFileSync(`${dest}/.source-hash`);
-  } catch {
-    // first build
-  }
-  if (built !== hash) {
-    await run(["rm", "-rf", dest]);
-    Deno.mkdirSync(dest, { recursive: true });
-    for (const n of sources) Deno.copyFileSync(`${src}/${n}`, `${dest}/${n}`);
+  if (!exists(`${dest}/.source-hash`)) {
+    const tmp = await Deno.makeTempDir({ dir: workDir(), prefix: "kbuild-" });
+    for (const n of sources) Deno.copyFileSync(`${src}/${n}`, `${tmp}/${n}`);
     const make = [
       "make",
       "-C",
-      dest,
+      tmp,
       `KVER=${kernel}`,
       `KDIR=/lib/modules/${kernel}/build`,
     ];
@@ -329,7 +324,13 @@ export async function sysrqArtifacts(
         console.error(`${e}`)
       );
     }
-    Deno.writeTextFileSync(`${dest}/.source-hash`, hash);
+    Deno.writeTextFileSync(`${tmp}/.source-hash`, hash);
+    try {
+      Deno.renameSync(tmp, dest);
+    } catch {
+      // another run finished the same build first
+      await Deno.remove(tmp, { recursive: true });
+    }
   }
   return {
     module: exists(module) ? module : undefined,

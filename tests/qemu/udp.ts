@@ -18,8 +18,10 @@ export interface ExchangeJob {
   want?: number;
   /** Give up this long after the last packet was sent. */
   timeoutMs: number;
-  /** Pause between packets, to pace floods through QEMU's user network. */
+  /** Pause after every `burst` packets, to pace floods through QEMU. */
   gapMs?: number;
+  /** Packets per pause (default 1). */
+  burst?: number;
   /** Stop once this says the replies so far are enough (in-process only). */
   stopWhen?: (replies: Uint8Array[]) => boolean;
   /** Stop once this settles (in-process only). */
@@ -41,14 +43,16 @@ export async function exchange(job: ExchangeJob): Promise<Uint8Array[]> {
   });
   await new Promise<void>((resolve) => socket.bind(0, resolve));
   try {
-    for (const packet of job.packets) {
+    for (const [i, packet] of job.packets.entries()) {
       await new Promise<void>((resolve, reject) =>
         socket.send(packet, job.port, job.host, (err) => {
           if (err) reject(err);
           else resolve();
         })
       );
-      if (job.gapMs) await new Promise((r) => setTimeout(r, job.gapMs));
+      if (job.gapMs && (i + 1) % (job.burst ?? 1) === 0) {
+        await new Promise((r) => setTimeout(r, job.gapMs));
+      }
     }
     const want = job.want ?? Infinity;
     const enough = () =>

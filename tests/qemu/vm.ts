@@ -420,6 +420,7 @@ export class Vm {
       want?: number;
       timeoutMs?: number;
       gapMs?: number;
+      burst?: number;
       stopWhen?: (replies: Uint8Array[]) => boolean;
       until?: Promise<unknown>;
     } = {},
@@ -435,6 +436,7 @@ export class Vm {
         want: options.want,
         timeoutMs,
         gapMs: options.gapMs,
+        burst: options.burst,
         stopWhen: options.stopWhen,
         until: options.until,
       });
@@ -446,6 +448,7 @@ export class Vm {
       want: options.want,
       timeoutMs,
       gapMs: options.gapMs,
+      burst: options.burst,
     };
     const tool = fromFileUrl(new URL("./udp.ts", import.meta.url));
     const child = new Deno.Command("ip", {

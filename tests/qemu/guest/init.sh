@@ -28,7 +28,10 @@ done
 ip link set lo up
 ip link set eth0 up
 for a in $(arg ip | tr , ' '); do ip addr add "$a" dev eth0; done
-for a in $(arg ip6 | tr , ' '); do ip -6 addr add "$a" dev eth0 nodad; done
+# busybox ip has no "nodad": turn duplicate address detection off instead,
+# so the static IPv6 address is usable at once.
+echo 0 >/proc/sys/net/ipv6/conf/eth0/accept_dad
+for a in $(arg ip6 | tr , ' '); do ip -6 addr add "$a" dev eth0; done
 gw=$(arg gw)
 [ -n "$gw" ] && ip route add default via "$gw"
 

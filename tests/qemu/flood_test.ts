@@ -1,0 +1,91 @@
+/**
+ * The target under load on a two-CPU guest: a flood of 50,000 junk packets
+ * with one valid request in the middle.
+ *
+ * @module
+ */
+
+import assert from "node:assert";
+import { KeyStatus } from "../../mod.ts";
+import {
+  acceptedLine,
+  count,
+  counters,
+  delta,
+  judged,
+  randomBytes,
+  type Sender,
+} from "./_packets.ts";
+import { Suite } from "./_suite.ts";
+
+const FLOOD = 50_000;
+const suite = new Suite({ smp: 2 });
+
+/** Junk of three kinds: random bytes, bad tags, and stale forgeries. */
+function junk(sender: Sender, i: number): Uint8Array {
+  switch (i % 3) {
+    case 0:
+      return randomBytes(Math.floor(Math.random() * 100));
+    case 1: {
+      // A well-formed request with a wrong tag: it costs the target a hash.
+      const p = sender.request("s").packet;
+      p[p.length - 1] ^= 1;
+      return p;
+    }
+    default: {
+      // Stale and forged: refused on time, a hash only while budget lasts.
+      const p = sender.request("s", { timestamp: 1_000_000 }).packet;
+      p[p.length - 1] ^= 1;
+      return p;
+    }
+  }
+}
+
+suite.scenario(
+  "flood of 50,000 junk packets with one valid request in the middle (-smp 2)",
+  async (vm, sender, mark) => {
+    assert.match(await vm.must("grep -c ^processor /proc/cpuinfo"), /^2/);
+    const before = await counters(vm);
+    const packets: Uint8Array[] = [];
+    for (let i = 0; i < FLOOD / 2; i++) packets.push(junk(sender, i));
+    const valid = sender.request("h");
+    packets.push(valid.packet);
+    for (let i = FLOOD / 2; i < FLOOD; i++) packets.push(junk(sender, i));
+    // A last valid request: once its ack is back, the flood was judged.
+    const sentinel = sender.request("h");
+    packets.push(sentinel.packet);
+    const started = performance.now();
+    const replies = await vm.exchange(packets, {
+      stopWhen: (r) => sender.repliesTo(sentinel, r).length > 0,
+      timeoutMs: 120_000,
+      // Paced so QEMU's user network does not drop most of the flood.
+      burst: 100,
+      gapMs: 2,
+    });
+    const after = await counters(vm);
+    const d = delta(before, after);
+    console.log(
+      `  sent ${FLOOD + 2} in ${Math.round(performance.now() - started)} ms;` +
+        ` judged ${judged(before, after)}: ${JSON.stringify(d)}`,
+    );
+    const mine = sender.repliesTo(valid, replies);
+    const reached = judged(before, after) + (d.oversize ?? 0);
+    assert.ok(
+      reached >= 0.95 * FLOOD,
+      `the flood reached the target: ${reached}`,
+    );
+    assert.equal(mine.length, 1, "the valid request is answered once");
+    assert.equal(mine[0].type, "ack");
+    if (mine[0].type === "ack") {
+      assert.deepEqual(mine[0].statuses, [KeyStatus.EXECUTED]);
+    }
+    assert.equal(sender.repliesTo(sentinel, replies).length, 1);
+    assert.equal(d.accepted, 2, "the valid request and the sentinel");
+    assert.equal(replies.length, 2, "no junk packet is answered");
+    await vm.waitFor(/sysrq: HELP[^]*sysrq: HELP/, { since: mark });
+    assert.equal(count(vm.consoleSince(mark), acceptedLine("h")), 2);
+    assert.equal(count(vm.consoleSince(mark), /sysrq: Emergency Sync/), 0);
+  },
+);
+
+suite.shutdownTest();

@@ -1,0 +1,69 @@
+#!/bin/sh
+# Guest helper for the hang scenarios (installed as /bin/hang): puts the
+# guest into one of the ways a real server hangs, and says so on the console
+# in NSR-HANG lines the host parses. Run it over the control channel; after
+# the hang starts, that channel may never answer again (that is the point).
+
+say() { echo "$*" >/dev/console; }
+LIB=/usr/lib/nsr-hang
+DELAY_MS=86400000	# dm-delay's delay is in ms: one day, i.e. never
+
+case "$1" in
+cpu) # cpu [RUNTIME_US]: a SCHED_FIFO 99 busy loop pinned on every CPU;
+	# RUNTIME_US -1 (the default here) turns RT throttling off, the kernel's
+	# own default 950000 leaves other tasks 5% of each second
+	echo "${2:--1}" >/proc/sys/kernel/sched_rt_runtime_us || exit 1
+	say "NSR-HANG cpu: sched_rt_runtime_us=$(cat /proc/sys/kernel/sched_rt_runtime_us), starting rt_hog on $(grep -c ^processor /proc/cpuinfo) CPU(s)"
+	setsid "$LIB/rt_hog" </dev/null >/dev/console 2>&1 &
+	;;
+memory) # N respawning memory hogs, no swap: reclaim and OOM kills forever
+	n=${2:-4}
+	say "NSR-HANG memory: $(grep MemTotal /proc/meminfo | tr -s ' '), $(grep SwapTotal /proc/meminfo | tr -s ' '), starting $n respawning mem_hog"
+	i=0
+	while [ $i -lt "$n" ]; do
+		setsid sh -c "while :; do $LIB/mem_hog; done" \
+			</dev/null >/dev/null 2>&1 &
+		i=$((i + 1))
+	done
+	;;
+stopped) # SIGSTOP to every process but init, then to ourselves
+	say "NSR-HANG stopped: kill -STOP -1, then this shell stops itself"
+	kill -STOP -1
+	kill -STOP $$
+	;;
+storage-setup) # ext2 on a dm-delay device over a RAM disk, mounted
+	for m in $(cat /lib/nsr/hang/modules); do
+		[ -d "/sys/module/$(echo "$m" | tr - _)" ] ||
+			insmod "/lib/nsr/hang/mod/$m.ko" || exit 1
+	done
+	export DM_DISABLE_UDEV=1
+	s=$(cat /sys/block/ram0/size)
+	dmsetup create stuck --noudevsync --table "0 $s delay /dev/ram0 0 0" ||
+		exit 1
+	mke2fs /dev/mapper/stuck >/dev/null || exit 1
+	mkdir -p /mnt/stuck
+	mount -t ext2 /dev/mapper/stuck /mnt/stuck || exit 1
+	echo before >/mnt/stuck/before
+	sync
+	say "NSR-STORAGE ready: ext2 on /dev/mapper/stuck (dm-delay over /dev/ram0) at /mnt/stuck"
+	;;
+storage) # from now on every write to the device waits a day
+	export DM_DISABLE_UDEV=1
+	s=$(cat /sys/block/ram0/size)
+	dmsetup reload stuck --noudevsync \
+		--table "0 $s delay /dev/ram0 0 0 /dev/ram0 0 $DELAY_MS" &&
+		dmsetup resume stuck --noudevsync || exit 1
+	say "NSR-HANG storage: writes to /dev/mapper/stuck now wait $DELAY_MS ms"
+	dd if=/dev/zero of=/mnt/stuck/blob bs=64k count=16 conv=fsync \
+		</dev/null >/dev/null 2>&1 &
+	echo "$!" >/tmp/writer.pid
+	say "NSR-WRITER pid=$!"
+	;;
+state) # state PID: the process state letter (R, S, D, T...)
+	sed 's/^[^)]*) \(.\).*/\1/' "/proc/$2/stat"
+	;;
+*)
+	echo "usage: hang cpu|memory [N]|stopped|storage-setup|storage|state PID" >&2
+	exit 2
+	;;
+esac
