@@ -186,9 +186,7 @@ async function handleHost(
     return { ...result, error: (error as Error).message };
   }
   result.address = target.address;
-  // The server knows itself without the interface zone (fe80::1%eth0).
-  const serverAddress = options.serverAddress ??
-    target.address.replace(/%.*/, "");
+  const serverAddress = options.serverAddress ?? target.address;
   try {
     if (options.legacy !== undefined) {
       const packet = await legacyPacket(options, password, serverAddress);
