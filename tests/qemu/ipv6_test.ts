@@ -7,8 +7,8 @@
 
 import assert from "node:assert";
 import { createLegacyRequest, KeyStatus } from "../../mod.ts";
-import { assertAck, counters, delta, Sender, settle } from "./_packets.ts";
-import { rearm, Suite } from "./_suite.ts";
+import { assertAck, Sender } from "./_packets.ts";
+import { rearm, Suite, withSentinel } from "./_suite.ts";
 import { isRoot } from "./_util.ts";
 
 if (!isRoot()) {
