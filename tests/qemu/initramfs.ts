@@ -265,7 +265,29 @@ export async function buildInitramfs(
   } finally {
     Deno.removeSync(root, { recursive: true });
   }
+  pruneOld(`initramfs-${kernel}-`, out);
   return result;
+}
+
+/**
+ * Removes cached archives and builds named `prefix…` other than `keep`
+ * that are over ten minutes old, so tests/.work/ does not grow with every
+ * edit of an input. (Young ones may belong to a run in progress.)
+ */
+function pruneOld(prefix: string, keep: string): void {
+  const dir = workDir();
+  const cutoff = Date.now() - 10 * 60_000;
+  for (const entry of Deno.readDirSync(dir)) {
+    const path = `${dir}/${entry.name}`;
+    if (!entry.name.startsWith(prefix) || path === keep) continue;
+    try {
+      if ((Deno.statSync(path).mtime?.getTime() ?? 0) < cutoff) {
+        Deno.removeSync(path, { recursive: true });
+      }
+    } catch {
+      // removed by another run meanwhile
+    }
+  }
 }
 
 /**
@@ -331,6 +353,7 @@ export async function sysrqArtifacts(
       // another run finished the same build first
       await Deno.remove(tmp, { recursive: true });
     }
+    pruneOld(`kbuild-${kernel}-`, dest);
   }
   return {
     module: exists(module) ? module : undefined,
