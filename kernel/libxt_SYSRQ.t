@@ -4,6 +4,7 @@
 -p udp -m udp --dport 9 -j SYSRQ --sysrq-keys bsu;=;OK
 -p udp -j SYSRQ --sysrq-keys usbsu;-p udp -j SYSRQ --sysrq-keys bsu;OK
 -p udp -j SYSRQ --sysrq-keys '!b';-p udp -j SYSRQ --sysrq-keys "!b";OK
+-p udp -j SYSRQ --sysrq-keys '\"#';-p udp -j SYSRQ --sysrq-keys "\"#\\";OK
 -p udp -j SYSRQ --sysrq-legacy;=;OK
 -p udp -j SYSRQ --sysrq-no-ack;=;OK
 -p udp -j SYSRQ --sysrq-keys 0bs --sysrq-legacy --sysrq-no-ack;=;OK
