@@ -33,7 +33,7 @@ int nsr_crypto_init(void)
 {
 	struct crypto_shash *tfm = crypto_alloc_shash("sha1", 0, 0);
 
-	/* Only --sysrq-legacy rules need it; checkentry refuses them without. */
+	/* Only --sysrq-legacy rules need it; checkentry refuses them. */
 	if (IS_ERR(tfm)) {
 		pr_warn("no sha1 (%ld): --sysrq-legacy rules unavailable\n",
 			PTR_ERR(tfm));

@@ -16,7 +16,7 @@ struct nsr_pkt {
 	struct in6_addr daddr;	/* the protocol's address A */
 	__be16 sport;
 	__be16 dport;
-	const u8 *data;		/* the payload: in the skb or in a copy */
+	const u8 *data;		/* the payload, in the skb or copied */
 	size_t len;
 };
 

@@ -23,7 +23,7 @@
 
 #define NSR_SYSRQ_ALL		1	/* kernel.sysrq = 1: everything */
 #define NSR_SYSRQ_ALL_ONLY	0	/* a handler that declares no bit */
-#define NSR_SYSRQ_HELP		(-1)	/* no handler: prints the help */
+#define NSR_SYSRQ_HELP		(-1)	/* no handler: prints help */
 
 /* A handler compiled in only with @config: without it, the help text. */
 #define NSR_IF(config, bit)	(IS_ENABLED(config) ? (bit) : NSR_SYSRQ_HELP)

@@ -46,7 +46,7 @@ static void nsr_refill_tokens(void)
 		next = jiffies;
 	}
 	if (cmpxchg(&nsr_refill_at, last, next) != last)
-		return;		/* another CPU refilled for this period */
+		return;	/* another CPU refilled for this period */
 	old = atomic_read(&nsr_state.refusal_tokens);
 	do {
 		new = min_t(int, old + n, NSR_REFUSALS_PER_SEC);

@@ -12,8 +12,8 @@
 /* Revision 0 is xtables-addons' SYSRQ, which has no options. */
 #define XT_SYSRQ_REVISION	1
 
-#define XT_SYSRQ_LEGACY		0x01	/* also accept the text format */
-#define XT_SYSRQ_NO_ACK		0x02	/* never send an ack or a refusal */
+#define XT_SYSRQ_LEGACY		0x01	/* also the text format */
+#define XT_SYSRQ_NO_ACK		0x02	/* no ack, no refusal */
 #define XT_SYSRQ_FLAGS		(XT_SYSRQ_LEGACY | XT_SYSRQ_NO_ACK)
 
 /* Keys are the printable ASCII characters 0x21..0x7e: 94 of them. */
