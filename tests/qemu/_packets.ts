@@ -47,7 +47,12 @@ export class Sender {
     return new Sender(await deriveKey(password), serverAddress);
   }
 
-  /** A request with a fresh nonce; timestamp now unless given. */
+  /**
+   * A request with a fresh nonce; timestamp now unless given. Junk built in
+   * bulk should pass `timestamp: Date.now()`: each default timestamp is a
+   * millisecond past the last, and thousands of them would run ahead of
+   * the clock (and lock out other clients until it catches up).
+   */
   request(
     keys: string,
     options: { timestamp?: number; ackWanted?: boolean } = {},

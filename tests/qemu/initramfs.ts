@@ -10,8 +10,29 @@
 
 import { fromFileUrl, repoRoot, run, sha256Hex, workDir } from "./_util.ts";
 
-/** The kernel image every test boots unless told otherwise. */
-export const DEFAULT_KERNEL = "6.1.0-56-amd64";
+/**
+ * The kernel image every test boots unless told otherwise: $NSR_KERNEL
+ * (set by `deno task test:matrix`), else the newest installed Debian 6.1
+ * image (Debian 12's own kernel; security updates move its number), else
+ * the newest image in /boot.
+ */
+export const DEFAULT_KERNEL: string = pickDefaultKernel();
+
+function pickDefaultKernel(): string {
+  const fromEnv = Deno.env.get("NSR_KERNEL");
+  if (fromEnv) return fromEnv;
+  let images: string[] = [];
+  try {
+    images = [...Deno.readDirSync("/boot")]
+      .map((e) => e.name.match(/^vmlinuz-(.+)$/)?.[1])
+      .filter((v): v is string => v !== undefined)
+      .sort((a, b) => b.localeCompare(a, "en", { numeric: true }));
+  } catch {
+    // no /boot: the boot fails later with the install command
+  }
+  return images.find((v) => v.startsWith("6.1.")) ?? images[0] ??
+    "6.1.0-56-amd64";
+}
 
 /**
  * Kernel modules the guest loads at boot, in this order after their

@@ -29,7 +29,7 @@ import {
   withSentinel,
 } from "./_suite.ts";
 import { shellQuote } from "./vm.ts";
-import { randomPassword } from "./_util.ts";
+import { fromFileUrl, randomPassword } from "./_util.ts";
 
 const suite = new Suite();
 const SYNC = /sysrq: Emergency Sync/;
@@ -414,9 +414,11 @@ suite.scenario(
     for (let i = 0; i < 3000; i++) {
       // Random bytes, and requests with a wrong tag (they cost a hash).
       flood.push(
-        i % 2 ? randomBytes(49) : sender.request("s").packet.map(
-          (b, j, a) => j === a.length - 1 ? b ^ 1 : b,
-        ),
+        i % 2
+          ? randomBytes(49)
+          : sender.request("s", { timestamp: Date.now() }).packet.map(
+            (b, j, a) => j === a.length - 1 ? b ^ 1 : b,
+          ),
       );
     }
     const sending = vm.exchange(flood, { timeoutMs: 0 });
@@ -427,6 +429,40 @@ suite.scenario(
       KeyStatus.EXECUTED,
     ]);
     assert.match(await vm.must("lsmod"), /xt_SYSRQ/);
+  },
+);
+
+suite.scenario(
+  "the send_sysrq client (cli/main.ts) gets its request acked",
+  async (vm, _sender, mark) => {
+    const client = fromFileUrl(new URL("../../cli/main.ts", import.meta.url));
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-net",
+        "--allow-read",
+        "--allow-env",
+        client,
+        "--json",
+        "--server-address",
+        vm.address(),
+        "hs",
+        `127.0.0.1:${vm.ports.v4}`,
+      ],
+      env: { SYSRQ_PASSWORD: vm.password! },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout).trim();
+    assert.equal(out.code, 0, `client exit ${out.code}: ${text}`);
+    const result = JSON.parse(text.split("\n")[0]);
+    assert.equal(result.outcome, "acked");
+    assert.deepEqual(
+      result.statuses.map((s: { status: string }) => s.status),
+      ["executed", "executed"],
+    );
+    await vm.waitFor(acceptedLine("hs"), { since: mark });
+    await vm.waitFor(SYNC, { since: mark });
   },
 );
 
