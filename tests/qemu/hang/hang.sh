@@ -8,21 +8,59 @@ say() { echo "$*" >/dev/console; }
 LIB=/usr/lib/nsr-hang
 DELAY_MS=86400000	# dm-delay's delay is in ms: one day, i.e. never
 
+# start_hog RUNTIME_US PRIO: RT throttling set, rt_hog started in background
+start_hog() {
+	echo "$1" >/proc/sys/kernel/sched_rt_runtime_us || exit 1
+	# Linux 6.12 added a second throttle, the fair server, which keeps 5%
+	# of each CPU for SCHED_OTHER tasks under RT load: off with the first.
+	[ "$1" = -1 ] && no_fair_server
+	say "NSR-HANG cpu: sched_rt_runtime_us=$1, starting rt_hog (FIFO $2)" \
+		"on $(grep -c ^processor /proc/cpuinfo) CPU(s)"
+	setsid "$LIB/rt_hog" "$2" </dev/null >/dev/console 2>&1 &
+}
+
+no_fair_server() {
+	[ -d /sys/kernel/debug/sched ] ||
+		mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+	for f in /sys/kernel/debug/sched/fair_server/cpu*/runtime; do
+		[ -e "$f" ] || continue
+		echo 0 >"$f" && say "NSR-FAIR-SERVER off: $f"
+	done
+}
+
+ksoftirqd_pids() {
+	for d in /proc/[0-9]*; do
+		case "$(cat "$d/comm" 2>/dev/null)" in
+		ksoftirqd/*) echo "${d#/proc/}" ;;
+		esac
+	done
+}
+
 case "$1" in
 cpu) # cpu [RUNTIME_US]: a SCHED_FIFO 99 busy loop pinned on every CPU;
 	# RUNTIME_US -1 (the default here) turns RT throttling off, the kernel's
 	# own default 950000 leaves other tasks 5% of each second
-	echo "${2:--1}" >/proc/sys/kernel/sched_rt_runtime_us || exit 1
-	say "NSR-HANG cpu: sched_rt_runtime_us=$(cat /proc/sys/kernel/sched_rt_runtime_us), starting rt_hog on $(grep -c ^processor /proc/cpuinfo) CPU(s)"
-	setsid "$LIB/rt_hog" </dev/null >/dev/console 2>&1 &
+	start_hog "${2:--1}" 99
 	;;
-memory) # N respawning memory hogs, no swap: reclaim and OOM kills forever
+cpu-tuned) # the same hog at FIFO 98, with every ksoftirqd at FIFO 99 above
+	# it (the tuning that keeps packets coming in under an RT hog)
+	pids=$(ksoftirqd_pids)
+	"$LIB/chrt_fifo" 99 $pids || exit 1
+	say "NSR-TUNED ksoftirqd SCHED_FIFO 99: pids" $pids
+	start_hog -1 98
+	;;
+memory) # memory [N]: N respawning memory hogs, no swap. Like a leaking
+	# service its admin shielded from the OOM killer (oom_score_adj -999,
+	# still killable as a last resort), they fill RAM again and again: the
+	# OOM killer takes every other process first, then a hog, forever.
 	n=${2:-4}
-	say "NSR-HANG memory: $(grep MemTotal /proc/meminfo | tr -s ' '), $(grep SwapTotal /proc/meminfo | tr -s ' '), starting $n respawning mem_hog"
+	say "NSR-HANG memory: $(grep MemTotal /proc/meminfo | tr -s ' ')," \
+		"$(grep SwapTotal /proc/meminfo | tr -s ' '), starting $n" \
+		"respawning mem_hog at oom_score_adj -999"
 	i=0
 	while [ $i -lt "$n" ]; do
-		setsid sh -c "while :; do $LIB/mem_hog; done" \
-			</dev/null >/dev/null 2>&1 &
+		setsid sh -c "echo -999 >/proc/self/oom_score_adj &&
+			while :; do $LIB/mem_hog; done" </dev/null >/dev/null 2>&1 &
 		i=$((i + 1))
 	done
 	;;
@@ -50,9 +88,12 @@ storage-setup) # ext2 on a dm-delay device over a RAM disk, mounted
 storage) # from now on every write to the device waits a day
 	export DM_DISABLE_UDEV=1
 	s=$(cat /sys/block/ram0/size)
+	# --nolockfs: a frozen ext2 writes its superblock when thawed, which
+	# with the new table would hang dmsetup itself.
 	dmsetup reload stuck --noudevsync \
 		--table "0 $s delay /dev/ram0 0 0 /dev/ram0 0 $DELAY_MS" &&
-		dmsetup resume stuck --noudevsync || exit 1
+		dmsetup suspend --nolockfs --noudevsync stuck &&
+		dmsetup resume --noudevsync stuck || exit 1
 	say "NSR-HANG storage: writes to /dev/mapper/stuck now wait $DELAY_MS ms"
 	dd if=/dev/zero of=/mnt/stuck/blob bs=64k count=16 conv=fsync \
 		</dev/null >/dev/null 2>&1 &
@@ -63,7 +104,7 @@ state) # state PID: the process state letter (R, S, D, T...)
 	sed 's/^[^)]*) \(.\).*/\1/' "/proc/$2/stat"
 	;;
 *)
-	echo "usage: hang cpu|memory [N]|stopped|storage-setup|storage|state PID" >&2
+	echo "usage: hang cpu [RUNTIME_US]|cpu-tuned|memory [N]|stopped|storage-setup|storage|state PID" >&2
 	exit 2
 	;;
 esac

@@ -13,7 +13,7 @@ import { DEFAULT_KERNEL } from "../initramfs.ts";
 import { fromFileUrl, run, sha256Hex, workDir } from "../_util.ts";
 
 /** The static programs, by source file in this directory. */
-const PROGRAMS = ["rt_hog", "mem_hog"];
+const PROGRAMS = ["rt_hog", "mem_hog", "chrt_fifo"];
 
 /** Modules for the stuck-storage case; loaded in closure order. */
 const STORAGE_MODULES = ["brd", "dm-mod", "dm-delay", "ext4"];

@@ -5,6 +5,7 @@
  * spins forever. With kernel.sched_rt_runtime_us = -1 the scheduler never
  * throttles it, so no SCHED_OTHER task (shells, sshd, kworkers, ksoftirqd)
  * runs on that CPU again. Each child says so on stdout before it spins.
+ * Usage: rt_hog [PRIO] (default 99).
  */
 #define _GNU_SOURCE
 #include <sched.h>
@@ -12,9 +13,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static void hog(int cpu)
+static void hog(int cpu, int prio)
 {
-	struct sched_param sp = { .sched_priority = 99 };
+	struct sched_param sp = { .sched_priority = prio };
 	cpu_set_t set;
 
 	CPU_ZERO(&set);
@@ -27,14 +28,16 @@ static void hog(int cpu)
 		perror("rt_hog: sched_setscheduler");
 		exit(1);
 	}
-	printf("NSR-HOG cpu=%d pid=%d SCHED_FIFO 99 spinning\n", cpu, getpid());
+	printf("NSR-HOG cpu=%d pid=%d SCHED_FIFO %d spinning\n", cpu, getpid(),
+	       prio);
 	fflush(stdout);
 	for (;;)
 		;	/* never yields: nothing of lower priority runs here */
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	int prio = argc > 1 ? atoi(argv[1]) : 99;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	long cpu;
 
@@ -47,7 +50,7 @@ int main(void)
 			return 1;
 		}
 		if (pid == 0)
-			hog((int)cpu);
+			hog((int)cpu, prio);
 	}
 	return 0;
 }
