@@ -321,7 +321,9 @@ function pruneOld(prefix: string, keep: string): void {
 export async function sysrqArtifacts(
   kernel: string = DEFAULT_KERNEL,
 ): Promise<{ module?: string; extension?: string }> {
-  const src = `${repoRoot()}/kernel`;
+  // NSR_KERNEL_SRC: a patched copy of kernel/, to watch a test fail when a
+  // check is broken on purpose.
+  const src = Deno.env.get("NSR_KERNEL_SRC") ?? `${repoRoot()}/kernel`;
   const sources = [...Deno.readDirSync(src)]
     .map((e) => e.name)
     .filter((n) => /\.(c|h)$|^Kbuild$|^Makefile$/.test(n))
