@@ -97,7 +97,6 @@ async function sourceFiles(): Promise<string[]> {
   }
   const docs = [
     "docs/xt_SYSRQ.8",
-    "docs/ADMIN.md",
     "docs/PROTOCOL.md",
     "README.md",
     "LICENSE",
@@ -232,7 +231,7 @@ async function buildDeb(
     `gzip -9n < '${root}/docs/xt_SYSRQ.8' > '${pkg}/usr/share/man/man8/xt_SYSRQ.8.gz'`,
   ]);
   await Deno.copyFile(`${here}/debian/copyright`, `${doc}/copyright`);
-  // README.md is the administrator's guide (docs/ADMIN.md is its draft).
+  // README.md is the administrator's guide.
   for (const f of ["README.md", "docs/PROTOCOL.md"]) {
     await Deno.copyFile(`${root}/${f}`, `${doc}/${f.replace(/^docs\//, "")}`);
   }

@@ -192,8 +192,8 @@ Deno.test({
         const text = await Deno.readTextFile(fragment);
         assert.deepEqual(sysrqOptions(text), declared, "libxt_SYSRQ.man");
       }
-      const admin = await Deno.readTextFile(`${root}/docs/ADMIN.md`);
-      assert.deepEqual(sysrqOptions(admin), declared, "docs/ADMIN.md");
+      const admin = await Deno.readTextFile(`${root}/README.md`);
+      assert.deepEqual(sysrqOptions(admin), declared, "README.md");
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
@@ -201,7 +201,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "docs/ADMIN.md names only client options that send_sysrq has",
+  name: "README.md names only client options that send_sysrq has",
   ignore: !exists(`${root}/cli/main.ts`),
   fn: async () => {
     const help = await ok(Deno.execPath(), [
@@ -210,7 +210,7 @@ Deno.test({
       `${root}/cli/main.ts`,
       "--help",
     ]);
-    const admin = await Deno.readTextFile(`${root}/docs/ADMIN.md`);
+    const admin = await Deno.readTextFile(`${root}/README.md`);
     const section = admin.split(/^## /m).find((s) =>
       s.startsWith("Client usage")
     );
