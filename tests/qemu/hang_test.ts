@@ -24,18 +24,8 @@ import {
 } from "./rescue.ts";
 import { Vm } from "./vm.ts";
 import { DEFAULT_KERNEL } from "./initramfs.ts";
-import { haveCommand } from "./_util.ts";
 
 const KERNEL = Deno.env.get("NSR_KERNEL") ?? DEFAULT_KERNEL;
-const missing = ["qemu-system-x86_64", "gcc", "dmsetup"].filter((c) =>
-  !haveCommand(c)
-);
-if (missing.length > 0) {
-  console.log(
-    `hang tests skipped: ${missing.join(", ")} missing ` +
-      "(apt-get install qemu-system-x86 build-essential dmsetup)",
-  );
-}
 
 /** Boots a guest for `kind`, runs the storyline, always stops QEMU. */
 async function storyline(
@@ -100,7 +90,6 @@ function assertRescued(r: RescueResult): void {
 function scenario(name: string, fn: () => Promise<void>): void {
   Deno.test({
     name,
-    ignore: missing.length > 0,
     sanitizeOps: false,
     sanitizeResources: false,
     fn,
@@ -141,7 +130,18 @@ scenario(
   "hang 1b: CPU hog at FIFO 98 with ksoftirqd at FIFO 99 (proof: " +
     "heartbeat stops): rescued",
   async () => {
-    assertRescued(await storyline("cpu-tuned"));
+    const r = await storyline("cpu-tuned");
+    assert.equal(r.proof.method, "heartbeat");
+    assertRescued(r);
+    // s and u were acked (handed to the kernel), but their work runs in
+    // SCHED_OTHER kworkers, which the hog starves: nothing is synced or
+    // remounted before b. Shown, not hidden.
+    assert.equal(r.syncCompleted, false, "emergency sync starved");
+    assert.equal(r.remountCompleted, false, "emergency remount starved");
+    console.log(
+      "  LIMIT: s and u are acked but their kworkers never run under " +
+        "the hog: no sync, no remount before b",
+    );
   },
 );
 

@@ -99,7 +99,7 @@ export interface RescueOptions {
 
 /** Console lines worth showing from a rescue. */
 const STORY_LINES =
-  /sysrq: |xt_SYSRQ|NSR-HANG|NSR-HOG|NSR-WRITER|Out of memory|Killed process|blocked for more than|rcu: INFO|Emergency/;
+  /sysrq: |xt_SYSRQ|NSR-HANG|NSR-HOG|NSR-TUNED|NSR-FAIR|NSR-WRITER|Out of memory|Killed process|blocked for more than|rcu: INFO|Emergency/;
 const HEARTBEAT = /NSR-HEARTBEAT (\d+)/g;
 
 /**
@@ -248,7 +248,14 @@ export async function hang(
         since,
         timeoutMs: 60_000,
       });
-      return await heartbeatStops(vm, silenceMs);
+      const proof = await heartbeatStops(vm, silenceMs);
+      const victims = [
+        ...vm.consoleSince(since).matchAll(/Killed process \d+ \((\S+)\)/g),
+      ].map((m) => m[1]).filter((name) => name !== "mem_hog");
+      proof.detail += `; the OOM killer took ${
+        victims.length > 0 ? [...new Set(victims)].join(", ") : "only hogs"
+      } and hogs in a loop`;
+      return proof;
     }
     case "stopped": {
       const since = vm.mark();
@@ -329,10 +336,22 @@ export async function sendSysrq(
 
 /** The console lines of the story since `since`, escape codes removed. */
 function storyLines(vm: Vm, since: number): string[] {
-  return vm.consoleSince(since).split("\n")
+  const lines = vm.consoleSince(since).split("\n")
     // deno-lint-ignore no-control-regex
     .map((l) => l.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1bc|\r/g, "").trim())
     .filter((l) => STORY_LINES.test(l));
+  // An OOM loop kills dozens of hogs: keep the first few, count the rest.
+  const kills = lines.filter((l) => /Killed process/.test(l));
+  const skipped = new Set(kills.slice(3));
+  const kept = lines.filter((l) => !skipped.has(l));
+  if (skipped.size > 0) {
+    kept.splice(
+      kept.indexOf(kills[2]) + 1,
+      0,
+      `(${skipped.size} more OOM kills)`,
+    );
+  }
+  return kept;
 }
 
 /**
