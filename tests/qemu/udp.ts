@@ -22,6 +22,8 @@ export interface ExchangeJob {
   gapMs?: number;
   /** Packets per pause (default 1). */
   burst?: number;
+  /** Extra pauses: packet index -> milliseconds to wait before sending it. */
+  pauses?: Record<number, number>;
   /** Stop once this says the replies so far are enough (in-process only). */
   stopWhen?: (replies: Uint8Array[]) => boolean;
   /** Stop once this settles (in-process only). */
@@ -44,6 +46,8 @@ export async function exchange(job: ExchangeJob): Promise<Uint8Array[]> {
   await new Promise<void>((resolve) => socket.bind(0, resolve));
   try {
     for (const [i, packet] of job.packets.entries()) {
+      const pause = job.pauses?.[i];
+      if (pause) await new Promise((r) => setTimeout(r, pause));
       await new Promise<void>((resolve, reject) =>
         socket.send(packet, job.port, job.host, (err) => {
           if (err) reject(err);

@@ -421,6 +421,7 @@ export class Vm {
       timeoutMs?: number;
       gapMs?: number;
       burst?: number;
+      pauses?: Record<number, number>;
       stopWhen?: (replies: Uint8Array[]) => boolean;
       until?: Promise<unknown>;
     } = {},
@@ -437,6 +438,7 @@ export class Vm {
         timeoutMs,
         gapMs: options.gapMs,
         burst: options.burst,
+        pauses: options.pauses,
         stopWhen: options.stopWhen,
         until: options.until,
       });
@@ -449,6 +451,7 @@ export class Vm {
       timeoutMs,
       gapMs: options.gapMs,
       burst: options.burst,
+      pauses: options.pauses,
     };
     const tool = fromFileUrl(new URL("./udp.ts", import.meta.url));
     const child = new Deno.Command("ip", {
