@@ -206,8 +206,9 @@ async function waitUninterruptible(vm: Vm, pid: string): Promise<void> {
  *   and on 6.12+ the fair server off too); proof: the heartbeat stops. On
  *   6.1 this also starves ksoftirqd, so no packet gets in (see
  *   hang_test.ts, hang 1).
- * - cpu-tuned: the same hog at FIFO 98 with every ksoftirqd raised to
- *   FIFO 99 first; proof: the heartbeat stops.
+ * - cpu-tuned: the same hog at FIFO 98 with every ksoftirqd (and, on
+ *   PREEMPT_RT, every IRQ thread) raised to FIFO 99 first; proof: the
+ *   heartbeat stops.
  * - memory: four respawning `mem_hog` at oom_score_adj -999, no swap: the
  *   OOM killer takes every other process (the heartbeat too), then a hog,
  *   in a loop; proof: the OOM killer has run, then the heartbeat stops.

@@ -28,10 +28,10 @@ no_fair_server() {
 	done
 }
 
-ksoftirqd_pids() {
+packet_thread_pids() {
 	for d in /proc/[0-9]*; do
 		case "$(cat "$d/comm" 2>/dev/null)" in
-		ksoftirqd/*) echo "${d#/proc/}" ;;
+		ksoftirqd/* | irq/*) echo "${d#/proc/}" ;;
 		esac
 	done
 }
@@ -42,11 +42,12 @@ cpu) # cpu [RUNTIME_US]: a SCHED_FIFO 99 busy loop pinned on every CPU;
 	# own default 950000 leaves other tasks 5% of each second
 	start_hog "${2:--1}" 99
 	;;
-cpu-tuned) # the same hog at FIFO 98, with every ksoftirqd at FIFO 99 above
-	# it (the tuning that keeps packets coming in under an RT hog)
-	pids=$(ksoftirqd_pids)
+cpu-tuned) # the same hog at FIFO 98, with the threads that carry packets
+	# in (every ksoftirqd, and on PREEMPT_RT the IRQ threads) at FIFO 99
+	# above it: the tuning that keeps packets coming in under an RT hog
+	pids=$(packet_thread_pids)
 	"$LIB/chrt_fifo" 99 $pids || exit 1
-	say "NSR-TUNED ksoftirqd SCHED_FIFO 99: pids" $pids
+	say "NSR-TUNED ksoftirqd and IRQ threads SCHED_FIFO 99: pids" $pids
 	start_hog -1 98
 	;;
 memory) # memory [N]: N respawning memory hogs, no swap. Like a leaking

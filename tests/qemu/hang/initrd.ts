@@ -93,13 +93,42 @@ async function moduleFiles(kernel: string, names: string[]) {
       .filter((f) => f.startsWith("/"));
     const file = files.find((f) => f.includes("generic")) ?? files[0];
     if (!file) throw new Error(`module ${name} not found for ${kernel}`);
-    const base = file.slice(file.lastIndexOf("/") + 1).replace(/\.ko$/, "");
+    const base = file.slice(file.lastIndexOf("/") + 1)
+      .replace(/\.ko(\.xz|\.zst|\.gz)?$/, "");
     if (!ordered.some((m) => m.name === base)) {
       ordered.push({ name: base, file });
     }
   };
   for (const name of names) await visit(name);
   return ordered;
+}
+
+/**
+ * Copies a module, decompressed: busybox insmod wants a plain ELF, and
+ * newer Debian images (6.12) ship modules as .ko.xz.
+ */
+async function putModule(src: string, dest: string): Promise<void> {
+  Deno.mkdirSync(dest.slice(0, dest.lastIndexOf("/")), { recursive: true });
+  const tool = src.endsWith(".xz")
+    ? "xz"
+    : src.endsWith(".zst")
+    ? "zstd"
+    : src.endsWith(".gz")
+    ? "gzip"
+    : undefined;
+  if (!tool) {
+    Deno.copyFileSync(src, dest);
+    return;
+  }
+  const out = await new Deno.Command(tool, {
+    args: ["-dc", src],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(`${tool} -dc ${src} failed (apt-get install ${tool})`);
+  }
+  Deno.writeFileSync(dest, out.stdout);
 }
 
 /** The shared libraries (real paths as named by ldd) an ELF file needs. */
@@ -149,7 +178,9 @@ export async function hangInitrd(kernel = DEFAULT_KERNEL): Promise<string> {
     }
     put(DMSETUP, "/sbin/dmsetup", 0o755);
     for (const lib of libs) put(await Deno.realPath(lib), lib, 0o755);
-    for (const m of modules) put(m.file, `/lib/nsr/hang/mod/${m.name}.ko`);
+    for (const m of modules) {
+      await putModule(m.file, `${root}/lib/nsr/hang/mod/${m.name}.ko`);
+    }
     Deno.writeTextFileSync(
       `${root}/lib/nsr/hang/modules`,
       modules.map((m) => m.name).join("\n") + "\n",
