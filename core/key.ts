@@ -4,7 +4,8 @@
  * @module
  */
 
-import { createHMAC, createSHA256, type IHasher } from "hash-wasm";
+import type { IHasher } from "hash-wasm";
+import { hashWasm } from "./_hash_wasm.ts";
 
 /** PBKDF2 salt fixed by the protocol: 15 ASCII bytes, no NUL. */
 export const KDF_SALT = "netsysrq v1 key";
@@ -55,6 +56,7 @@ export class MacKey {
         `MAC key must be ${KEY_LEN} bytes, got ${raw.length}`,
       );
     }
+    const { createHMAC, createSHA256 } = await hashWasm();
     const hmac = await createHMAC(createSHA256(), raw.slice());
     const key = new MacKey();
     hmacs.set(key, hmac);
@@ -157,5 +159,9 @@ export async function deriveKeyBytes(
  * ```
  */
 export async function deriveKey(password: string): Promise<MacKey> {
+  // Load hash-wasm and compile its SHA-256 (hash-wasm keeps the compiled
+  // module for fromBytes) while Web Crypto runs PBKDF2 on another thread:
+  // the client's start-up pays for the longer of the two, not their sum.
+  hashWasm().then((hash) => hash.createSHA256()).catch(() => {});
   return await MacKey.fromBytes(await deriveKeyBytes(password));
 }

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { sha1, sha256 } from "hash-wasm";
+import { hashWasm } from "./_hash_wasm.ts";
 import { legacyAddressText } from "./address.ts";
 import { Verdict } from "./constants.ts";
 import { passwordBytes } from "./key.ts";
@@ -35,6 +35,7 @@ async function legacyDigest(
 ): Promise<string> {
   const dst = new TextEncoder().encode(`${legacyAddressText(serverAddress)},`);
   const input = concat(concat(prefix, dst), password);
+  const { sha1, sha256 } = await hashWasm();
   return hash === "sha1" ? await sha1(input) : await sha256(input);
 }
 
