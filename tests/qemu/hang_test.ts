@@ -29,6 +29,11 @@ import { DEFAULT_KERNEL } from "./initramfs.ts";
 const KERNEL = DEFAULT_KERNEL;
 /** Measured: Debian 12's 6.1 shows the CPU-hog limit of hang 1. */
 const KSOFTIRQD_LIMIT = /^6\.1\./.test(KERNEL);
+/**
+ * PREEMPT_RT prints the console from a thread: lines logged just before
+ * `b` (or while an RT hog starves that thread) never reach the console.
+ */
+const THREADED_CONSOLE = /-rt-/.test(KERNEL);
 
 /** Boots a guest for `kind`, runs the storyline, always stops QEMU. */
 async function storyline(
@@ -83,10 +88,25 @@ function assertRescued(r: RescueResult): void {
     /accepted, keys "b"/,
     /sysrq: Resetting/,
   ].map((p) => lineOf(r.consoleLines, p));
+  const seen = order.filter((i) => i >= 0);
   assert.ok(
-    order.every((i, n) => i >= 0 && (n === 0 || i > order[n - 1])),
+    seen.every((i, n) => n === 0 || i > seen[n - 1]),
     `the SysRq lines appear in order:\n${r.consoleLines.join("\n")}`,
   );
+  if (THREADED_CONSOLE) {
+    // The effects (acks, QEMU's exit) are checked above; the console can
+    // only show what its thread printed before the reset.
+    console.log(
+      `  LIMIT: PREEMPT_RT prints the console from a thread: ` +
+        `${seen.length} of ${order.length} SysRq lines reached it`,
+    );
+  } else {
+    assert.equal(
+      seen.length,
+      order.length,
+      `every SysRq line on the console:\n${r.consoleLines.join("\n")}`,
+    );
+  }
   assert.deepEqual(r.errors, [], "no kernel error on the console");
 }
 
@@ -120,8 +140,8 @@ scenario(
       assert.equal(r.bToExitMs, null, "the limit: b cannot reboot");
       console.log(
         "  LIMIT: under a never-sleeping SCHED_FIFO 99 hog on every CPU, " +
-          "the NIC's softirq waits for a starved ksoftirqd: no request " +
-          "arrives, so no key runs",
+          "the threads that carry packets in (ksoftirqd; on PREEMPT_RT " +
+          "the NIC's IRQ thread) never run: no request arrives, no key runs",
       );
     } else {
       assertRescued(r);

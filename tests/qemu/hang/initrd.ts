@@ -150,6 +150,7 @@ export async function hangInitrd(kernel = DEFAULT_KERNEL): Promise<string> {
   const libs = await libraries(DMSETUP);
   const script = here("hang.sh");
   const inputs = [
+    here("initrd.ts"),
     script,
     DMSETUP,
     ...Object.values(programs),
