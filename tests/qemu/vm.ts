@@ -221,7 +221,10 @@ export class Vm {
     const o = this.options;
     this.password = password;
     if (!this.initramfs?.hasSysrqModule) {
-      throw new Error("kernel/xt_SYSRQ.ko is not built: run make -C kernel");
+      throw new Error(
+        `xt_SYSRQ.ko did not build for ${this.initramfs?.kernel}: see the ` +
+          "make output above (the harness builds kernel/ in tests/.work/)",
+      );
     }
     const params = (o.moduleParams ?? []).map(shellQuote).join(" ");
     await this.must(`NSR_PASSWORD=${shellQuote(password)} nsr load ${params}`);
