@@ -9,8 +9,9 @@
  * What counts as a kernel error: the harness's CONSOLE_ERRORS (Oops, BUG,
  * WARNING, panic, stack-protector, general protection). Reports the kernel
  * makes about the hang itself are expected, not errors: OOM-killer reports
- * (memory), "blocked for more than 120 seconds" (storage, only if the run
- * is slow) and RCU stall reports (CPU hog, after 21 s); none matches.
+ * (memory), hung-task reports "blocked for more than 2 seconds" (storage;
+ * the test lowers the timeout so they appear, and requires them) and RCU
+ * stall reports (CPU hog, after 21 s); none of them matches.
  *
  * @module
  */
@@ -30,10 +31,11 @@ const KERNEL = DEFAULT_KERNEL;
 /** Measured: Debian 12's 6.1 shows the CPU-hog limit of hang 1. */
 const KSOFTIRQD_LIMIT = /^6\.1\./.test(KERNEL);
 /**
- * PREEMPT_RT prints the console from a thread: lines logged just before
- * `b` (or while an RT hog starves that thread) never reach the console.
+ * PREEMPT_RT runs the NIC's interrupt in a thread (hang 1's limit there
+ * too) and prints the console from a thread: lines logged just before `b`
+ * (or while an RT hog starves that thread) never reach the console.
  */
-const THREADED_CONSOLE = /-rt-/.test(KERNEL);
+const PREEMPT_RT = /-rt-/.test(KERNEL);
 
 /** Boots a guest for `kind`, runs the storyline, always stops QEMU. */
 async function storyline(
@@ -93,7 +95,7 @@ function assertRescued(r: RescueResult): void {
     seen.every((i, n) => n === 0 || i > seen[n - 1]),
     `the SysRq lines appear in order:\n${r.consoleLines.join("\n")}`,
   );
-  if (THREADED_CONSOLE) {
+  if (PREEMPT_RT) {
     // The effects (acks, QEMU's exit) are checked above; the console can
     // only show what its thread printed before the reset.
     console.log(
@@ -121,27 +123,31 @@ function scenario(name: string, fn: () => Promise<void>): void {
 
 scenario(
   "hang 1: CPU hog, SCHED_FIFO 99 on every CPU, RT throttling off " +
-    "(proof: heartbeat stops) — on 6.1 no packet gets in: the limit",
+    "(proof: heartbeat stops) — on 6.1 and PREEMPT_RT packets stop: the limit",
   async () => {
     // Why: the NIC's packets are handled in the NET_RX softirq. Linux 6.1
     // defers every softirq to the per-CPU ksoftirqd thread once that
-    // thread is runnable ("softirq: Let ksoftirqd do its job", reverted in
-    // 6.5), and ksoftirqd is SCHED_OTHER: a FIFO 99 task that never sleeps
-    // starves it, so packets stay in the receive ring and no netfilter
-    // target, ours included, ever sees them. hang 1b shows the tuning that
-    // lifts the limit.
+    // thread is runnable ("softirq: Let ksoftirqd do its job", reverted
+    // upstream in 6.5), and ksoftirqd is SCHED_OTHER: a FIFO 99 task that
+    // never sleeps starves it, so packets stay in the receive ring and no
+    // netfilter target, ours included, sees them. Measured with ping over
+    // a tap: the first echo after the hang may still be answered, later
+    // ones are not. PREEMPT_RT handles the NIC in an IRQ thread at FIFO 50:
+    // starved too. 6.12 (no deferral; its fair server turned off by the
+    // hang, see hang.sh) is rescued. hang 1b shows the tuning that lifts
+    // the limit.
     const r = await storyline("cpu", 8_000);
     assert.equal(r.proof.method, "heartbeat");
     assert.deepEqual(r.errors, [], "no kernel error on the console");
-    const reached = lineOf(r.consoleLines, /accepted, keys/) >= 0;
-    if (KSOFTIRQD_LIMIT || !reached) {
-      assert.ok(!reached, "the limit: no request reached the target");
-      assert.ok(r.steps.every((s) => !s.acked), "the limit: no ack");
-      assert.equal(r.bToExitMs, null, "the limit: b cannot reboot");
+    if (KSOFTIRQD_LIMIT || PREEMPT_RT) {
+      const got = r.steps.filter((s) => s.acked).map((s) => s.key);
+      assert.equal(r.bToExitMs, null, "the limit: b never reaches the target");
+      assert.ok(got.length < 2, `the limit: at most one request got in`);
       console.log(
         "  LIMIT: under a never-sleeping SCHED_FIFO 99 hog on every CPU, " +
           "the threads that carry packets in (ksoftirqd; on PREEMPT_RT " +
-          "the NIC's IRQ thread) never run: no request arrives, no key runs",
+          "the NIC's IRQ thread) never run: the rescue cannot happen " +
+          `(requests acked: ${got.join(", ") || "none"})`,
       );
     } else {
       assertRescued(r);
@@ -197,5 +203,12 @@ scenario(
     assertRescued(r);
     // The sync itself cannot finish: its writes wait on the stuck device.
     assert.equal(r.syncCompleted, false, "emergency sync stays stuck");
+    // The hung-task detector (set to 2 s here) reports the blocked writer:
+    // the kernel describing the hang we made, not a kernel error, and it
+    // does not match CONSOLE_ERRORS (checked by assertRescued).
+    assert.ok(
+      r.consoleLines.some((l) => /blocked for more than/.test(l)),
+      "the hung-task detector reported the stuck writer",
+    );
   },
 );

@@ -88,6 +88,9 @@ storage-setup) # ext2 on a dm-delay device over a RAM disk, mounted
 	;;
 storage) # from now on every write to the device waits a day
 	export DM_DISABLE_UDEV=1
+	# Let the hung-task detector speak within the test (default 120 s):
+	# its report is the kernel's own word that the writer is stuck.
+	echo 2 >/proc/sys/kernel/hung_task_timeout_secs
 	s=$(cat /sys/block/ram0/size)
 	# --nolockfs: a frozen ext2 writes its superblock when thawed, which
 	# with the new table would hang dmsetup itself.
