@@ -27,6 +27,8 @@ for await (const chunk of child.stdout) {
   tail = lines.pop() ?? "";
   for (const line of lines) {
     // deno test ends with "ok | 12 passed | 0 failed (1s)" or "FAILED | …"
+    // Strip the colour codes deno test writes around its counts.
+    // deno-lint-ignore no-control-regex
     const plain = line.replace(/\x1b\[[0-9;]*m/g, "");
     const m = plain.match(/\|\s*(\d+) passed.*?\|\s*(\d+) failed/);
     if (m) {
