@@ -28,10 +28,62 @@ import {
   Suite,
   withSentinel,
 } from "./_suite.ts";
-import { shellQuote } from "./vm.ts";
+import { shellQuote, type Vm } from "./vm.ts";
 import { fromFileUrl, randomPassword } from "./_util.ts";
 
 const suite = new Suite();
+
+/** Runs the real client from source against the guest; JSON output. */
+async function runClient(
+  vm: Vm,
+  args: string[],
+): Promise<{ code: number; text: string }> {
+  const client = fromFileUrl(new URL("../../cli/main.ts", import.meta.url));
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net",
+      "--allow-read",
+      "--allow-env",
+      client,
+      ...args,
+    ],
+    env: { SYSRQ_PASSWORD: vm.password! },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b).trim();
+  return {
+    code: out.code,
+    text: [decode(out.stdout), decode(out.stderr)].filter(Boolean).join("\n"),
+  };
+}
+
+/**
+ * One line of an iptables `.t` file (`rule;expected-save;OK|FAIL`, "=" for
+ * the rule itself), the way iptables-test.py judges it: an OK rule must be
+ * added and saved exactly as expected, a FAIL rule refused. Returns what was
+ * wrong, or "" when the line holds.
+ */
+async function tLine(vm: Vm, cmd: string, line: string): Promise<string> {
+  const [rule, expected, result] = line.split(";");
+  const want = expected === "=" ? rule : expected;
+  const out = await vm.must(
+    `${cmd} -A INPUT ${rule} >/dev/null 2>&1; echo rc=$?; ` +
+      `${cmd}-save | grep -- '^-A INPUT'; ${cmd} -F INPUT`,
+  );
+  const added = /rc=0/.test(out);
+  const saved = out.split("\n").filter((l) => l.startsWith("-A INPUT "))
+    .map((l) => l.slice("-A INPUT ".length));
+  if (result === "OK") {
+    if (!added) return "refused";
+    if (saved.length !== 1 || saved[0] !== want) {
+      return `saved as ${JSON.stringify(saved)}`;
+    }
+    return "";
+  }
+  return added || saved.length > 0 ? "accepted, expected FAIL" : "";
+}
 const SYNC = /sysrq: Emergency Sync/;
 const HELP = /sysrq: HELP/;
 
@@ -435,26 +487,14 @@ suite.scenario(
 suite.scenario(
   "the send_sysrq client (cli/main.ts) gets its request acked",
   async (vm, _sender, mark) => {
-    const client = fromFileUrl(new URL("../../cli/main.ts", import.meta.url));
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-net",
-        "--allow-read",
-        "--allow-env",
-        client,
-        "--json",
-        "--server-address",
-        vm.address(),
-        "hs",
-        `127.0.0.1:${vm.ports.v4}`,
-      ],
-      env: { SYSRQ_PASSWORD: vm.password! },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder().decode(out.stdout).trim();
-    assert.equal(out.code, 0, `client exit ${out.code}: ${text}`);
+    const { code, text } = await runClient(vm, [
+      "--json",
+      "--server-address",
+      vm.address(),
+      "hs",
+      `127.0.0.1:${vm.ports.v4}`,
+    ]);
+    assert.equal(code, 0, `client exit ${code}: ${text}`);
     const result = JSON.parse(text.split("\n")[0]);
     assert.equal(result.outcome, "acked");
     assert.deepEqual(
@@ -463,6 +503,55 @@ suite.scenario(
     );
     await vm.waitFor(acceptedLine("hs"), { since: mark });
     await vm.waitFor(SYNC, { since: mark });
+  },
+);
+
+suite.scenario(
+  "send_sysrq --legacy is accepted by a --sysrq-legacy rule",
+  async (vm, _sender, mark) => {
+    await rearm(vm, ["--sysrq-legacy"]);
+    try {
+      const { code, text } = await runClient(vm, [
+        "--server-address",
+        vm.address(),
+        "--legacy",
+        "sha1",
+        "h",
+        `127.0.0.1:${vm.ports.v4}`,
+      ]);
+      assert.equal(code, 0, `client exit ${code}: ${text}`);
+      await vm.waitFor(/legacy request from \S+ accepted, keys "h"/, {
+        since: mark,
+      });
+      await vm.waitFor(HELP, { since: mark });
+    } finally {
+      await rearm(vm);
+    }
+  },
+);
+
+suite.scenario(
+  "kernel/libxt_SYSRQ.t: every line holds for iptables and ip6tables, legacy and nft",
+  async (vm) => {
+    const url = new URL("../../kernel/libxt_SYSRQ.t", import.meta.url);
+    const lines = (await Deno.readTextFile(url)).split("\n")
+      .filter((l) => l && !l.startsWith(":") && !l.startsWith("#"));
+    assert.ok(lines.length >= 10, "the .t file has its cases");
+    const wrong: string[] = [];
+    try {
+      await vm.must("nsr flush");
+      for (const variant of ["legacy", "nft"]) {
+        for (const cmd of ["iptables", "ip6tables"]) {
+          for (const line of lines) {
+            const verdict = await tLine(vm, `${cmd}-${variant}`, line);
+            if (verdict) wrong.push(`${cmd}-${variant}: ${line}: ${verdict}`);
+          }
+        }
+      }
+    } finally {
+      await rearm(vm);
+    }
+    assert.deepEqual(wrong, []);
   },
 );
 
