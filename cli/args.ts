@@ -56,6 +56,9 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
+/** Every long option the parser accepts (the man page test compares). */
+export const OPTION_NAMES: readonly string[] = Object.keys(OPTIONS);
+
 type Values = ReturnType<typeof parseWithTokens>["values"];
 
 function parseWithTokens(argv: string[]) {

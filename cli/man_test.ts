@@ -2,7 +2,7 @@
 // warnings, and agrees with the exit statuses.
 
 import assert from "node:assert";
-import { HELP } from "./args.ts";
+import { HELP, OPTION_NAMES } from "./args.ts";
 
 const PAGE = new URL("./send_sysrq.1", import.meta.url).pathname;
 const source = await Deno.readTextFile(PAGE);
@@ -40,4 +40,16 @@ Deno.test("man page: renders with groff -man -ww without warnings", async () => 
   assert.equal(new TextDecoder().decode(out.stderr), "");
   assert.ok(out.success);
   assert.match(new TextDecoder().decode(out.stdout), /SEND_SYSRQ\(1\)/);
+});
+
+Deno.test("man page and --help name exactly the options the parser takes", () => {
+  const parsed = new Set(OPTION_NAMES.map((name) => `--${name}`));
+  const inHelp = new Set(HELP.match(/--[a-z][a-z-]*[a-z]/g));
+  // The page also cites the server's rule options (--sysrq-*): not ours.
+  const inPage = new Set(
+    (text.match(/--[a-z][a-z-]*[a-z]/g) ?? [])
+      .filter((o) => !o.startsWith("--sysrq-")),
+  );
+  assert.deepEqual([...inHelp].sort(), [...parsed].sort(), "--help");
+  assert.deepEqual([...inPage].sort(), [...parsed].sort(), "send_sysrq.1");
 });
