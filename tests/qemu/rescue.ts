@@ -241,10 +241,11 @@ export async function hang(
     case "cpu-tuned": {
       const since = vm.mark();
       fire(vm, `hang ${kind}`);
-      // One hog's line is enough: the rest may never reach the console (on
-      // PREEMPT_RT the serial port's IRQ thread is starved too). The
-      // heartbeat, free to run on any CPU, then proves every CPU is taken.
-      await vm.waitFor(/NSR-HOG cpu=/, { since, timeoutMs: 30_000 });
+      // The hogs' own NSR-HOG lines may never reach the console (on
+      // PREEMPT_RT the serial port's IRQ thread starves too), so wait for
+      // the line printed just before they start. The heartbeat, free to
+      // run on any CPU, then proves every CPU is taken.
+      await vm.waitFor(/NSR-HANG cpu/, { since, timeoutMs: 30_000 });
       return await heartbeatStops(vm, silenceMs);
     }
     case "memory": {
