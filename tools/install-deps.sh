@@ -8,6 +8,7 @@ packages=(
 	qemu-system-x86 linux-image-amd64 linux-headers-amd64	# the QEMU target
 	linux-headers-6.12-amd64	# the module must also build for 6.12
 	busybox-static iptables libxtables-dev cpio kmod iproute2
+	dmsetup xz-utils	# the hung-guest scenarios
 	groff-base man-db rpm dkms pkg-config dpkg-dev	# packaging
 )
 
