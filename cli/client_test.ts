@@ -10,6 +10,7 @@ import {
   verifyRequest,
 } from "../mod.ts";
 import {
+  FORGERIES,
   type Responder,
   type ResponderOptions,
   startResponder,
@@ -186,14 +187,7 @@ Deno.test("lost requests: a retry gets through", async () => {
 });
 
 Deno.test("forged and mismatched replies are ignored", async (t) => {
-  const forgeries = [
-    "wrong-key",
-    "wrong-nonce",
-    "wrong-timestamp",
-    "wrong-address",
-    "bad-tag",
-    "garbage",
-  ] as const;
+  const forgeries = FORGERIES;
   await t.step("alone: no reply, and counted", async () => {
     await withResponder(
       { forgeries: [...forgeries], onlyForgeries: true },

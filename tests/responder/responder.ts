@@ -38,6 +38,16 @@ export type Forgery =
   /** Random bytes of an ack's length. */
   | "garbage";
 
+/** Every forgery the responder can send, for tests that try them all. */
+export const FORGERIES: readonly Forgery[] = [
+  "wrong-key",
+  "wrong-nonce",
+  "wrong-timestamp",
+  "wrong-address",
+  "bad-tag",
+  "garbage",
+];
+
 /** How a responder behaves. Every field is optional. */
 export interface Behaviour {
   /** The address the server sees itself as (default: the bound address). */

@@ -12,7 +12,7 @@ import {
   Verdict,
   verifyReply,
 } from "../../mod.ts";
-import { type Behaviour, startResponder } from "./responder.ts";
+import { type Behaviour, FORGERIES, startResponder } from "./responder.ts";
 
 const KEY = await deriveKey("test-responder-not-a-secret");
 const OTHER = await deriveKey("test-other-not-a-secret");
@@ -106,14 +106,7 @@ Deno.test("silence: bad MAC, no ack wanted, silent mode, dropped", async (t) => 
 
 Deno.test("forgeries: none of them verifies, the true ack still does", async () => {
   const info = request();
-  const forgeries = [
-    "wrong-key",
-    "wrong-nonce",
-    "wrong-timestamp",
-    "wrong-address",
-    "bad-tag",
-    "garbage",
-  ] as const;
+  const forgeries = FORGERIES;
   const { replies } = await exchange({ forgeries: [...forgeries] }, info);
   assert.equal(replies.length, forgeries.length + 1);
   assert.deepEqual(replies.map((r) => check(r, info)?.type ?? null), [
