@@ -110,7 +110,7 @@ class Replay {
     // The module read the clock between `date -s` and `date +%s`.
     const loadedS = Number(out.trim().split("\n").at(-1));
     const ranOn = (loadedS - load.clockS) * 1000;
-    if (load.legacy ? ranOn !== 0 : ranOn >= CLOCK_SLACK_MS) {
+    if (ranOn < 0 || (load.legacy ? ranOn !== 0 : ranOn >= CLOCK_SLACK_MS)) {
       throw new Error(`module load read the clock ${ranOn} ms late`);
     }
     this.#load = id;
@@ -118,6 +118,20 @@ class Replay {
     this.#tokens = REFUSAL_TOKENS;
     this.#before = await counters(this.vm);
     this.loadMs.push(Math.round(this.#loadedAt - started));
+  }
+
+  /**
+   * Sets the guest's clock to `seconds`. busybox date exits 0 even when
+   * the kernel refuses the time, so read the clock back.
+   */
+  async setClock(seconds: number): Promise<void> {
+    const out = await this.vm.must(
+      `date -u -s @${seconds} >/dev/null; date +%s`,
+    );
+    const got = Number(out.trim().split("\n").at(-1));
+    if (got - seconds < 0 || got - seconds > 1) {
+      throw new Error(`guest clock is ${got}, not ${seconds}: set refused?`);
+    }
   }
 
   loadMs: number[] = [];
@@ -143,7 +157,7 @@ class Replay {
     const drains = Array.from({ length: drain }, () => stale(key, c));
     const packet = fromHex(c.packetHex);
     const set = performance.now();
-    await this.vm.must(`date -u -s @${Math.floor(c.now / 1000)} >/dev/null`);
+    await this.setClock(Math.floor(c.now / 1000));
     await this.sender.send(c.serverAddress, [...drains, packet]);
     const want = c.expected.replyHex ? 1 : 0;
     if (last) {
@@ -152,6 +166,8 @@ class Replay {
       this.#compareReply(c, replies, key, true);
       if (!(await this.vm.waitExit(30_000))) {
         this.fail(c.name, "the guest did not reboot on its 'b'");
+      } else {
+        console.log(`  "${c.name}": ack checked, then 'b' rebooted the guest`);
       }
       this.checked.v1++;
       return;
