@@ -6,8 +6,12 @@
  * the clock set to the case's `now`, the packet sent to the case's server
  * address (added to the guest, routed over the tap link), and the kernel's
  * verdict read from /proc/net/xt_SYSRQ; the reply must equal
- * expected.replyHex byte for byte. Cases a live clock cannot reproduce are
- * skipped with their reason printed. Needs root (tap network in a netns).
+ * expected.replyHex byte for byte, and an accepted request's keys must show
+ * in the key counters. Cases a live clock cannot reproduce are skipped with
+ * their reason printed. kernel.sysrq is 1; the rule refuses 'b', 'c' and
+ * 'o' (their ack status is then 01) except for one 16-key request run last,
+ * whose 'b' ends the guest after its exact ack. Needs root (tap network in
+ * a netns). One boot, about 40 s.
  *
  * @module
  */
@@ -36,6 +40,7 @@ import { fromHex, toHex } from "./udp.ts";
 import { delay, isRoot, run } from "./_util.ts";
 import { shellQuote, Vm } from "./vm.ts";
 
+const encoder = new TextEncoder();
 const VECTORS = new URL("../vectors/", import.meta.url);
 /** Run last with every key allowed: its 'b' ends the guest after the ack. */
 const EXACT_LAST = "valid: IPv4, 16 keys including '!' and '~'";
@@ -189,6 +194,10 @@ class Replay {
     const counted: Counters = { [verdict]: 1 };
     if (drain) counted.refused_stale = (counted.refused_stale ?? 0) + drain;
     this.#compareVerdicts(c.name, delta(this.#before, after), counted);
+    if (verdict === "accepted") {
+      const n = packet[7];
+      this.#compareKeys(c.name, after, packet.subarray(32, 32 + n));
+    }
     this.#before = after;
     this.#compareReply(c, replies, key, false);
     this.checked.v1++;
@@ -209,6 +218,9 @@ class Replay {
     this.#compareVerdicts(c.name, delta(this.#before, after), {
       [verdict]: 1,
     });
+    if (c.expected.keys !== null) {
+      this.#compareKeys(c.name, after, encoder.encode(c.expected.keys));
+    }
     this.#before = after;
     if (replies.length) this.fail(c.name, `${replies.length} replies`);
     if (c.expected.keys !== null) {
@@ -282,6 +294,34 @@ class Replay {
         `${max}-byte read) is counted as "oversize" ("${name}")`,
     );
     return "oversize";
+  }
+
+  /** An accepted request's keys: each run, or refused by the rule. */
+  #compareKeys(
+    name: string,
+    after: Counters,
+    keys: Uint8Array,
+  ): void {
+    const refused =
+      [...keys].filter((k) => FATAL_KEYS.includes(String.fromCharCode(k)))
+        .length;
+    const d = delta(this.#before, after);
+    const got = {
+      executed: d.keys_executed ?? 0,
+      refusedByRule: d.keys_refused_rule ?? 0,
+      refusedBySysctl: d.keys_refused_sysctl ?? 0,
+    };
+    const want = {
+      executed: keys.length - refused,
+      refusedByRule: refused,
+      refusedBySysctl: 0,
+    };
+    if (JSON.stringify(got) !== JSON.stringify(want)) {
+      this.fail(
+        name,
+        `keys ${JSON.stringify(got)}, want ${JSON.stringify(want)}`,
+      );
+    }
   }
 
   #compareVerdicts(name: string, d: Counters, want: Counters): void {
