@@ -7,6 +7,13 @@
  */
 
 const targets = ["mod.ts", "core/", "cli/", "tests/"];
+
+// The C harness, the packages and the QEMU suite need Debian packages: as
+// root this installs what is missing; otherwise it names the apt-get line
+// and the suites that need them fail, each saying what it lacks.
+const deps = new URL("../tools/install-deps.sh", import.meta.url).pathname;
+await new Deno.Command("bash", { args: [deps] }).spawn().status;
+
 const extra = Deno.args;
 
 const child = new Deno.Command(Deno.execPath(), {
