@@ -109,9 +109,20 @@ static int nsr_passwd_get(char *buffer, const struct kernel_param *kp)
 	return scnprintf(buffer, PAGE_SIZE, "%s\n", set ? "(set)" : "(unset)");
 }
 
+/*
+ * Called when the module's parameters are destroyed, which on a failed load
+ * (say, a bad tolerance= after a good passwd=) happens without the module's
+ * init or exit ever running: wipe and free the secret then too.
+ */
+static void nsr_passwd_free(void *arg)
+{
+	nsr_params_exit();
+}
+
 static const struct kernel_param_ops nsr_passwd_ops = {
 	.set = nsr_passwd_set,
 	.get = nsr_passwd_get,
+	.free = nsr_passwd_free,
 };
 
 /* "passwd" is the seed's name, "password" xtables-addons' one. */

@@ -19,6 +19,7 @@
 #include <linux/skbuff.h>
 #include <linux/udp.h>
 #include <net/ip.h>
+#include <net/addrconf.h>
 #include <net/ip6_checksum.h>
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
@@ -63,6 +64,16 @@ static bool nsr_find_udp6(const struct sk_buff *skb, struct nsr_pkt *p,
 	if ((ipv6_addr_type(&ip6h->daddr) & IPV6_ADDR_MULTICAST) ||
 	    (ipv6_addr_type(&ip6h->saddr) &
 	     (IPV6_ADDR_MULTICAST | IPV6_ADDR_ANY))) {
+		*why = NSR_EV_NOT_UNICAST;
+		return false;
+	}
+	/*
+	 * One of our own addresses as the source of a packet from outside is
+	 * spoofed (IPv4's source validation drops those before INPUT; IPv6
+	 * has none): never let a refusal or an ack go to a local socket.
+	 */
+	if (!(skb->dev->flags & IFF_LOOPBACK) &&
+	    ipv6_chk_addr(dev_net(skb->dev), &ip6h->saddr, NULL, 0)) {
 		*why = NSR_EV_NOT_UNICAST;
 		return false;
 	}

@@ -14,7 +14,7 @@ enum nsr_event {
 	NSR_EV_MALFORMED,	/* no UDP header, or its length disagrees */
 	NSR_EV_FRAGMENT,	/* an IP fragment: never reassembled here */
 	NSR_EV_OVERSIZE,	/* payload longer than any request */
-	NSR_EV_NOT_UNICAST,	/* to or from broadcast or multicast */
+	NSR_EV_NOT_UNICAST,	/* broadcast, multicast, or a spoofed local source */
 	NSR_EV_ACK_SENT,
 	NSR_EV_REFUSAL_SENT,
 	NSR_EV_REPLY_FAILED,	/* no route or no memory for a reply */

@@ -20,6 +20,7 @@
 #include <linux/netfilter_ipv4/ip_tables.h>
 #include <linux/netfilter_ipv6/ip6_tables.h>
 #include <linux/timekeeping.h>
+#include <net/net_namespace.h>
 #include "nsr_params.h"
 #include "nsr_skb.h"
 #include "nsr_sysrq.h"
@@ -254,6 +255,15 @@ static int sysrq_tg_check(const struct xt_tgchk_param *par)
 {
 	const struct xt_sysrq_tginfo *info = par->targinfo;
 
+	/*
+	 * SysRq acts on the whole machine and the replay state is global: a
+	 * rule in another namespace (one an unprivileged user can create
+	 * with a user namespace) must not reach it.
+	 */
+	if (!net_eq(par->net, &init_net)) {
+		pr_info_ratelimited("SYSRQ target: only valid in the initial network namespace\n");
+		return -EPERM;
+	}
 	if (!nsr_rule_is_udp(par)) {
 		pr_info_ratelimited("SYSRQ target: only valid for UDP: add -p udp to the rule\n");
 		return -EINVAL;

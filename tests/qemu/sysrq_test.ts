@@ -535,6 +535,20 @@ suite.scenario(
 );
 
 suite.scenario(
+  "a rule in another network namespace is refused (SysRq is machine-wide)",
+  async (vm) => {
+    const out = await vm.must(
+      "unshare -n iptables-legacy -A INPUT -p udp -j SYSRQ 2>&1; echo rc=$?",
+    );
+    assert.match(out, /rc=[1-9]/, `iptables in a new netns: ${out}`);
+    assert.match(
+      vm.consoleSince(0),
+      /SYSRQ target: only valid in the initial network namespace/,
+    );
+  },
+);
+
+suite.scenario(
   "kernel/libxt_SYSRQ.t: every line holds for iptables and ip6tables, legacy and nft",
   async (vm) => {
     const url = new URL("../../kernel/libxt_SYSRQ.t", import.meta.url);
