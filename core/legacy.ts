@@ -9,7 +9,7 @@
 
 import { hashWasm } from "./_hash_wasm.ts";
 import { legacyAddressText } from "./address.ts";
-import { Verdict } from "./constants.ts";
+import { MAX_KEYS, Verdict } from "./constants.ts";
 import { passwordBytes } from "./key.ts";
 import type { LegacyOptions } from "./types.ts";
 import { checkBytes, checkString, keyBytes } from "./_validate.ts";
@@ -129,7 +129,8 @@ function parseLegacy(packet: Uint8Array): Parsed {
   for (let i = 0; i < end && commas.length < 3; i++) {
     if (packet[i] === COMMA) commas.push(i);
   }
-  if (commas.length !== 3 || commas[0] === 0) {
+  // 1 to 16 keys, as in v1: one request must not run hundreds.
+  if (commas.length !== 3 || commas[0] === 0 || commas[0] > MAX_KEYS) {
     return { verdict: Verdict.BAD_FORMAT };
   }
   const text = (from: number, to: number) =>
@@ -156,7 +157,8 @@ function parseLegacy(packet: Uint8Array): Parsed {
  * compared in constant time. The digest's length tells SHA-1 from SHA-256.
  *
  * Rungs, as in kernel/nsr_legacy.c: NO_PASSWORD; BAD_LENGTH (over 256
- * bytes); BAD_FORMAT (fewer than three commas, no keys, seqno not decimal,
+ * bytes); BAD_FORMAT (fewer than three commas, no keys or more than 16,
+ * seqno not decimal,
  * digest not 40 or 64 lowercase hex); BAD_KEY_CHAR; REPLAY; BAD_MAC.
  *
  * @param password the configured password, or null for none.

@@ -120,7 +120,9 @@ enum nsr_verdict nsr_verify_legacy(const u8 *pkt, size_t len,
 		return NSR_BAD_LENGTH;
 	if (len && pkt[len - 1] == '\n')
 		len--;
-	if (!nsr_find_commas(pkt, len, comma) || comma[0] == 0)
+	/* 1 to 16 keys, as in v1: one request must not run hundreds. */
+	if (!nsr_find_commas(pkt, len, comma) || comma[0] == 0 ||
+	    comma[0] > NSR_MAX_KEYS)
 		return NSR_BAD_FORMAT;
 	if (!nsr_parse_seqno(pkt + comma[0] + 1,
 			     comma[1] - comma[0] - 1, &seqno))

@@ -791,6 +791,17 @@ const legacyCases: LegacyCase[] = [
     keys: "sub",
   },
   {
+    name: "16 keys, the most a request may carry",
+    packet: await legacy({ keys: "h".repeat(16) }),
+    verdict: Verdict.ACCEPTED,
+    keys: "h".repeat(16),
+  },
+  {
+    name: "17 keys: refused as malformed, as in v1",
+    packet: await legacy({ keys: "h".repeat(17) }),
+    verdict: Verdict.BAD_FORMAT,
+  },
+  {
     name: "seqno one above the last",
     packet: await legacy({ seqno: SEQ + 1 }),
     verdict: Verdict.ACCEPTED,
