@@ -100,8 +100,9 @@ struct nsr_legacy_request {
  * The ladder, first failure wins:
  *   NO_PASSWORD; BAD_LENGTH (more than NSR_LEGACY_MAX_LEN bytes, counting
  *   the optional "\n"); BAD_FORMAT (not three commas and a digest of 40 or
- *   64 lowercase hex digits, no keys or more than NSR_MAX_KEYS, a seqno that is not decimal digits
- *   only or does not fit in a u64); BAD_KEY_CHAR (a key outside 21..7e);
+ *   64 lowercase hex digits, no keys or more than NSR_MAX_KEYS, a seqno
+ *   that is not decimal digits only or does not fit in a u64);
+ *   BAD_KEY_CHAR (a key outside 21..7e);
  *   REPLAY (seqno <= *last_seqno); BAD_MAC (digest differs); ACCEPTED.
  * Only NSR_ACCEPTED advances *last_seqno (compare-and-exchange; REPLAY if
  * another CPU accepted a seqno at least as new meanwhile) and fills @out.
