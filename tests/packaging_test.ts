@@ -13,6 +13,7 @@
  */
 
 import assert from "node:assert/strict";
+import { exists } from "./qemu/_util.ts";
 
 const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const version: string =
@@ -58,15 +59,6 @@ async function ok(
     `${cmd} ${args.join(" ")} exited ${r.code}:\n${r.stdout}${r.stderr}`,
   );
   return r.stdout;
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Why the kernel-side tests cannot run yet, or undefined when they can. */

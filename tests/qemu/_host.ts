@@ -8,24 +8,16 @@
  */
 
 import { DEFAULT_KERNEL } from "./initramfs.ts";
-import { haveCommand, isRoot, repoRoot } from "./_util.ts";
+import { exists, haveCommand, isRoot, repoRoot } from "./_util.ts";
 
 /** What is missing for booting `kernel`, as short descriptions. */
 export function missingHostTools(kernel = DEFAULT_KERNEL): string[] {
   const missing: string[] = [];
-  const file = (p: string) => {
-    try {
-      Deno.statSync(p);
-      return true;
-    } catch {
-      return false;
-    }
-  };
   if (!haveCommand("qemu-system-x86_64")) missing.push("qemu-system-x86");
-  if (!file(`/boot/vmlinuz-${kernel}`)) missing.push(`kernel ${kernel}`);
-  if (!file(`/lib/modules/${kernel}/build`)) missing.push("kernel headers");
-  if (!file("/bin/busybox")) missing.push("busybox-static");
-  if (!file("/usr/sbin/xtables-nft-multi")) missing.push("iptables");
+  if (!exists(`/boot/vmlinuz-${kernel}`)) missing.push(`kernel ${kernel}`);
+  if (!exists(`/lib/modules/${kernel}/build`)) missing.push("kernel headers");
+  if (!exists("/bin/busybox")) missing.push("busybox-static");
+  if (!exists("/usr/sbin/xtables-nft-multi")) missing.push("iptables");
   if (!haveCommand("cpio")) missing.push("cpio");
   if (!haveCommand("modinfo")) missing.push("kmod");
   if (!haveCommand("make") || !haveCommand("gcc")) {

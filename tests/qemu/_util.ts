@@ -52,6 +52,16 @@ export async function sha256Hex(text: string): Promise<string> {
     .join("");
 }
 
+/** Whether a file or directory exists at `path`. */
+export function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** True when this process runs as root. */
 export function isRoot(): boolean {
   return Deno.uid() === 0;

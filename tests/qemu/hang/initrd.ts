@@ -10,7 +10,7 @@
  */
 
 import { DEFAULT_KERNEL } from "../initramfs.ts";
-import { fromFileUrl, run, sha256Hex, workDir } from "../_util.ts";
+import { exists, fromFileUrl, run, sha256Hex, workDir } from "../_util.ts";
 
 /** The static programs, by source file in this directory. */
 const PROGRAMS = ["rt_hog", "mem_hog", "chrt_fifo"];
@@ -22,15 +22,6 @@ const DMSETUP = "/sbin/dmsetup";
 
 function here(name: string): string {
   return fromFileUrl(new URL(`./${name}`, import.meta.url));
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
