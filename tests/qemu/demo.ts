@@ -19,12 +19,12 @@
  * @module
  */
 
+import { runClient, SOURCE } from "../../cli/_run_client.ts";
 import { ensureHostTools } from "./_host.ts";
 import { hang, hangBootOptions, type HangKind } from "./rescue.ts";
 import { Vm } from "./vm.ts";
-import { fromFileUrl, isRoot } from "./_util.ts";
+import { isRoot } from "./_util.ts";
 
-const CLIENT = fromFileUrl(new URL("../../cli/main.ts", import.meta.url));
 const KIND: HangKind = "cpu-tuned";
 const color = Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR");
 const dim = (s: string) => color ? `\x1b[2m${s}\x1b[0m` : s;
@@ -75,24 +75,11 @@ async function client(vm: Vm, keys: string): Promise<string[]> {
   const host = vm.netns ? vm.address("v4") : `127.0.0.1:${vm.ports.v4}`;
   const args = [...options, keys, host];
   say(bold(`$ send_sysrq ${args.join(" ")}`));
-  const [cmd, ...rest] = onHost(vm, [
-    Deno.execPath(),
-    "run",
-    "--allow-net",
-    "--allow-read",
-    "--allow-env=SYSRQ_PASSWORD,NO_COLOR",
-    CLIENT,
-    ...args,
-  ]);
-  const out = await new Deno.Command(cmd, {
-    args: rest,
+  const [command, ...rest] = onHost(vm, [SOURCE.command, ...SOURCE.args]);
+  const out = await runClient({ name: "demo", command, args: rest }, args, {
     env: { SYSRQ_PASSWORD: vm.password!, NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout) +
-    new TextDecoder().decode(out.stderr);
-  return text.trim().split("\n");
+  });
+  return (out.stdout + out.stderr).trim().split("\n");
 }
 
 /** One ping from the host; the round trip as text, or null. */

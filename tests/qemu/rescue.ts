@@ -28,9 +28,10 @@
  * @module
  */
 
+import { runClient, SOURCE } from "../../cli/_run_client.ts";
 import { hangInitrd } from "./hang/initrd.ts";
 import type { BootOptions, Vm } from "./vm.ts";
-import { delay, fromFileUrl } from "./_util.ts";
+import { delay } from "./_util.ts";
 
 /** The ways a server hangs that the scenarios reproduce. */
 export type HangKind = "cpu" | "cpu-tuned" | "memory" | "stopped" | "storage";
@@ -280,9 +281,6 @@ export async function hang(
   }
 }
 
-/** cli/main.ts, the real client. */
-const CLIENT = fromFileUrl(new URL("../../cli/main.ts", import.meta.url));
-
 /**
  * Runs the real client once for `key` against the guest's forwarded port
  * (the MAC covers the guest's own address, passed as --server-address) and
@@ -294,26 +292,16 @@ export async function sendSysrq(
   flags: string[] = [],
 ): Promise<KeyResult> {
   const started = performance.now();
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-read",
-      "--allow-env",
-      CLIENT,
-      "--json",
-      "--server-address",
-      vm.address("v4"),
-      ...flags,
-      key,
-      `127.0.0.1:${vm.ports.v4}`,
-    ],
-    env: { SYSRQ_PASSWORD: vm.password ?? "" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  const out = await runClient(SOURCE, [
+    "--json",
+    "--server-address",
+    vm.address("v4"),
+    ...flags,
+    key,
+    `127.0.0.1:${vm.ports.v4}`,
+  ], { env: { SYSRQ_PASSWORD: vm.password ?? "" } });
   const clientMs = Math.round(performance.now() - started);
-  const text = new TextDecoder().decode(out.stdout).trim();
+  const text = out.stdout.trim();
   let json: {
     outcome?: string;
     rttMs?: number;
@@ -323,7 +311,7 @@ export async function sendSysrq(
   try {
     json = JSON.parse(text.split("\n")[0]);
   } catch {
-    const err = new TextDecoder().decode(out.stderr).trim();
+    const err = out.stderr.trim();
     throw new Error(
       `send_sysrq ${key}: no JSON result (exit ${out.code}):` +
         ` ${text} ${err}`,

@@ -29,34 +29,21 @@ import {
   withSentinel,
 } from "./_suite.ts";
 import { shellQuote, type Vm } from "./vm.ts";
-import { fromFileUrl, randomPassword } from "./_util.ts";
+import { runClient as runClientForm, SOURCE } from "../../cli/_run_client.ts";
+import { randomPassword } from "./_util.ts";
 
 const suite = new Suite();
 
-/** Runs the real client from source against the guest; JSON output. */
+/** Runs the real client from source, with the guest's password. */
 async function runClient(
   vm: Vm,
   args: string[],
 ): Promise<{ code: number; text: string }> {
-  const client = fromFileUrl(new URL("../../cli/main.ts", import.meta.url));
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-read",
-      "--allow-env",
-      client,
-      ...args,
-    ],
+  const r = await runClientForm(SOURCE, args, {
     env: { SYSRQ_PASSWORD: vm.password! },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b).trim();
-  return {
-    code: out.code,
-    text: [decode(out.stdout), decode(out.stderr)].filter(Boolean).join("\n"),
-  };
+  });
+  const text = [r.stdout.trim(), r.stderr.trim()].filter(Boolean).join("\n");
+  return { code: r.code, text };
 }
 
 /**
