@@ -16,7 +16,7 @@ import {
   writeMessage,
   writeTag,
 } from "./_wasm.ts";
-import type { KeyStatus, RefusalReason } from "./constants.ts";
+import { type KeyStatus, MAX_KEYS, type RefusalReason } from "./constants.ts";
 import type { MacKey } from "./key.ts";
 import type { Reply, RequestInfo } from "./types.ts";
 import {
@@ -27,12 +27,7 @@ import {
   checkString,
   keyBytes,
 } from "./_validate.ts";
-
-const OFF_NONCE = 16;
-const OFF_STATUS = 32;
-const TYPE_ACK = 2;
-const TYPE_REFUSAL = 3;
-const MAX_KEYS = 16;
+import { OFF_KEYS, OFF_NONCE, TYPE_ACK, TYPE_REFUSAL } from "./_wire.ts";
 
 /** Throw unless `request` is a well-formed RequestInfo. */
 function checkRequestInfo(request: RequestInfo, withTime = true): void {
@@ -105,7 +100,7 @@ export function createAck(
   });
   setAddress(checkString(options.serverAddress, "serverAddress"));
   writeMessage(OFF_NONCE, request.nonce);
-  writeMessage(OFF_STATUS, statuses);
+  writeMessage(OFF_KEYS, statuses);
   const len = core.encodeAck(statuses.length, request.timestamp);
   if (len < 0) throw new RangeError(`core refused the ack (${len})`);
   return sealMessage(key, len);
@@ -207,7 +202,7 @@ export function verifyReply(
   if (!core.tagMatches(len)) return null;
   const nonce = messageBytes(OFF_NONCE, 16);
   if (type === TYPE_ACK) {
-    const statuses = [...messageBytes(OFF_STATUS, core.messageCount())];
+    const statuses = [...messageBytes(OFF_KEYS, core.messageCount())];
     return {
       type: "ack",
       timestamp: core.messageTime(),

@@ -14,7 +14,7 @@ import {
   writeMessage,
   writeTag,
 } from "./_wasm.ts";
-import { Verdict } from "./constants.ts";
+import { MAX_KEYS, Verdict } from "./constants.ts";
 import type { MacKey } from "./key.ts";
 import type {
   RequestInfo,
@@ -31,11 +31,7 @@ import {
   checkString,
   keyBytes,
 } from "./_validate.ts";
-
-const OFF_NONCE = 16;
-const OFF_KEYS = 32;
-const FLAG_ACK_WANTED = 1;
-const MAX_KEYS = 16;
+import { FLAG_ACK_WANTED, OFF_KEYS, OFF_NONCE } from "./_wire.ts";
 
 /**
  * Build a request packet: header, timestamp, nonce, keys, and the 16-byte

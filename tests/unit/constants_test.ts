@@ -23,6 +23,7 @@ import {
 } from "../../core/key.ts";
 import { LEGACY_MAX_LEN } from "../../core/legacy.ts";
 import { core, scratch } from "../../core/_wasm.ts";
+import * as wire from "../../core/_wire.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const header = await Deno.readTextFile(new URL("kernel/nsr_proto.h", ROOT));
@@ -119,6 +120,11 @@ Deno.test("constants: mod.ts and the glue agree with the C header", () => {
   assert.equal(LEGACY_MAX_LEN, n.get("LEGACY_MAX_LEN"));
   assert.equal(KDF_SALT, c.strings.get("KDF_SALT"));
   assert.equal(KDF_SALT.length, n.get("KDF_SALT_LEN"));
+  assert.equal(wire.OFF_NONCE, n.get("OFF_NONCE"));
+  assert.equal(wire.OFF_KEYS, n.get("OFF_KEYS"));
+  assert.equal(wire.FLAG_ACK_WANTED, n.get("FLAG_ACK_WANTED"));
+  assert.equal(wire.TYPE_ACK, n.get("TYPE_ACK"));
+  assert.equal(wire.TYPE_REFUSAL, n.get("TYPE_REFUSAL"));
 });
 
 Deno.test("constants: the labels the WASM core writes are the C labels", () => {
