@@ -182,14 +182,14 @@ async function rescue(vm: Vm): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  await ensureHostTools();
+  const kernel = await ensureHostTools();
   say(bold("netsysrq demo: rescue a hung server with the magic SysRq key"));
   say("Booting a QEMU guest: Debian's kernel, the xt_SYSRQ target loaded with");
   say("a fresh random password, and the rule");
   say(dim("  iptables -I INPUT -p udp --dport 9 -j SYSRQ"));
   const started = performance.now();
   const network = isRoot() ? "tap" : "user";
-  const vm = await Vm.boot(await hangBootOptions(KIND, { network }));
+  const vm = await Vm.boot(await hangBootOptions(KIND, { network, kernel }));
   try {
     say(
       `Guest up in ${(vm.bootMs / 1000).toFixed(1)} s at ${vm.address("v4")}.`,

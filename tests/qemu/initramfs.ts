@@ -8,31 +8,8 @@
  * @module
  */
 
+import { defaultKernel } from "./kernels.ts";
 import { fromFileUrl, repoRoot, run, sha256Hex, workDir } from "./_util.ts";
-
-/**
- * The kernel image every test boots unless told otherwise: $NSR_KERNEL
- * (set by `deno task test:matrix`), else the newest installed Debian 6.1
- * image (Debian 12's own kernel; security updates move its number), else
- * the newest image in /boot.
- */
-export const DEFAULT_KERNEL: string = pickDefaultKernel();
-
-function pickDefaultKernel(): string {
-  const fromEnv = Deno.env.get("NSR_KERNEL");
-  if (fromEnv) return fromEnv;
-  let images: string[] = [];
-  try {
-    images = [...Deno.readDirSync("/boot")]
-      .map((e) => e.name.match(/^vmlinuz-(.+)$/)?.[1])
-      .filter((v): v is string => v !== undefined)
-      .sort((a, b) => b.localeCompare(a, "en", { numeric: true }));
-  } catch {
-    // no /boot: the boot fails later with the install command
-  }
-  return images.find((v) => v.startsWith("6.1.")) ?? images[0] ??
-    "6.1.0-56-amd64";
-}
 
 /**
  * Kernel modules the guest loads at boot, in this order after their
@@ -155,7 +132,7 @@ function stamp(path: string): string {
 export async function buildInitramfs(
   options: InitramfsOptions = {},
 ): Promise<Initramfs> {
-  const kernel = options.kernel ?? DEFAULT_KERNEL;
+  const kernel = options.kernel ?? defaultKernel();
   const image = kernelImage(kernel);
   const busybox = "/bin/busybox";
   const initScript = fromFileUrl(new URL("./guest/init.sh", import.meta.url));
@@ -319,7 +296,7 @@ function pruneOld(prefix: string, keep: string): void {
  * newest image) is never touched.
  */
 export async function sysrqArtifacts(
-  kernel: string = DEFAULT_KERNEL,
+  kernel: string = defaultKernel(),
 ): Promise<{ module?: string; extension?: string }> {
   // NSR_KERNEL_SRC: a patched copy of kernel/, to watch a test fail when a
   // check is broken on purpose.

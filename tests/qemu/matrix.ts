@@ -12,6 +12,7 @@
  * @module
  */
 
+import { ensureHostTools } from "./_host.ts";
 import { isRoot, repoRoot } from "./_util.ts";
 
 interface Flavour {
@@ -93,6 +94,9 @@ async function runSuite(kernel: string) {
   };
 }
 
+// QEMU, busybox, iptables… and Debian's own kernel first, as every suite run
+// needs them; the flavours' images come next.
+await ensureHostTools();
 const rows: string[] = [];
 let passed = 0;
 let failed = 0;

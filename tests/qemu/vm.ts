@@ -11,12 +11,8 @@
  */
 
 import dgram from "node:dgram";
-import {
-  buildInitramfs,
-  DEFAULT_KERNEL,
-  type Initramfs,
-  sysrqArtifacts,
-} from "./initramfs.ts";
+import { buildInitramfs, type Initramfs, sysrqArtifacts } from "./initramfs.ts";
+import { defaultKernel } from "./kernels.ts";
 import { exchange, fromHex, toHex } from "./udp.ts";
 import {
   delay,
@@ -129,7 +125,7 @@ export class Vm {
 
   async #start(): Promise<void> {
     const o = this.options;
-    const kernel = o.kernel ?? DEFAULT_KERNEL;
+    const kernel = o.kernel ?? defaultKernel();
     const artifacts = await sysrqArtifacts(kernel);
     this.initramfs = await buildInitramfs({
       kernel,

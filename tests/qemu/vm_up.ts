@@ -20,8 +20,8 @@
 import { ensureHostTools } from "./_host.ts";
 import { Vm } from "./vm.ts";
 
-await ensureHostTools();
-const vm = await Vm.boot({ keep: true });
+const kernel = await ensureHostTools();
+const vm = await Vm.boot({ kernel, keep: true });
 let stopping = false;
 const stop = async () => {
   if (stopping) return;

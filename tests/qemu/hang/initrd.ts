@@ -9,7 +9,7 @@
  * @module
  */
 
-import { DEFAULT_KERNEL } from "../initramfs.ts";
+import { defaultKernel } from "../kernels.ts";
 import { exists, fromFileUrl, run, sha256Hex, workDir } from "../_util.ts";
 
 /** The static programs, by source file in this directory. */
@@ -132,7 +132,7 @@ async function libraries(elf: string): Promise<string[]> {
  * Builds (or reuses) the hang scenarios' cpio archive for `kernel` and
  * returns its path; pass it in BootOptions.extraInitrd.
  */
-export async function hangInitrd(kernel = DEFAULT_KERNEL): Promise<string> {
+export async function hangInitrd(kernel = defaultKernel()): Promise<string> {
   if (!exists(DMSETUP)) {
     throw new Error("dmsetup is missing: apt-get install dmsetup");
   }
