@@ -17,7 +17,8 @@ import {
   type RequestInfo,
   verifyReply,
 } from "../../mod.ts";
-import type { Target, Vm } from "./vm.ts";
+import type { Vm } from "./vm.ts";
+import type { Target } from "./guest_network.ts";
 
 /** A request and what its replies must echo. */
 export interface Sent {

@@ -17,7 +17,9 @@ import {
   Sender,
   type Sent,
 } from "./_packets.ts";
-import { type BootOptions, shellQuote, type Target, Vm } from "./vm.ts";
+import { type BootOptions, Vm } from "./vm.ts";
+import { shellQuote } from "./control_channel.ts";
+import type { Target } from "./guest_network.ts";
 import { delay } from "./_util.ts";
 
 /** One file's shared guest and the sender holding its password's key. */

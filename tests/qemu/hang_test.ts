@@ -6,7 +6,7 @@
  * storyline of rescue.ts and checks the acks, the console and the time from
  * `b` to QEMU's exit. Set NSR_KERNEL to run on another installed image.
  *
- * What counts as a kernel error: the harness's CONSOLE_ERRORS (Oops, BUG,
+ * What counts as a kernel error: the harness's CONSOLE_ERRORS (guest_console.ts) (Oops, BUG,
  * WARNING, panic, stack-protector, general protection). Reports the kernel
  * makes about the hang itself are expected, not errors: OOM-killer reports
  * (memory), hung-task reports "blocked for more than 2 seconds" (storage;

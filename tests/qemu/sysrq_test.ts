@@ -28,9 +28,11 @@ import {
   Suite,
   withSentinel,
 } from "./_suite.ts";
-import { shellQuote, type Vm } from "./vm.ts";
+import type { Vm } from "./vm.ts";
+import { shellQuote } from "./control_channel.ts";
 import { runClient as runClientForm, SOURCE } from "../../cli/_run_client.ts";
 import { randomPassword } from "./_util.ts";
+import { tFileLines, tLine } from "./iptables_t.ts";
 
 const suite = new Suite();
 
@@ -46,31 +48,6 @@ async function runClient(
   return { code: r.code, text };
 }
 
-/**
- * One line of an iptables `.t` file (`rule;expected-save;OK|FAIL`, "=" for
- * the rule itself), the way iptables-test.py judges it: an OK rule must be
- * added and saved exactly as expected, a FAIL rule refused. Returns what was
- * wrong, or "" when the line holds.
- */
-async function tLine(vm: Vm, cmd: string, line: string): Promise<string> {
-  const [rule, expected, result] = line.split(";");
-  const want = expected === "=" ? rule : expected;
-  const out = await vm.must(
-    `${cmd} -A INPUT ${rule} >/dev/null 2>&1; echo rc=$?; ` +
-      `${cmd}-save | grep -- '^-A INPUT'; ${cmd} -F INPUT`,
-  );
-  const added = /rc=0/.test(out);
-  const saved = out.split("\n").filter((l) => l.startsWith("-A INPUT "))
-    .map((l) => l.slice("-A INPUT ".length));
-  if (result === "OK") {
-    if (!added) return "refused";
-    if (saved.length !== 1 || saved[0] !== want) {
-      return `saved as ${JSON.stringify(saved)}`;
-    }
-    return "";
-  }
-  return added || saved.length > 0 ? "accepted, expected FAIL" : "";
-}
 const SYNC = /sysrq: Emergency Sync/;
 const HELP = /sysrq: HELP/;
 
@@ -539,8 +516,7 @@ suite.scenario(
   "kernel/libxt_SYSRQ.t: every line holds for iptables and ip6tables, legacy and nft",
   async (vm) => {
     const url = new URL("../../kernel/libxt_SYSRQ.t", import.meta.url);
-    const lines = (await Deno.readTextFile(url)).split("\n")
-      .filter((l) => l && !l.startsWith(":") && !l.startsWith("#"));
+    const lines = await tFileLines(url);
     assert.ok(lines.length >= 10, "the .t file has its cases");
     const wrong: string[] = [];
     try {

@@ -8,6 +8,7 @@
  */
 
 import dgram from "node:dgram";
+import { fromFileUrl } from "./_util.ts";
 
 /** One exchange: where to send, what, and when to stop listening. */
 export interface ExchangeJob {
@@ -77,6 +78,41 @@ export async function exchange(job: ExchangeJob): Promise<Uint8Array[]> {
     socket.close();
   }
   return replies;
+}
+
+/**
+ * The same exchange from inside network namespace `netns`: this file runs
+ * there as a tool under `ip netns exec`, the job and the replies crossing
+ * as JSON. (stopWhen and until cannot cross: a tap-network test stops at
+ * `want` replies or the timeout.)
+ */
+export async function exchangeInNetns(
+  netns: string,
+  job: ExchangeJob,
+): Promise<Uint8Array[]> {
+  const wire = {
+    host: job.host,
+    port: job.port,
+    packets: job.packets.map(toHex),
+    want: job.want,
+    timeoutMs: job.timeoutMs,
+    gapMs: job.gapMs,
+    burst: job.burst,
+    pauses: job.pauses,
+  };
+  const tool = fromFileUrl(new URL(import.meta.url));
+  const child = new Deno.Command("ip", {
+    args: ["netns", "exec", netns, Deno.execPath(), "run", "-A", tool],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(JSON.stringify(wire)));
+  await writer.close();
+  const out = await child.output();
+  const result = JSON.parse(new TextDecoder().decode(out.stdout));
+  return (result.replies as string[]).map(fromHex);
 }
 
 /** Hex of bytes, for the JSON job format. */

@@ -38,7 +38,8 @@ import {
 } from "./_vectors.ts";
 import { fromHex, toHex } from "./udp.ts";
 import { delay, isRoot, run } from "./_util.ts";
-import { shellQuote, Vm } from "./vm.ts";
+import { Vm } from "./vm.ts";
+import { shellQuote } from "./control_channel.ts";
 
 const encoder = new TextEncoder();
 const VECTORS = new URL("../vectors/", import.meta.url);
