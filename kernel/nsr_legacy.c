@@ -68,16 +68,6 @@ static bool nsr_parse_hex(const u8 *s, size_t n, u8 *out)
 	return true;
 }
 
-static bool nsr_legacy_keys_ok(const u8 *keys, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (keys[i] < NSR_KEY_MIN || keys[i] > NSR_KEY_MAX)
-			return false;
-	return true;
-}
-
 static bool nsr_legacy_digest_ok(const u8 *pkt, const u8 *want,
 				 size_t want_len, size_t prefix_len,
 				 const char *dst, size_t dst_len,
@@ -91,16 +81,6 @@ static bool nsr_legacy_digest_ok(const u8 *pkt, const u8 *want,
 	     !crypto_memneq(got, want, want_len);
 	memzero_explicit(got, sizeof(got));
 	return ok;
-}
-
-static bool nsr_advance_seqno(atomic64_t *last, u64 seqno)
-{
-	s64 old = atomic64_read(last);
-
-	while (seqno > (u64)old)
-		if (atomic64_try_cmpxchg(last, &old, (s64)seqno))
-			return true;
-	return false;
 }
 
 enum nsr_verdict nsr_verify_legacy(const u8 *pkt, size_t len,
@@ -132,14 +112,14 @@ enum nsr_verdict nsr_verify_legacy(const u8 *pkt, size_t len,
 		return NSR_BAD_FORMAT;
 	if (!nsr_parse_hex(pkt + comma[2] + 1, hex_len, want))
 		return NSR_BAD_FORMAT;
-	if (!nsr_legacy_keys_ok(pkt, comma[0]))
+	if (!nsr_keys_ok(pkt, comma[0]))
 		return NSR_BAD_KEY_CHAR;
 	if (seqno <= (u64)atomic64_read(last_seqno))
 		return NSR_REPLAY;
 	if (!nsr_legacy_digest_ok(pkt, want, hex_len / 2, comma[2] + 1,
 				  dst, dst_len, key))
 		return NSR_BAD_MAC;
-	if (!nsr_advance_seqno(last_seqno, seqno))
+	if (!nsr_advance(last_seqno, seqno))
 		return NSR_REPLAY;
 	out->seqno = seqno;
 	out->keys = pkt;

@@ -84,7 +84,9 @@ static bool nsr_sysctl_allows(int mask, u8 key)
 	       (mask & bit);
 }
 
-u8 nsr_key_status(const struct xt_sysrq_tginfo *info, int mask, u8 key)
+/* The NSR_STATUS_* of @key under the rule @info and the mask @mask. */
+static u8 nsr_key_status(const struct xt_sysrq_tginfo *info, int mask,
+			 u8 key)
 {
 	if (!xt_sysrq_key_allowed(info, key))
 		return NSR_STATUS_REFUSED_RULE;
@@ -125,14 +127,4 @@ void nsr_run_keys(const u8 *keys, const u8 *status, size_t n)
 
 	for (i = 0; i < n; i++)
 		nsr_run_key(keys[i], status[i]);
-}
-
-void nsr_judge_and_run(const struct xt_sysrq_tginfo *info, const u8 *keys,
-		       size_t n)
-{
-	int mask = sysrq_mask();
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		nsr_run_key(keys[i], nsr_key_status(info, mask, keys[i]));
 }

@@ -9,18 +9,11 @@
 #include "nsr_proto.h"
 #include "xt_SYSRQ.h"
 
-/* The NSR_STATUS_* of @key under the rule @info and the mask @mask. */
-u8 nsr_key_status(const struct xt_sysrq_tginfo *info, int mask, u8 key);
-
 /* The status of each of @n keys, with kernel.sysrq read once. */
 void nsr_judge_keys(const struct xt_sysrq_tginfo *info, const u8 *keys,
 		    size_t n, u8 *status);
 
 /* Run the keys whose status is NSR_STATUS_EXECUTED, in order. */
 void nsr_run_keys(const u8 *keys, const u8 *status, size_t n);
-
-/* Judge and run each of @n keys (the legacy format: no ack to fill). */
-void nsr_judge_and_run(const struct xt_sysrq_tginfo *info, const u8 *keys,
-		       size_t n);
 
 #endif /* NSR_SYSRQ_H */

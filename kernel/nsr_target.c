@@ -28,35 +28,16 @@
 /* Shared by every rule, CPU and namespace, like the SysRq keys are. */
 static struct nsr_state nsr_state;
 static atomic64_t nsr_legacy_seqno;
-static unsigned long nsr_refill_at;	/* jiffies of the last refill */
-
-#define NSR_REFILL_PERIOD	(HZ / NSR_REFUSALS_PER_SEC)
-
-/* The refusal bucket: one token per NSR_REFILL_PERIOD, at most a burst. */
-static void nsr_refill_tokens(void)
-{
-	unsigned long last = READ_ONCE(nsr_refill_at);
-	unsigned long n = (jiffies - last) / NSR_REFILL_PERIOD;
-	unsigned long next = last + n * NSR_REFILL_PERIOD;
-	int old, new;
-
-	if (!n)
-		return;
-	if (n >= NSR_REFUSALS_PER_SEC) {	/* long idle: just fill it */
-		n = NSR_REFUSALS_PER_SEC;
-		next = jiffies;
-	}
-	if (cmpxchg(&nsr_refill_at, last, next) != last)
-		return;	/* another CPU refilled for this period */
-	old = atomic_read(&nsr_state.refusal_tokens);
-	do {
-		new = min_t(int, old + n, NSR_REFUSALS_PER_SEC);
-	} while (!atomic_try_cmpxchg(&nsr_state.refusal_tokens, &old, new));
-}
 
 static u64 nsr_now_ms(void)
 {
 	return div_u64(ktime_get_real_ns(), NSEC_PER_MSEC);
+}
+
+/* The refusal bucket's clock: monotonic, so no clock step refills it. */
+static u64 nsr_mono_ms(void)
+{
+	return jiffies64_to_msecs(get_jiffies_64());
 }
 
 static bool nsr_is_v1(const struct nsr_pkt *p)
@@ -146,19 +127,21 @@ static void nsr_handle_v1(const struct sk_buff *skb,
 	struct nsr_request req;
 	struct nsr_secret *s;
 	enum nsr_verdict v;
-	u64 now = nsr_now_ms();
+	const struct nsr_clock clock = {
+		.now = nsr_now_ms(),
+		.tolerance = nsr_tolerance_ms(),
+		.mono = nsr_mono_ms(),
+	};
 
-	nsr_refill_tokens();
 	rcu_read_lock();
 	s = rcu_dereference(nsr_secret);
 	v = nsr_verify_request(p->data, p->len, p->daddr.s6_addr,
-			       s ? &s->mac : NULL, now, nsr_tolerance_ms(),
-			       &nsr_state, &req);
+			       s ? &s->mac : NULL, &clock, &nsr_state, &req);
 	nsr_count_verdict(v);
 	if (v == NSR_ACCEPTED)
 		nsr_judge_keys(info, req.keys, req.nkeys, status);
 	if (nsr_answerable(v))
-		nsr_answer(skb, par, p, &s->mac, v, &req, status, now);
+		nsr_answer(skb, par, p, &s->mac, v, &req, status, clock.now);
 	rcu_read_unlock();
 
 	if (v != NSR_ACCEPTED) {
@@ -182,6 +165,7 @@ static void nsr_handle_legacy(const struct xt_action_param *par,
 {
 	struct nsr_legacy_request req;
 	char dst[sizeof("0000:0000:0000:0000:0000:0000:0000:0000")];
+	u8 status[NSR_MAX_KEYS];
 	struct nsr_secret *s;
 	enum nsr_verdict v;
 	int dlen = nsr_legacy_dst(p, dst, sizeof(dst));
@@ -197,7 +181,9 @@ static void nsr_handle_legacy(const struct xt_action_param *par,
 		return;
 	}
 	nsr_log_accepted(p, "legacy", req.keys, req.nkeys);
-	nsr_judge_and_run(par->targinfo, req.keys, req.nkeys);
+	/* The verifier caps legacy keys at NSR_MAX_KEYS, as v1's. */
+	nsr_judge_keys(par->targinfo, req.keys, req.nkeys, status);
+	nsr_run_keys(req.keys, status, req.nkeys);
 }
 
 static unsigned int sysrq_tg(struct sk_buff *skb,
@@ -308,8 +294,7 @@ static int __init sysrq_tg_init(void)
 
 	/* A packet captured before this load is a replay after it. */
 	atomic64_set(&nsr_state.last_accepted, nsr_now_ms());
-	atomic_set(&nsr_state.refusal_tokens, NSR_REFUSALS_PER_SEC);
-	nsr_refill_at = jiffies;
+	nsr_bucket_init(&nsr_state.refusals, NSR_BUCKET_TOKENS, nsr_mono_ms());
 	atomic64_set(&nsr_legacy_seqno, ktime_get_real_seconds());
 
 	err = nsr_crypto_init();

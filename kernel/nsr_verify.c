@@ -6,22 +6,13 @@
  */
 #include "nsr_verify.h"
 
+/* A fixed-size memcmp: compilers make it one 32-bit comparison. */
 static bool nsr_magic_ok(const u8 *pkt)
 {
-	return pkt[NSR_OFF_MAGIC] == NSR_MAGIC_0 &&
-	       pkt[NSR_OFF_MAGIC + 1] == NSR_MAGIC_1 &&
-	       pkt[NSR_OFF_MAGIC + 2] == NSR_MAGIC_2 &&
-	       pkt[NSR_OFF_MAGIC + 3] == NSR_MAGIC_3;
-}
+	static const u8 magic[] = { NSR_MAGIC_0, NSR_MAGIC_1, NSR_MAGIC_2,
+				    NSR_MAGIC_3 };
 
-static bool nsr_keys_ok(const u8 *keys, unsigned int n)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		if (keys[i] < NSR_KEY_MIN || keys[i] > NSR_KEY_MAX)
-			return false;
-	return true;
+	return !memcmp(pkt + NSR_OFF_MAGIC, magic, sizeof(magic));
 }
 
 /* Rungs 2-9: everything that needs neither the clock nor the key. */
@@ -50,12 +41,14 @@ static enum nsr_verdict nsr_check_frame(const u8 *pkt, size_t len)
 }
 
 /* Rungs 10-12, written so that no sum or difference can wrap. */
-static enum nsr_verdict nsr_check_time(u64 ts, u64 now_ms, u64 tolerance_ms,
+static enum nsr_verdict nsr_check_time(u64 ts, const struct nsr_clock *clock,
 				       u64 last)
 {
-	if (ts < now_ms && now_ms - ts > tolerance_ms)
+	u64 now = clock->now, tolerance = clock->tolerance;
+
+	if (ts < now && now - ts > tolerance)
 		return NSR_STALE;
-	if (ts > now_ms && ts - now_ms > tolerance_ms)
+	if (ts > now && ts - now > tolerance)
 		return NSR_FUTURE;
 	if (ts <= last)
 		return NSR_REPLAY;
@@ -98,39 +91,22 @@ static enum nsr_verdict nsr_refused(enum nsr_verdict v)
 	}
 }
 
-/* Advance *last to @ts unless another CPU got there (or further) first. */
-static bool nsr_advance(atomic64_t *last, u64 ts)
+/* Rungs 10-13 and acceptance, for a well-formed request. */
+static enum nsr_verdict nsr_judge_framed(const u8 *pkt, size_t len,
+					 const u8 *addr,
+					 const struct nsr_mac_key *key,
+					 const struct nsr_clock *clock,
+					 struct nsr_state *state,
+					 struct nsr_request *out)
 {
-	s64 old = atomic64_read(last);
-
-	while (ts > (u64)old)
-		if (atomic64_try_cmpxchg(last, &old, (s64)ts))
-			return true;
-	return false;
-}
-
-enum nsr_verdict nsr_verify_request(const u8 *pkt, size_t len,
-				    const u8 addr[NSR_ADDR_LEN],
-				    const struct nsr_mac_key *key,
-				    u64 now_ms, u64 tolerance_ms,
-				    struct nsr_state *state,
-				    struct nsr_request *out)
-{
+	u64 ts = get_unaligned_be64(pkt + NSR_OFF_TIME);
 	enum nsr_verdict v;
-	u64 ts;
 
-	if (!key)
-		return NSR_NO_PASSWORD;
-	v = nsr_check_frame(pkt, len);
-	if (v != NSR_ACCEPTED)
-		return v;
-
-	ts = get_unaligned_be64(pkt + NSR_OFF_TIME);
-	v = nsr_check_time(ts, now_ms, tolerance_ms,
+	v = nsr_check_time(ts, clock,
 			   (u64)atomic64_read(&state->last_accepted));
 	if (v != NSR_ACCEPTED) {
 		/* Hash a time failure only while the refusal budget lasts. */
-		if (atomic_dec_if_positive(&state->refusal_tokens) < 0)
+		if (!nsr_bucket_take(&state->refusals, clock->mono))
 			return v;
 		if (!nsr_tag_ok(pkt, len, addr, key))
 			return NSR_BAD_MAC;
@@ -144,6 +120,23 @@ enum nsr_verdict nsr_verify_request(const u8 *pkt, size_t len,
 		return NSR_REPLAY;
 	nsr_parse(pkt, out);
 	return NSR_ACCEPTED;
+}
+
+enum nsr_verdict nsr_verify_request(const u8 *pkt, size_t len,
+				    const u8 addr[NSR_ADDR_LEN],
+				    const struct nsr_mac_key *key,
+				    const struct nsr_clock *clock,
+				    struct nsr_state *state,
+				    struct nsr_request *out)
+{
+	enum nsr_verdict v;
+
+	if (!key)
+		return NSR_NO_PASSWORD;
+	v = nsr_check_frame(pkt, len);
+	if (v != NSR_ACCEPTED)
+		return v;
+	return nsr_judge_framed(pkt, len, addr, key, clock, state, out);
 }
 
 static void nsr_put_header(u8 *buf, u8 type, u8 flags, u8 count)

@@ -8,6 +8,7 @@
 #ifndef NSR_VERIFY_H
 #define NSR_VERIFY_H
 
+#include "nsr_bucket.h"
 #include "nsr_compat.h"
 #include "nsr_proto.h"
 
@@ -27,8 +28,8 @@ void nsr_mac(const struct nsr_mac_key *key, const u8 label[NSR_LABEL_LEN],
 
 /* Server state shared by every CPU; only the verifier changes it. */
 struct nsr_state {
-	atomic64_t last_accepted;	/* ms; starts at the module's load time */
-	atomic_t refusal_tokens;	/* refilled by the caller, taken here */
+	atomic64_t last_accepted;	/* ms; starts at module load */
+	struct nsr_bucket refusals;	/* pays for the MAC of a time failure */
 };
 
 /* What a verified (or authenticated but time-refused) request said. */
@@ -40,6 +41,14 @@ struct nsr_request {
 	bool ack_wanted;
 };
 
+/* The server's time as it judges a request, all in ms. */
+struct nsr_clock {
+	u64 now;	/* wall clock: the request's timestamp must be near */
+	u64 tolerance;	/* how near (the module parameter) */
+	u64 mono;	/* monotonic: the refusal bucket's, so that no step
+			 * of the wall clock refills or drains it */
+};
+
 /*
  * Judge one request with the ladder of docs/PROTOCOL.md. @key is NULL when
  * no password is configured. @out is filled for NSR_ACCEPTED and
@@ -48,7 +57,7 @@ struct nsr_request {
 enum nsr_verdict nsr_verify_request(const u8 *pkt, size_t len,
 				    const u8 addr[NSR_ADDR_LEN],
 				    const struct nsr_mac_key *key,
-				    u64 now_ms, u64 tolerance_ms,
+				    const struct nsr_clock *clock,
 				    struct nsr_state *state,
 				    struct nsr_request *out);
 
@@ -112,5 +121,32 @@ enum nsr_verdict nsr_verify_legacy(const u8 *pkt, size_t len,
 				   const struct nsr_legacy_key *key,
 				   atomic64_t *last_seqno,
 				   struct nsr_legacy_request *out);
+
+/* Both ladders' rungs, inline here so that each stays as cheap as before. */
+
+/* Every key printable ASCII without space (NSR_KEY_MIN..NSR_KEY_MAX). */
+static inline bool nsr_keys_ok(const u8 *keys, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (keys[i] < NSR_KEY_MIN || keys[i] > NSR_KEY_MAX)
+			return false;
+	return true;
+}
+
+/*
+ * Raise *last to @v unless another CPU got there (or further) first: the
+ * atomic acceptance that makes a packet run at most once.
+ */
+static inline bool nsr_advance(atomic64_t *last, u64 v)
+{
+	s64 old = atomic64_read(last);
+
+	while (v > (u64)old)
+		if (atomic64_try_cmpxchg(last, &old, (s64)v))
+			return true;
+	return false;
+}
 
 #endif /* NSR_VERIFY_H */

@@ -25,6 +25,9 @@ static const char password[] = "bench password, not a secret";
 static const u8 addr[NSR_ADDR_LEN] = { [10] = 0xff, [11] = 0xff, 192, 0, 2, 7 };
 static const char dst[] = "192.0.2.7";
 
+static const struct nsr_clock when = {
+	.now = NOW, .tolerance = TOLERANCE, .mono = NOW
+};
 static struct nsr_mac_key *key;
 static struct nsr_legacy_key *lkey;
 /* One packet per iteration, so each accepted one is newer than the last. */
@@ -74,7 +77,7 @@ static void fill_legacy(void)
 }
 
 /* Verify every prepared packet with collection on; dump as @name. */
-static void run_requests(const char *name, int tokens)
+static void run_requests(const char *name, unsigned int tokens)
 {
 	unsigned long hashes = nsr_hash_calls;
 	struct nsr_request req;
@@ -82,11 +85,11 @@ static void run_requests(const char *name, int tokens)
 	int i;
 
 	atomic64_set(&st.last_accepted, (s64)(NOW - 60000));
-	atomic_set(&st.refusal_tokens, tokens);
+	nsr_bucket_init(&st.refusals, tokens, NOW);
 	CALLGRIND_TOGGLE_COLLECT;
 	for (i = 0; i < ITERATIONS; i++)
-		nsr_verify_request(pkts[i], lens[i], addr, key, NOW,
-				   TOLERANCE, &st, &req);
+		nsr_verify_request(pkts[i], lens[i], addr, key, &when, &st,
+				   &req);
 	CALLGRIND_TOGGLE_COLLECT;
 	CALLGRIND_DUMP_STATS_AT(name);
 	printf("%s %.2f\n", name, (double)(nsr_hash_calls - hashes) /
@@ -171,10 +174,9 @@ static void warm_up(void)
 	u8 out[32];
 
 	atomic64_set(&st.last_accepted, 0);
-	atomic_set(&st.refusal_tokens, 0);
+	nsr_bucket_init(&st.refusals, 0, NOW);
 	fill_requests(NOW, 1, true);
-	nsr_verify_request(pkts[0], lens[0], addr, key, NOW, TOLERANCE, &st,
-			   &req);
+	nsr_verify_request(pkts[0], lens[0], addr, key, &when, &st, &req);
 	nsr_hmac_baseline(key, pkts[0], lens[0], out);
 	EVP_Digest(pkts[0], lens[0], out, NULL, EVP_sha1(), NULL);
 }

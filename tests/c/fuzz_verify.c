@@ -10,7 +10,7 @@
  * Input: an 8-byte control header, then the packet.
  *   [0] mode: bit 0 legacy; bit 1 re-sign (valid tag or digest); bit 2
  *       legacy SHA-256; bit 3 legacy trailing "\n"; bit 4 IPv6 address
- *   [1] refusal tokens (0..7)
+ *   [1] refusal tokens (0..7; the bucket holds at most 5)
  *   [2..3] now - timestamp, s16, in units of 64 ms
  *   [4..5] timestamp - last accepted, s16 (legacy: seqno - last seqno)
  *   [6..7] tolerance in units of 64 ms
@@ -28,6 +28,8 @@
 #define MODE_SHA256	0x04
 #define MODE_NEWLINE	0x08
 #define MODE_IPV6	0x10
+/* The bucket's clock stands still: its own table test moves it. */
+#define MONO_MS		1000000ULL
 
 #define check(cond)							\
 	do {								\
@@ -65,9 +67,13 @@ static void fuzz_request(const u8 *ctl, u8 *pkt, size_t len)
 	const u8 *addr = ctl[0] & MODE_IPV6 ? addr6 : addr4;
 	u64 ts = len >= 16 ? get_unaligned_be64(pkt + NSR_OFF_TIME) : 0;
 	u64 now = ts + (u64)(s16_at(ctl + 2) * 64);
-	u64 tol = (u64)(ctl[6] << 8 | ctl[7]) * 64;
+	const struct nsr_clock when = {
+		.now = now,
+		.tolerance = (u64)(ctl[6] << 8 | ctl[7]) * 64,
+		.mono = MONO_MS,
+	};
 	u64 last = ts - (u64)s16_at(ctl + 4);
-	int tokens = ctl[1] & 7;
+	unsigned int tokens;
 	unsigned long hashes = nsr_hash_calls;
 	u8 reply[NSR_MAX_MSG_LEN], status[NSR_MAX_KEYS] = { 0 };
 	struct nsr_request req;
@@ -79,8 +85,9 @@ static void fuzz_request(const u8 *ctl, u8 *pkt, size_t len)
 			len - NSR_TAG_LEN, pkt + len - NSR_TAG_LEN);
 	hashes = nsr_hash_calls;
 	atomic64_set(&st.last_accepted, (s64)last);
-	atomic_set(&st.refusal_tokens, tokens);
-	v = nsr_verify_request(pkt, len, addr, mac_key, now, tol, &st, &req);
+	nsr_bucket_init(&st.refusals, ctl[1] & 7, MONO_MS);
+	tokens = nsr_bucket_tokens(&st.refusals, MONO_MS);	/* at most 5 */
+	v = nsr_verify_request(pkt, len, addr, mac_key, &when, &st, &req);
 
 	check(v < NSR_VERDICT_COUNT && v != NSR_BAD_FORMAT);
 	check(v == NSR_ACCEPTED ?
@@ -89,9 +96,10 @@ static void fuzz_request(const u8 *ctl, u8 *pkt, size_t len)
 	if (is_cheap(v) || v == NSR_STALE || v == NSR_FUTURE ||
 	    v == NSR_REPLAY)
 		check(nsr_hash_calls == hashes);
-	if (atomic_read(&st.refusal_tokens) != tokens)
-		check(tokens > 0 && atomic_read(&st.refusal_tokens) ==
-		      tokens - 1 && (v == NSR_BAD_MAC || v >= NSR_REFUSED_STALE));
+	if (nsr_bucket_tokens(&st.refusals, MONO_MS) != tokens)
+		check(tokens > 0 &&
+		      nsr_bucket_tokens(&st.refusals, MONO_MS) == tokens - 1 &&
+		      (v == NSR_BAD_MAC || v >= NSR_REFUSED_STALE));
 	if (ctl[0] & MODE_RESIGN)
 		check(v != NSR_BAD_MAC);
 	if (v >= NSR_REFUSED_STALE && v <= NSR_REFUSED_REPLAY)
@@ -101,8 +109,8 @@ static void fuzz_request(const u8 *ctl, u8 *pkt, size_t len)
 		return;
 	check(nsr_build_ack(reply, &req, status, addr, mac_key) == len);
 	/* The same packet again, with budget to spare: never accepted. */
-	atomic_set(&st.refusal_tokens, 1);
-	v = nsr_verify_request(pkt, len, addr, mac_key, now, tol, &st, &req);
+	nsr_bucket_init(&st.refusals, 1, MONO_MS);
+	v = nsr_verify_request(pkt, len, addr, mac_key, &when, &st, &req);
 	check(v == NSR_REPLAY || v == NSR_REFUSED_REPLAY);
 }
 

@@ -21,6 +21,9 @@
 static const u8 test_key[NSR_KEY_LEN] = "race key, not a secret.........";
 static const u8 addr[NSR_ADDR_LEN] = { [10] = 0xff, [11] = 0xff, 192, 0, 2, 7 };
 
+static const struct nsr_clock when = {
+	.now = NOW, .tolerance = 300000, .mono = NOW
+};
 static struct nsr_mac_key *key;
 static struct nsr_state state;
 static u8 pkts[PACKETS][LEN];
@@ -65,8 +68,8 @@ static void *worker(void *arg)
 	for (i = 0; i < PACKETS; i++) {
 		/* All threads take on packet i together: the worst case. */
 		spin_barrier(&my_round);
-		if (nsr_verify_request(pkts[i], LEN, addr, key, NOW, 300000,
-				       &state, &req) == NSR_ACCEPTED)
+		if (nsr_verify_request(pkts[i], LEN, addr, key, &when, &state,
+				       &req) == NSR_ACCEPTED)
 			atomic_fetch_add(&accepted[i], 1);
 	}
 	return NULL;
@@ -83,7 +86,7 @@ int main(void)
 	for (i = 0; i < PACKETS; i++)
 		build(pkts[i], NOW - PACKETS + (u64)i);
 	atomic64_set(&state.last_accepted, (s64)(NOW - 2 * PACKETS));
-	atomic_set(&state.refusal_tokens, 0);
+	nsr_bucket_init(&state.refusals, 0, NOW);
 	for (i = 0; i < THREADS; i++)
 		pthread_create(&threads[i], NULL, worker, NULL);
 	for (i = 0; i < THREADS; i++)

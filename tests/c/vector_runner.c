@@ -90,7 +90,13 @@ static int run_request(char **t)
 	u8 addr[NSR_ADDR_LEN], pkt[LINE_MAX_LEN / 2], reply[NSR_MAX_MSG_LEN];
 	u8 status[NSR_MAX_KEYS] = { 0 };
 	struct nsr_mac_key *key = strcmp(t[1], "-") ? key_for(t[1]) : NULL;
+	/* The vectors hold no monotonic clock: the bucket's is now too. */
 	u64 now = strtoull(t[3], NULL, 10);
+	const struct nsr_clock when = {
+		.now = now,
+		.tolerance = strtoull(t[4], NULL, 10),
+		.mono = now,
+	};
 	struct nsr_request req;
 	struct nsr_state st;
 	enum nsr_verdict v;
@@ -101,18 +107,17 @@ static int run_request(char **t)
 	    unhex(t[7], pkt, sizeof(pkt), &n))
 		return -1;
 	atomic64_set(&st.last_accepted, (s64)strtoull(t[5], NULL, 10));
-	atomic_set(&st.refusal_tokens, atoi(t[6]));
-	v = nsr_verify_request(pkt, n, addr, key, now,
-			       strtoull(t[4], NULL, 10), &st, &req);
+	nsr_bucket_init(&st.refusals, (unsigned int)atoi(t[6]), now);
+	v = nsr_verify_request(pkt, n, addr, key, &when, &st, &req);
 	if (v == NSR_ACCEPTED && req.ack_wanted)
 		rlen = nsr_build_ack(reply, &req, status, addr, key);
 	else if (v >= NSR_REFUSED_STALE && v <= NSR_REFUSED_REPLAY &&
 		 req.ack_wanted)
 		rlen = nsr_build_refusal(reply, &req, reason_of(v), now, addr,
 					 key);
-	printf("%d %llu %d ", v,
+	printf("%d %llu %u ", v,
 	       (unsigned long long)atomic64_read(&st.last_accepted),
-	       atomic_read(&st.refusal_tokens));
+	       nsr_bucket_tokens(&st.refusals, now));
 	puthex(reply, rlen);
 	putchar('\n');
 	return 0;
