@@ -7,6 +7,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { DEFAULT_PORT, MAX_KEYS } from "../core/constants.ts";
 
 /** Bad input from the user: printed as one line, exit status 2. */
 export class UsageError extends Error {
@@ -36,8 +37,6 @@ export interface Options {
 
 /** SysRq keys the kernel's key table knows (drivers/tty/sysrq.c). */
 const KNOWN_KEYS = /^[0-9a-z]$/;
-const MAX_KEYS = 16;
-const DEFAULT_PORT = 9;
 const DEFAULTS = { timeoutMs: 1000, retries: 2, concurrency: 128 };
 
 const OPTIONS = {

@@ -29,7 +29,9 @@ import {
 import { readPassword } from "./password.ts";
 import { env, isTerminal, write } from "./runtime.ts";
 import { EXIT } from "./status.ts";
-import { hex, LocalFailure, Transport } from "./transport.ts";
+import { LocalFailure, Transport } from "./transport.ts";
+import { hex } from "../core/hex.ts";
+import { NONCE_LEN } from "../core/constants.ts";
 import {
   createLegacyRequest,
   createRequest,
@@ -194,7 +196,7 @@ async function handleHost(
 }
 
 function newRequest(keys: string, ackWanted: boolean): RequestInfo {
-  const nonce = crypto.getRandomValues(new Uint8Array(16));
+  const nonce = crypto.getRandomValues(new Uint8Array(NONCE_LEN));
   return { keys, timestamp: Date.now(), nonce, ackWanted };
 }
 

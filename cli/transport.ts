@@ -8,11 +8,10 @@
  */
 
 import type dgram from "node:dgram";
+import { NONCE_LEN, OFF_NONCE } from "../core/constants.ts";
+import { hex } from "../core/hex.ts";
 import { mayUseNetwork } from "./runtime.ts";
 
-/** Offset and length of the nonce in a request, ack and refusal. */
-const NONCE_AT = 16;
-const NONCE_LEN = 16;
 /** Receive buffer asked for (bytes). */
 const RECEIVE_BUFFER = 4 << 20;
 
@@ -28,11 +27,6 @@ type Waiter = (datagram: Datagram) => boolean;
 /** The machine itself failed us (no socket): exit status 3, not a host's fault. */
 export class LocalFailure extends Error {
   override name = "LocalFailure";
-}
-
-/** Hex of bytes, for map keys and `--dry-run`. */
-export function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**
@@ -89,8 +83,8 @@ export class Transport {
 
   #receive(datagram: Datagram): void {
     const { packet } = datagram;
-    const id = packet.length >= NONCE_AT + NONCE_LEN
-      ? hex(packet.subarray(NONCE_AT, NONCE_AT + NONCE_LEN))
+    const id = packet.length >= OFF_NONCE + NONCE_LEN
+      ? hex(packet.subarray(OFF_NONCE, OFF_NONCE + NONCE_LEN))
       : "";
     const waiter = this.#waiters.get(id);
     if (waiter?.(datagram)) return;

@@ -7,7 +7,6 @@
 // @ts-types="hash-wasm"
 export {
   createHMAC,
+  createSHA1,
   createSHA256,
-  sha1,
-  sha256,
 } from "hash-wasm/dist/index.esm.min.js";

@@ -1,10 +1,8 @@
 // Argument checks shared by the library face: wrong types raise TypeError,
 // out-of-range values RangeError, each naming the argument.
 
+import { KEY_MAX, KEY_MIN, NONCE_LEN } from "./constants.ts";
 import { isMacKey, type MacKey } from "./key.ts";
-
-const KEY_MIN = 0x21;
-const KEY_MAX = 0x7e;
 
 /** Throw unless `key` is a MacKey. */
 export function checkMacKey(key: MacKey, what = "key"): void {
@@ -78,11 +76,18 @@ export function keyBytes(keys: unknown, max: number, name = "keys"): number[] {
   return bytes;
 }
 
-/** Throw unless `nonce` is 16 bytes. */
+/** Throw unless `nonce` is NONCE_LEN (16) bytes. */
 export function checkNonce(nonce: unknown, name = "nonce"): Uint8Array {
   const bytes = checkBytes(nonce, name);
-  if (bytes.length !== 16) {
-    throw new RangeError(`${name} must be 16 bytes, got ${bytes.length}`);
+  if (bytes.length !== NONCE_LEN) {
+    throw new RangeError(
+      `${name} must be ${NONCE_LEN} bytes, got ${bytes.length}`,
+    );
   }
   return bytes;
+}
+
+/** Whether `value` is a value of the numeric enum `e` (not a member name). */
+export function isMember(e: Record<string, string | number>, value: unknown) {
+  return typeof value === "number" && e[value] !== undefined;
 }

@@ -1,40 +1,57 @@
 // The WebAssembly packet core (core/assembly/, built by core/build.ts) and
-// the few helpers the glue shares: the scratch buffer's layout, the current
-// address, and the tag computation over the MAC input the core laid out.
-// Every library call uses the scratch buffer synchronously from start to
-// finish, so no two calls ever share it, even in async code.
+// the glue's side of its buffers: the v1 scratch buffer (label, address,
+// message, tag, nonce) and the legacy text buffer, both laid out by the core
+// and located here through its offset exports. Every library call uses the
+// buffers synchronously from start to finish, so no two calls ever share
+// them, even in async code.
 
 import * as core from "./netsysrq_core.wasm";
 import { encodeAddress } from "./address.ts";
+import {
+  ADDR_LEN,
+  LABEL_LEN,
+  LEGACY_MAX_LEN,
+  MAX_MSG_LEN,
+  OFF_TIME,
+  TAG_LEN,
+} from "./constants.ts";
 import { hmacSha256, type MacKey } from "./key.ts";
 
 export { core };
 
-/** Longest message the core frames (48 + 16 keys). */
-export const MAX_MSG_LEN = 64;
-/** Length of a tag, and of a label, an address and a nonce. */
-export const TAG_LEN = 16;
 /** Bytes of label and address before the message in the MAC input. */
-const PREFIX_LEN = 32;
+const PREFIX_LEN = LABEL_LEN + ADDR_LEN;
 
-const SCRATCH_LEN = 128;
 const base = core.scratch();
+const SCRATCH_LEN = core.scratchLength();
 /** Offset of the message within the scratch buffer. */
-export const MSG = core.messageOffset();
+const MSG = core.messageOffset();
 const TAG = core.tagOffset();
 /** Offset of the expected reply nonce within the scratch buffer. */
-export const NONCE = core.nonceOffset();
+const NONCE = core.nonceOffset();
 const ADDR = core.addressOffset();
+const LEGACY = core.legacyBuffer();
+const LEGACY_DIGEST = core.legacyDigest();
+const LEGACY_FOUND = core.legacyFound();
 
 let view = new Uint8Array(core.memory.buffer, base, SCRATCH_LEN);
+let legacyView = new Uint8Array(core.memory.buffer, LEGACY, LEGACY_MAX_LEN);
 let currentAddress: string | null = null;
 
 /** The scratch buffer (re-made if memory ever grew and detached it). */
-export function scratch(): Uint8Array {
+function scratch(): Uint8Array {
   if (view.byteLength === 0) {
     view = new Uint8Array(core.memory.buffer, base, SCRATCH_LEN);
   }
   return view;
+}
+
+/** The legacy text buffer, likewise. */
+function legacy(): Uint8Array {
+  if (legacyView.byteLength === 0) {
+    legacyView = new Uint8Array(core.memory.buffer, LEGACY, LEGACY_MAX_LEN);
+  }
+  return legacyView;
 }
 
 /** Put the 16-byte form of `address` in place; throws TypeError if not IP. */
@@ -55,18 +72,27 @@ export function loadMessage(packet: Uint8Array): number {
   return Math.min(packet.length, 0xffffffff);
 }
 
+/** Put the nonce a reply must echo where the core compares it. */
+export function expectNonce(nonce: Uint8Array): void {
+  scratch().set(nonce, NONCE);
+}
+
 /**
  * The 16-byte tag of the `len`-byte message in the message area (over its
  * first `len - 16` bytes, after the label and address the core wrote).
  */
-export function computeTag(key: MacKey, len: number): Uint8Array {
+function computeTag(key: MacKey, len: number): Uint8Array {
   const input = scratch().subarray(0, PREFIX_LEN + len - TAG_LEN);
   return hmacSha256(key, input).subarray(0, TAG_LEN);
 }
 
-/** Compute the tag and put it where the core compares it. */
-export function writeTag(key: MacKey, len: number): void {
+/**
+ * The MAC rung of a message the core left pending: compute its tag, and
+ * let the core compare it with the one received, in constant time.
+ */
+export function tagVerifies(key: MacKey, len: number): boolean {
   scratch().set(computeTag(key, len), TAG);
+  return core.tagMatches(len) !== 0;
 }
 
 /** Seal a message the core framed: copy it out with its tag appended. */
@@ -82,7 +108,74 @@ export function messageBytes(from: number, n: number): Uint8Array {
   return scratch().slice(MSG + from, MSG + from + n);
 }
 
+/** Byte `at` of the message area. */
+export function messageByte(at: number): number {
+  return scratch()[MSG + at];
+}
+
+/**
+ * The message's u64 big-endian time, as the nearest number (exact up to
+ * 2^53 - 1, the most a valid timestamp holds).
+ */
+export function messageTime(): number {
+  const b = scratch();
+  let high = 0;
+  let low = 0;
+  for (let i = 0; i < 4; i++) {
+    high = high * 256 + b[MSG + OFF_TIME + i];
+    low = low * 256 + b[MSG + OFF_TIME + 4 + i];
+  }
+  // One rounding of the exact sum, as the core's u64-to-f64 conversion.
+  return high * 2 ** 32 + low;
+}
+
 /** Write `bytes` into the message area at `from`. */
 export function writeMessage(from: number, bytes: ArrayLike<number>): void {
   scratch().set(bytes, MSG + from);
+}
+
+/**
+ * Copy a legacy packet into the legacy buffer: at most LEGACY_MAX_LEN
+ * bytes, since the core rejects any longer one by its length alone.
+ */
+export function loadLegacy(packet: Uint8Array): number {
+  legacy().set(packet.subarray(0, LEGACY_MAX_LEN));
+  return Math.min(packet.length, 0xffffffff);
+}
+
+/** What the core's checkLegacy found in a pending legacy request. */
+export interface LegacyFields {
+  seqno: number;
+  /** Length of the text through the third comma: what the digest covers. */
+  prefixLen: number;
+  keyCount: number;
+  /** Length of the digest in hex digits (40 for SHA-1, 64 for SHA-256). */
+  hexLen: number;
+}
+
+/** Read what checkLegacy found. */
+export function legacyFields(): LegacyFields {
+  const [seqno, prefixLen, keyCount, hexLen] = new Float64Array(
+    core.memory.buffer,
+    LEGACY_FOUND,
+    4,
+  );
+  return { seqno, prefixLen, keyCount, hexLen };
+}
+
+/** Bytes `[from, to)` of the legacy text (a view, valid until the next call). */
+export function legacyText(from: number, to: number): Uint8Array {
+  return legacy().subarray(from, to);
+}
+
+/** The digest rung: let the core compare `digest` with the text's hex. */
+export function legacyDigestVerifies(
+  digest: Uint8Array,
+  fields: LegacyFields,
+): boolean {
+  const area = new Uint8Array(core.memory.buffer, LEGACY_DIGEST, digest.length);
+  area.set(digest);
+  const ok = core.legacyDigestMatches(fields.prefixLen, fields.hexLen) !== 0;
+  area.fill(0);
+  return ok;
 }

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { ADDR_LEN } from "./constants.ts";
+
 function parseIPv4(text: string): number[] | null {
   const parts = text.split(".");
   if (parts.length !== 4) return null;
@@ -49,7 +51,7 @@ function parseIPv6(text: string): Uint8Array | null {
   if (halves.length === 2 ? given > 7 : given !== 8) return null;
   const zeros = new Array(8 - given).fill(0);
   const groups = [...head, ...zeros, ...rest, ...tail];
-  const out = new Uint8Array(16);
+  const out = new Uint8Array(ADDR_LEN);
   groups.forEach((g, i) => {
     out[2 * i] = g >> 8;
     out[2 * i + 1] = g & 0xff;
@@ -111,7 +113,7 @@ export function legacyAddressText(address: string): string {
   const bytes = encodeAddress(address);
   if (parseIPv4(address) !== null) return address;
   const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) {
+  for (let i = 0; i < ADDR_LEN; i += 2) {
     groups.push(((bytes[i] << 8) | bytes[i + 1]).toString(16).padStart(4, "0"));
   }
   return groups.join(":");

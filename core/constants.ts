@@ -1,13 +1,17 @@
 /**
- * Protocol constants and enums of the library face (docs/PROTOCOL.md).
- * The numeric values mirror kernel/nsr_proto.h; tests/unit/constants_test.ts
- * checks them.
+ * The wire format in TypeScript, written once (docs/PROTOCOL.md is the
+ * prose, kernel/nsr_proto.h the C coding, core/assembly/proto.ts the
+ * AssemblyScript one). The library face re-exports the first six names
+ * through mod.ts; the rest serve the glue and the client. Every value here
+ * is checked against kernel/nsr_proto.h by tests/unit/constants_test.ts,
+ * which fails on any export it does not check. Names other than the public
+ * ones are the C names without their NSR_ prefix.
  *
  * @module
  */
 
 /**
- * Version of the wire protocol this library speaks.
+ * Version of the wire protocol this library speaks (C: NSR_VERSION).
  *
  * @example
  * ```ts
@@ -95,7 +99,8 @@ export enum Verdict {
 }
 
 /**
- * What the server did with one requested key (an ack's status byte).
+ * What the server did with one requested key (an ack's status byte; C:
+ * NSR_STATUS_*).
  *
  * @example
  * ```ts
@@ -114,7 +119,8 @@ export enum KeyStatus {
 }
 
 /**
- * Why an authenticated request was refused (a refusal's reason byte).
+ * Why an authenticated request was refused (a refusal's reason byte; C:
+ * NSR_REASON_*).
  *
  * @example
  * ```ts
@@ -131,3 +137,54 @@ export enum RefusalReason {
   /** Not newer than the last accepted request. */
   REPLAY = 3,
 }
+
+/** Message types (the type byte). */
+export const TYPE_ACK = 2;
+/** A refusal's type byte. */
+export const TYPE_REFUSAL = 3;
+/** The request flag asking for an ack or refusal. */
+export const FLAG_ACK_WANTED = 0x01;
+
+/** Offset of the flags byte (a refusal's reason), in every message. */
+export const OFF_FLAGS = 6;
+/** Offset of the key (or status) count. */
+export const OFF_COUNT = 7;
+/** Offset of the u64 big-endian time, ms since the epoch. */
+export const OFF_TIME = 8;
+/** Offset of the nonce, in every message. */
+export const OFF_NONCE = 16;
+/** Offset of a request's keys, or an ack's status bytes. */
+export const OFF_KEYS = 32;
+
+/** Length of the nonce. */
+export const NONCE_LEN = 16;
+/** Length of the tag: HMAC-SHA256 truncated to 128 bits. */
+export const TAG_LEN = 16;
+/** Length of a request or ack without its keys. */
+export const FIXED_LEN = 48;
+/** The longest message. */
+export const MAX_MSG_LEN = FIXED_LEN + MAX_KEYS;
+
+/** Lowest SysRq key byte: printable ASCII, no space. */
+export const KEY_MIN = 0x21;
+/** Highest SysRq key byte. */
+export const KEY_MAX = 0x7e;
+
+/** Length of a MAC label with its NUL. */
+export const LABEL_LEN = 16;
+/** Length of the address in every MAC (IPv6, or IPv4-mapped). */
+export const ADDR_LEN = 16;
+
+/** Length of the derived MAC key. */
+export const KEY_LEN = 32;
+/** PBKDF2 salt fixed by the protocol: 15 ASCII bytes, no NUL. */
+export const KDF_SALT = "netsysrq v1 key";
+/** PBKDF2 iteration count fixed by the protocol. */
+export const KDF_ITERATIONS = 100000;
+/** Longest password in UTF-8 bytes. */
+export const PASSWORD_MAX = 128;
+
+/** Longest legacy (xtables-addons) request, in bytes. */
+export const LEGACY_MAX_LEN = 256;
+/** Hex digits of a legacy SHA-1 digest (a SHA-256 one has 64). */
+export const LEGACY_SHA1_HEX = 40;

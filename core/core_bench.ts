@@ -8,14 +8,27 @@
  */
 
 import { createHMAC, createSHA256 } from "hash-wasm";
-import { createRequest, encodeAddress, MacKey, verifyRequest } from "../mod.ts";
+import {
+  createRequest,
+  encodeAddress,
+  MacKey,
+  Verdict,
+  verifyRequest,
+} from "../mod.ts";
+import {
+  ADDR_LEN,
+  KEY_LEN,
+  LABEL_LEN,
+  NONCE_LEN,
+  TAG_LEN,
+} from "./constants.ts";
 
-const raw = new Uint8Array(32).fill(3);
+const raw = new Uint8Array(KEY_LEN).fill(3);
 const key = await MacKey.fromBytes(raw);
 const bare = await createHMAC(createSHA256(), raw);
 const serverAddress = "192.0.2.7";
 const NOW = 1700000000000;
-const nonce = new Uint8Array(16).fill(5);
+const nonce = new Uint8Array(NONCE_LEN).fill(5);
 
 const packet = createRequest(key, {
   keys: "b",
@@ -23,10 +36,10 @@ const packet = createRequest(key, {
   timestamp: NOW,
   nonce,
 });
-const macInput = new Uint8Array(32 + packet.length - 16);
+const macInput = new Uint8Array(LABEL_LEN + ADDR_LEN + packet.length - TAG_LEN);
 macInput.set(new TextEncoder().encode("netsysrq v1 req\0"));
-macInput.set(encodeAddress(serverAddress), 16);
-macInput.set(packet.subarray(0, packet.length - 16), 32);
+macInput.set(encodeAddress(serverAddress), LABEL_LEN);
+macInput.set(packet.subarray(0, packet.length - TAG_LEN), LABEL_LEN + ADDR_LEN);
 
 function bareHmac(): Uint8Array {
   bare.init();
@@ -73,7 +86,7 @@ Deno.bench({
   group: "verify",
   fn: () => {
     state.lastAccepted = 0;
-    if (verifyRequest(key, packet, options).verdict !== 0) {
+    if (verifyRequest(key, packet, options).verdict !== Verdict.ACCEPTED) {
       throw new Error("not accepted");
     }
   },

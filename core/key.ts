@@ -6,15 +6,12 @@
 
 import type { IHasher } from "hash-wasm";
 import { hashWasm } from "./_hash_wasm.ts";
-
-/** PBKDF2 salt fixed by the protocol: 15 ASCII bytes, no NUL. */
-export const KDF_SALT = "netsysrq v1 key";
-/** PBKDF2 iteration count fixed by the protocol. */
-export const KDF_ITERATIONS = 100000;
-/** Length of the derived MAC key in bytes. */
-export const KEY_LEN = 32;
-/** Longest password in UTF-8 bytes. */
-export const PASSWORD_MAX = 128;
+import {
+  KDF_ITERATIONS,
+  KDF_SALT,
+  KEY_LEN,
+  PASSWORD_MAX,
+} from "./constants.ts";
 
 const hmacs = new WeakMap<MacKey, IHasher>();
 

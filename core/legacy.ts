@@ -7,36 +7,50 @@
  * @module
  */
 
+import type { IHasher } from "hash-wasm";
 import { hashWasm } from "./_hash_wasm.ts";
+import {
+  core,
+  legacyDigestVerifies,
+  legacyFields,
+  legacyText,
+  loadLegacy,
+} from "./_wasm.ts";
 import { legacyAddressText } from "./address.ts";
-import { MAX_KEYS, Verdict } from "./constants.ts";
+import { hex } from "./hex.ts";
+import { LEGACY_MAX_LEN, LEGACY_SHA1_HEX, Verdict } from "./constants.ts";
 import { passwordBytes } from "./key.ts";
 import type { LegacyOptions } from "./types.ts";
 import { checkBytes, checkString, keyBytes } from "./_validate.ts";
 
-/** Longest legacy request, in bytes. */
-export const LEGACY_MAX_LEN = 256;
-const COMMA = 0x2c;
-const LF = 0x0a;
+type Hash = "sha1" | "sha256";
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
+let hashers: Promise<Record<Hash, IHasher>> | undefined;
+
+/**
+ * hash-wasm's SHA-1 and SHA-256, made once: the one await of a legacy call.
+ * After it the work is synchronous, as for v1.
+ */
+function legacyHashers(): Promise<Record<Hash, IHasher>> {
+  hashers ??= hashWasm().then(async (h) => ({
+    sha1: await h.createSHA1(),
+    sha256: await h.createSHA256(),
+  }));
+  return hashers;
 }
 
-/** Hex digest of `<prefix><dst>,<password>` (prefix ends in the 3rd comma). */
-async function legacyDigest(
+/** Digest of `<prefix><dst>,<password>` (prefix ends in the 3rd comma). */
+function legacyDigest(
+  hasher: IHasher,
   prefix: Uint8Array,
   serverAddress: string,
   password: Uint8Array,
-  hash: "sha1" | "sha256",
-): Promise<string> {
-  const dst = new TextEncoder().encode(`${legacyAddressText(serverAddress)},`);
-  const input = concat(concat(prefix, dst), password);
-  const { sha1, sha256 } = await hashWasm();
-  return hash === "sha1" ? await sha1(input) : await sha256(input);
+): Uint8Array {
+  hasher.init();
+  hasher.update(prefix);
+  hasher.update(`${legacyAddressText(serverAddress)},`);
+  hasher.update(password);
+  return hasher.digest("binary");
 }
 
 /**
@@ -66,8 +80,10 @@ export async function createLegacyRequest(
     throw new TypeError("options must be an object");
   }
   const password = passwordBytes(options.password);
-  const keys = keyBytes(options.keys, LEGACY_MAX_LEN);
-  if (keys.includes(COMMA)) throw new RangeError("keys must not contain ','");
+  keyBytes(options.keys, LEGACY_MAX_LEN);
+  if (options.keys.includes(",")) {
+    throw new RangeError("keys must not contain ','");
+  }
   const { seqno } = options;
   if (typeof seqno !== "number") throw new TypeError("seqno must be a number");
   if (!Number.isSafeInteger(seqno) || seqno < 0) {
@@ -81,16 +97,18 @@ export async function createLegacyRequest(
   if (hash !== "sha1" && hash !== "sha256") {
     throw new RangeError(`hash must be "sha1" or "sha256", got ${hash}`);
   }
+  const serverAddress = checkString(options.serverAddress, "serverAddress");
+  const hasher = (await legacyHashers())[hash];
+  const prefix = `${options.keys},${seqno},${salt},`;
   const encoder = new TextEncoder();
-  const prefix = encoder.encode(`${options.keys},${seqno},${salt},`);
-  const digest = await legacyDigest(
-    prefix,
-    checkString(options.serverAddress, "serverAddress"),
+  const digest = legacyDigest(
+    hasher,
+    encoder.encode(prefix),
+    serverAddress,
     password,
-    hash,
   );
   const packet = encoder.encode(
-    `${options.keys},${seqno},${salt},${digest}${options.newline ? "\n" : ""}`,
+    `${prefix}${hex(digest)}${options.newline ? "\n" : ""}`,
   );
   if (packet.length > LEGACY_MAX_LEN) {
     throw new RangeError(
@@ -100,57 +118,6 @@ export async function createLegacyRequest(
   return packet;
 }
 
-/** Constant time in the length of `a`: the work does not depend on where they differ. */
-function sameText(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
-}
-
-/** The fields of a legacy request, or the verdict that rejects its form. */
-type Parsed =
-  | {
-    verdict: Verdict.ACCEPTED;
-    keys: string;
-    seqno: number;
-    prefix: Uint8Array;
-    digest: string;
-  }
-  | { verdict: Verdict };
-
-// The same rungs in the same order as kernel/nsr_legacy.c.
-function parseLegacy(packet: Uint8Array): Parsed {
-  if (packet.length > LEGACY_MAX_LEN) return { verdict: Verdict.BAD_LENGTH };
-  const end = packet.length > 0 && packet[packet.length - 1] === LF
-    ? packet.length - 1
-    : packet.length;
-  const commas: number[] = [];
-  for (let i = 0; i < end && commas.length < 3; i++) {
-    if (packet[i] === COMMA) commas.push(i);
-  }
-  // 1 to 16 keys, as in v1: one request must not run hundreds.
-  if (commas.length !== 3 || commas[0] === 0 || commas[0] > MAX_KEYS) {
-    return { verdict: Verdict.BAD_FORMAT };
-  }
-  const text = (from: number, to: number) =>
-    String.fromCharCode(...packet.subarray(from, to));
-  const seqnoText = text(commas[0] + 1, commas[1]);
-  // JavaScript numbers hold sequence numbers up to 2^53 - 1 exactly; the
-  // kernel takes up to 2^64 - 1, far beyond any clock in seconds.
-  if (!/^[0-9]{1,16}$/.test(seqnoText)) return { verdict: Verdict.BAD_FORMAT };
-  const seqno = Number(seqnoText);
-  if (!Number.isSafeInteger(seqno)) return { verdict: Verdict.BAD_FORMAT };
-  const digest = text(commas[2] + 1, end);
-  if (!/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(digest)) {
-    return { verdict: Verdict.BAD_FORMAT };
-  }
-  const keys = text(0, commas[0]);
-  if (!/^[\x21-\x7e]+$/.test(keys)) return { verdict: Verdict.BAD_KEY_CHAR };
-  const prefix = packet.subarray(0, commas[2] + 1);
-  return { verdict: Verdict.ACCEPTED, keys, seqno, prefix, digest };
-}
-
 /**
  * Judge a legacy request: form, key set, sequence number (must exceed
  * `state.lastSeqno`, which an ACCEPTED request advances), then the digest,
@@ -158,8 +125,10 @@ function parseLegacy(packet: Uint8Array): Parsed {
  *
  * Rungs, as in kernel/nsr_legacy.c: NO_PASSWORD; BAD_LENGTH (over 256
  * bytes); BAD_FORMAT (fewer than three commas, no keys or more than 16,
- * seqno not decimal,
- * digest not 40 or 64 lowercase hex); BAD_KEY_CHAR; REPLAY; BAD_MAC.
+ * seqno not decimal, digest not 40 or 64 lowercase hex); BAD_KEY_CHAR;
+ * REPLAY; BAD_MAC. As for v1, the WebAssembly core runs every rung before
+ * the digest in one call and compares the digest; only loading hash-wasm
+ * the first time makes this function async.
  *
  * @param password the configured password, or null for none.
  * @param packet the UDP payload received.
@@ -203,18 +172,25 @@ export async function verifyLegacyRequest(
   ) {
     throw new TypeError("state.lastSeqno must be an integer");
   }
-  if (secret === null) return { verdict: Verdict.NO_PASSWORD };
-  const parsed = parseLegacy(packet);
-  if (!("digest" in parsed)) return { verdict: parsed.verdict };
-  if (parsed.seqno <= state.lastSeqno) return { verdict: Verdict.REPLAY };
-  const hash = parsed.digest.length === 40 ? "sha1" : "sha256";
-  const expected = await legacyDigest(
-    parsed.prefix,
-    serverAddress,
-    secret,
-    hash,
+  const { sha1, sha256 } = await legacyHashers();
+  // Every rung before the digest in the core, in one call; the digest here.
+  const verdict = core.checkLegacy(
+    loadLegacy(packet),
+    secret !== null ? 1 : 0,
+    state.lastSeqno,
   );
-  if (!sameText(expected, parsed.digest)) return { verdict: Verdict.BAD_MAC };
-  state.lastSeqno = parsed.seqno;
-  return { verdict: Verdict.ACCEPTED, keys: parsed.keys };
+  if (verdict !== Verdict.ACCEPTED) return { verdict };
+  const fields = legacyFields();
+  const digest = legacyDigest(
+    fields.hexLen === LEGACY_SHA1_HEX ? sha1 : sha256,
+    legacyText(0, fields.prefixLen),
+    serverAddress,
+    secret!,
+  );
+  if (!legacyDigestVerifies(digest, fields)) {
+    return { verdict: Verdict.BAD_MAC };
+  }
+  const keys = String.fromCharCode(...legacyText(0, fields.keyCount));
+  state.lastSeqno = fields.seqno;
+  return { verdict: Verdict.ACCEPTED, keys };
 }

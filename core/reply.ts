@@ -6,17 +6,29 @@
 
 import {
   core,
+  expectNonce,
   loadMessage,
-  MAX_MSG_LEN,
+  messageByte,
   messageBytes,
-  NONCE,
-  scratch,
+  messageTime,
   sealMessage,
   setAddress,
+  tagVerifies,
   writeMessage,
-  writeTag,
 } from "./_wasm.ts";
-import { type KeyStatus, MAX_KEYS, type RefusalReason } from "./constants.ts";
+import {
+  KeyStatus,
+  MAX_KEYS,
+  MAX_MSG_LEN,
+  NONCE_LEN,
+  OFF_COUNT,
+  OFF_FLAGS,
+  OFF_KEYS,
+  OFF_NONCE,
+  RefusalReason,
+  TYPE_ACK,
+  TYPE_REFUSAL,
+} from "./constants.ts";
 import type { MacKey } from "./key.ts";
 import type { Reply, RequestInfo } from "./types.ts";
 import {
@@ -25,9 +37,9 @@ import {
   checkMs,
   checkNonce,
   checkString,
+  isMember,
   keyBytes,
 } from "./_validate.ts";
-import { OFF_KEYS, OFF_NONCE, TYPE_ACK, TYPE_REFUSAL } from "./_wire.ts";
 
 /** Throw unless `request` is a well-formed RequestInfo. */
 function checkRequestInfo(request: RequestInfo, withTime = true): void {
@@ -94,7 +106,7 @@ export function createAck(
     );
   }
   statuses.forEach((s, i) => {
-    if (s !== 0 && s !== 1 && s !== 2) {
+    if (!isMember(KeyStatus, s)) {
       throw new RangeError(`statuses[${i}] (${s}) is not a KeyStatus`);
     }
   });
@@ -147,7 +159,7 @@ export function createRefusal(
   checkOptions(options);
   const { request, reason } = options;
   checkRequestInfo(request, false);
-  if (reason !== 1 && reason !== 2 && reason !== 3) {
+  if (!isMember(RefusalReason, reason)) {
     throw new RangeError(`reason (${reason}) is not a RefusalReason`);
   }
   const serverTime = checkMs(options.serverTime, "serverTime");
@@ -195,25 +207,25 @@ export function verifyReply(
   setAddress(checkString(options.serverAddress, "serverAddress"));
   if (packet.length > MAX_MSG_LEN) return null;
   const len = loadMessage(packet);
-  scratch().set(request.nonce, NONCE);
+  expectNonce(request.nonce);
+  // Every check but the tag in the core, in one call; the tag here.
   const type = core.checkReply(len, request.keys.length, request.timestamp);
   if (type !== TYPE_ACK && type !== TYPE_REFUSAL) return null;
-  writeTag(key, len);
-  if (!core.tagMatches(len)) return null;
-  const nonce = messageBytes(OFF_NONCE, 16);
+  if (!tagVerifies(key, len)) return null;
+  const nonce = messageBytes(OFF_NONCE, NONCE_LEN);
   if (type === TYPE_ACK) {
-    const statuses = [...messageBytes(OFF_KEYS, core.messageCount())];
+    const statuses = [...messageBytes(OFF_KEYS, messageByte(OFF_COUNT))];
     return {
       type: "ack",
-      timestamp: core.messageTime(),
+      timestamp: messageTime(),
       nonce,
       statuses: statuses as KeyStatus[],
     };
   }
   return {
     type: "refusal",
-    reason: core.messageFlags() as RefusalReason,
-    serverTime: core.messageTime(),
+    reason: messageByte(OFF_FLAGS) as RefusalReason,
+    serverTime: messageTime(),
     nonce,
   };
 }

@@ -7,14 +7,24 @@
 import {
   core,
   loadMessage,
-  MAX_MSG_LEN,
+  messageByte,
   messageBytes,
+  messageTime,
   sealMessage,
   setAddress,
+  tagVerifies,
   writeMessage,
-  writeTag,
 } from "./_wasm.ts";
-import { MAX_KEYS, Verdict } from "./constants.ts";
+import {
+  FLAG_ACK_WANTED,
+  MAX_KEYS,
+  NONCE_LEN,
+  OFF_COUNT,
+  OFF_FLAGS,
+  OFF_KEYS,
+  OFF_NONCE,
+  Verdict,
+} from "./constants.ts";
 import type { MacKey } from "./key.ts";
 import type {
   RequestInfo,
@@ -31,7 +41,6 @@ import {
   checkString,
   keyBytes,
 } from "./_validate.ts";
-import { FLAG_ACK_WANTED, OFF_KEYS, OFF_NONCE } from "./_wire.ts";
 
 /**
  * Build a request packet: header, timestamp, nonce, keys, and the 16-byte
@@ -67,7 +76,7 @@ export function createRequest(
   const keys = keyBytes(options.keys, MAX_KEYS);
   const timestamp = checkMs(options.timestamp ?? Date.now(), "timestamp");
   const nonce = options.nonce === undefined
-    ? crypto.getRandomValues(new Uint8Array(16))
+    ? crypto.getRandomValues(new Uint8Array(NONCE_LEN))
     : checkNonce(options.nonce);
   const ackWanted = options.ackWanted ?? true;
   if (typeof ackWanted !== "boolean") {
@@ -83,12 +92,13 @@ export function createRequest(
 
 /** Read the request in the message area (after the core checked it). */
 function readRequest(): RequestInfo {
-  const count = core.messageCount();
   return {
-    keys: String.fromCharCode(...messageBytes(OFF_KEYS, count)),
-    timestamp: core.messageTime(),
-    nonce: messageBytes(OFF_NONCE, 16),
-    ackWanted: (core.messageFlags() & FLAG_ACK_WANTED) !== 0,
+    keys: String.fromCharCode(
+      ...messageBytes(OFF_KEYS, messageByte(OFF_COUNT)),
+    ),
+    timestamp: messageTime(),
+    nonce: messageBytes(OFF_NONCE, NONCE_LEN),
+    ackWanted: (messageByte(OFF_FLAGS) & FLAG_ACK_WANTED) !== 0,
   };
 }
 
@@ -146,6 +156,7 @@ export function verifyRequest(
   const { state } = options;
   setAddress(options.serverAddress);
   const len = loadMessage(packet);
+  // Rungs 1 to 12 in the core, in one call; rung 13 and the state here.
   const pending = core.checkRequest(
     len,
     key !== null ? 1 : 0,
@@ -158,12 +169,8 @@ export function verifyRequest(
   if (pending !== Verdict.ACCEPTED && !refused) return { verdict: pending };
   // A time failure with a token left: the token is spent whatever the MAC.
   if (refused) state.refusalTokens -= 1;
-  // The core passed rung 7, so len <= MAX_MSG_LEN: the tag is in scratch.
-  if (len > MAX_MSG_LEN) return { verdict: Verdict.BAD_LENGTH };
-  writeTag(key as MacKey, len);
-  const verdict = core.finishRequest(len, pending, state.lastAccepted);
-  if (verdict !== pending) return { verdict };
+  if (!tagVerifies(key as MacKey, len)) return { verdict: Verdict.BAD_MAC };
   const request = readRequest();
-  if (verdict === Verdict.ACCEPTED) state.lastAccepted = request.timestamp;
-  return { verdict, request };
+  if (pending === Verdict.ACCEPTED) state.lastAccepted = request.timestamp;
+  return { verdict: pending, request };
 }

@@ -1,17 +1,29 @@
 // The netsysrq packet core: framing, the cheap rungs of the server's ladder
-// and the constant-time tag comparison (docs/PROTOCOL.md). Hashing is not
-// done here: the TypeScript glue (core/_wasm.ts) hashes the MAC input that
-// this module lays out, and hands the tag back for comparison.
+// and the constant-time comparisons, for protocol v1 and for the legacy text
+// format alike (docs/PROTOCOL.md). Hashing is not done here: the TypeScript
+// glue (core/_wasm.ts) hashes the input this module lays out or points to.
 //
-// Everything works on one static buffer of SCRATCH_LEN bytes; exports take
-// lengths, never pointers, and nothing is allocated. The buffer is laid out
-// so that the MAC input `label || address || message` is contiguous:
+// One packet's work, v1 or legacy, is three steps: a check export runs every
+// rung before the MAC and returns the verdict, or ACCEPTED (or REFUSED_*)
+// still pending the MAC; the glue hashes and writes the result back; a
+// compare export says whether it matches. The glue owns that last rung and
+// the state (it alone knows the key, the tokens and the last accepted time),
+// and reads the fields of an accepted message at the wire offsets.
+//
+// Everything works on two static buffers; exports take lengths, never
+// pointers, and nothing is allocated. The v1 buffer is laid out so that the
+// MAC input `label || address || message` is contiguous:
 //
 //   0   label    16   written here for the message being built or checked
 //   16  address  16   written by the glue (the server's address A)
 //   32  message  64   the packet (MAX_MSG_LEN); the glue copies at most this
 //   96  tag      16   the tag the glue computed
-//   112 nonce    16   the nonce a reply must echo (verifyReply)
+//   112 nonce    16   the nonce a reply must echo (checkReply)
+//
+// The legacy buffer holds the text (LEGACY_MAX_LEN), then the digest the
+// glue computed (up to 32 bytes), then what checkLegacy found, as f64s:
+// the sequence number, the prefix length (through the third comma), the
+// number of keys and the digest's length in hex digits.
 
 import {
   ADDR_LEN,
@@ -22,6 +34,9 @@ import {
   KEY_MAX,
   KEY_MIN,
   LABEL_LEN,
+  LEGACY_MAX_LEN,
+  LEGACY_SHA1_HEX,
+  LEGACY_SHA256_HEX,
   MAGIC_0,
   MAGIC_1,
   MAGIC_2,
@@ -57,6 +72,13 @@ const MSG: usize = ADDR + ADDR_LEN;
 const TAG: usize = MSG + MAX_MSG_LEN;
 const NONCE: usize = TAG + TAG_LEN;
 
+const LEGACY_DIGEST_MAX: u32 = LEGACY_SHA256_HEX / 2;
+const LEGACY: usize = memory.data(LEGACY_MAX_LEN + LEGACY_DIGEST_MAX + 32, 16);
+const LEGACY_DIGEST: usize = LEGACY + LEGACY_MAX_LEN;
+const LEGACY_FOUND: usize = LEGACY_DIGEST + LEGACY_DIGEST_MAX;
+const COMMA: u8 = 0x2c;
+const LF: u8 = 0x0a;
+
 // Largest timestamp a JavaScript number holds exactly (2^53 - 1).
 const MAX_SAFE_MS: u64 = 9007199254740991;
 
@@ -70,6 +92,26 @@ const ERR_TIME: i32 = -5; // a time above 2^53 - 1 ms
 /** Offset of the scratch buffer in linear memory (the layout above). */
 export function scratch(): usize {
   return SCRATCH;
+}
+
+/** Length of the scratch buffer. */
+export function scratchLength(): u32 {
+  return SCRATCH_LEN;
+}
+
+/** Offset of the legacy text in linear memory (the layout above). */
+export function legacyBuffer(): usize {
+  return LEGACY;
+}
+
+/** Offset of the digest the glue computed, in linear memory. */
+export function legacyDigest(): usize {
+  return LEGACY_DIGEST;
+}
+
+/** Offset of what checkLegacy found (four f64s), in linear memory. */
+export function legacyFound(): usize {
+  return LEGACY_FOUND;
 }
 
 /** Offset of the message within the scratch buffer. */
@@ -149,10 +191,11 @@ function tagDiffers(len: u32): bool {
 /**
  * Rungs 1 to 12 of the ladder for the `len`-byte request in the message
  * area (the glue copies at most MAX_MSG_LEN bytes; `len` is the real length).
- * Returns the final verdict, or a pending one that needs the MAC checked:
+ * Returns the final verdict, or a pending one that needs rung 13, the MAC:
  * ACCEPTED, or REFUSED_* when a time rung failed while `tokens` > 0 (the
  * caller then takes one refusal token). A pending verdict leaves the
- * request label in place for the glue to hash.
+ * request label in place for the glue to hash, and guarantees that `len`
+ * is FIXED_LEN + count, all of it in the message area.
  */
 export function checkRequest(
   len: u32,
@@ -196,36 +239,6 @@ function timeRung(ts: u64, now: u64, tolerance: u64, last: u64): i32 {
   if (ts > now + tolerance) return Verdict.FUTURE;
   if (ts <= last) return Verdict.REPLAY;
   return Verdict.ACCEPTED;
-}
-
-/**
- * Rung 13 for a request that checkRequest left `pending`, after the glue
- * wrote the tag it computed: BAD_MAC, REPLAY when `lastAccepted` moved past
- * the request meanwhile (the compare-and-exchange of the kernel), or
- * `pending`.
- */
-export function finishRequest(len: u32, pending: i32, lastAccepted: f64): i32 {
-  if (len < FIXED_LEN + MIN_KEYS || len > MAX_MSG_LEN) return Verdict.BAD_LENGTH;
-  if (tagDiffers(len)) return Verdict.BAD_MAC;
-  if (pending == Verdict.ACCEPTED && readTime() <= <u64>lastAccepted) {
-    return Verdict.REPLAY;
-  }
-  return pending;
-}
-
-/** Timestamp of the request or ack in the message area, in ms. */
-export function messageTime(): f64 {
-  return <f64>readTime();
-}
-
-/** Count byte of the message in the message area. */
-export function messageCount(): u32 {
-  return load<u8>(MSG + OFF_COUNT);
-}
-
-/** Flags (or refusal reason) byte of the message in the message area. */
-export function messageFlags(): u32 {
-  return load<u8>(MSG + OFF_FLAGS);
 }
 
 /**
@@ -312,8 +325,112 @@ export function checkReply(len: u32, count: u32, timestamp: f64): u32 {
   return type;
 }
 
-/** 1 when the tag the glue wrote equals the last 16 of the `len` bytes. */
+/**
+ * Rung 13 for a request, and the last check of a reply: 1 when the tag the
+ * glue wrote equals the last 16 of the `len` bytes in the message area.
+ */
 export function tagMatches(len: u32): bool {
   if (len < TAG_LEN || len > MAX_MSG_LEN) return false;
   return !tagDiffers(len);
+}
+
+// Offsets of the first three commas in the text's first `end` bytes, packed
+// one per 10 bits (each is below LEGACY_MAX_LEN), or -1 if there are fewer.
+function legacyCommas(end: u32): i32 {
+  let found: u32 = 0;
+  let packed: u32 = 0;
+  for (let i: u32 = 0; i < end && found < 3; i++) {
+    if (load<u8>(LEGACY + i) == COMMA) packed |= i << (10 * found++);
+  }
+  return found == 3 ? <i32>packed : -1;
+}
+
+// The decimal number in [from, to): 1 to 16 digits (the kernel takes any u64;
+// a JavaScript number holds up to 2^53 - 1 exactly, far beyond any clock in
+// seconds), else -1.
+function legacySeqno(from: u32, to: u32): f64 {
+  if (to <= from || to - from > 16) return -1;
+  let v: u64 = 0;
+  for (let i = from; i < to; i++) {
+    const d = <u32>load<u8>(LEGACY + i) - 0x30;
+    if (d > 9) return -1;
+    v = v * 10 + <u64>d;
+  }
+  return v > MAX_SAFE_MS ? -1 : <f64>v;
+}
+
+// Lowercase hex only: one spelling per digest, as xtables-addons sends.
+function isLowerHex(from: u32, to: u32): bool {
+  for (let i = from; i < to; i++) {
+    const c = load<u8>(LEGACY + i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
+}
+
+function legacyKeysOk(n: u32): bool {
+  for (let i: u32 = 0; i < n; i++) {
+    const c = load<u8>(LEGACY + i);
+    if (c < KEY_MIN || c > KEY_MAX) return false;
+  }
+  return true;
+}
+
+/**
+ * Every rung of the legacy ladder before the digest, in the order of
+ * kernel/nsr_legacy.c, for the `len`-byte text in the legacy buffer (the
+ * glue copies at most LEGACY_MAX_LEN bytes): NO_PASSWORD, BAD_LENGTH,
+ * BAD_FORMAT (fewer than three commas, no keys or more than MAX_KEYS, a
+ * sequence number that is not 1 to 16 digits, a digest that is not 40 or 64
+ * lowercase hex digits), BAD_KEY_CHAR, REPLAY (not above `lastSeqno`), or
+ * ACCEPTED pending the digest, with what it found written after the digest
+ * area (the layout above).
+ */
+export function checkLegacy(len: u32, hasKey: bool, lastSeqno: f64): i32 {
+  if (!hasKey) return Verdict.NO_PASSWORD;
+  if (len > LEGACY_MAX_LEN) return Verdict.BAD_LENGTH;
+  const end = len > 0 && load<u8>(LEGACY + len - 1) == LF ? len - 1 : len;
+  const commas = legacyCommas(end);
+  if (commas < 0) return Verdict.BAD_FORMAT;
+  const keys = <u32>commas & 0x3ff;
+  const second = (<u32>commas >> 10) & 0x3ff;
+  const prefix = (<u32>commas >> 20) + 1;
+  if (keys == 0 || keys > MAX_KEYS) return Verdict.BAD_FORMAT;
+  const seqno = legacySeqno(keys + 1, second);
+  if (seqno < 0) return Verdict.BAD_FORMAT;
+  const hexLen = end - prefix;
+  if (hexLen != LEGACY_SHA1_HEX && hexLen != LEGACY_SHA256_HEX) {
+    return Verdict.BAD_FORMAT;
+  }
+  if (!isLowerHex(prefix, end)) return Verdict.BAD_FORMAT;
+  if (!legacyKeysOk(keys)) return Verdict.BAD_KEY_CHAR;
+  if (seqno <= lastSeqno) return Verdict.REPLAY;
+  store<f64>(LEGACY_FOUND, seqno);
+  store<f64>(LEGACY_FOUND + 8, <f64>prefix);
+  store<f64>(LEGACY_FOUND + 16, <f64>keys);
+  store<f64>(LEGACY_FOUND + 24, <f64>hexLen);
+  return Verdict.ACCEPTED;
+}
+
+// The value of a lowercase hex digit (checkLegacy has checked them all).
+function nibble(c: u32): u32 {
+  return c <= 0x39 ? c - 0x30 : c - 0x57;
+}
+
+/**
+ * The legacy digest rung, after checkLegacy: 1 when the `hexLen` hex digits
+ * after the `prefix`-byte prefix spell the digest the glue wrote. As in the
+ * kernel, the received hex is decoded (it is the sender's, no secret), then
+ * compared in constant time: the work does not depend on where they differ.
+ */
+export function legacyDigestMatches(prefix: u32, hexLen: u32): bool {
+  if (hexLen != LEGACY_SHA1_HEX && hexLen != LEGACY_SHA256_HEX) return false;
+  if (prefix + hexLen > LEGACY_MAX_LEN) return false;
+  let diff: u32 = 0;
+  for (let i: u32 = 0; i < hexLen / 2; i++) {
+    const at = LEGACY + prefix + 2 * i;
+    const want = (nibble(load<u8>(at)) << 4) | nibble(load<u8>(at + 1));
+    diff |= want ^ <u32>load<u8>(LEGACY_DIGEST + i);
+  }
+  return diff == 0;
 }
