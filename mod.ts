@@ -4,9 +4,11 @@
  * the tests: build and verify requests, acks and refusals, derive the MAC
  * key from a password, and speak xtables-addons' legacy text format.
  *
- * Framing, the cheap rungs of the server's ladder and the constant-time tag
- * comparison run in a small WebAssembly core (core/assembly/); HMAC-SHA256,
- * SHA-1 and SHA-256 come from hash-wasm, PBKDF2 from Web Crypto.
+ * Framing, the rungs of the server's ladder before the MAC and the
+ * constant-time MAC comparison run in a small WebAssembly core
+ * (core/assembly/), for v1 and the legacy format alike; HMAC-SHA256, SHA-1
+ * and SHA-256 come from hash-wasm, PBKDF2 from Web Crypto. The wire format's
+ * values are written once, in core/constants.ts.
  *
  * The flow: the client calls {@link deriveKey} once, then
  * {@link createRequest} per packet and {@link verifyReply} on what comes
