@@ -45,7 +45,12 @@ export {
   RefusalReason,
   Verdict,
 } from "./core/constants.ts";
-export { deriveKey, deriveKeyBytes, MacKey } from "./core/key.ts";
+export {
+  checkPassword,
+  deriveKey,
+  deriveKeyBytes,
+  MacKey,
+} from "./core/key.ts";
 export { encodeAddress } from "./core/address.ts";
 export { createRequest, verifyRequest } from "./core/request.ts";
 export { createAck, createRefusal, verifyReply } from "./core/reply.ts";

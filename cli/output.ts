@@ -1,7 +1,8 @@
 /**
  * What the client tells its user: one result per host (text or JSON), the
  * reasons behind a refusal or a silence, a progress line on a terminal and a
- * summary line. Pure functions of the results, so they are easy to test.
+ * summary line. Pure functions of the results, so they are easy to test,
+ * and the {@link Printer} that writes them in the order the hosts were given.
  *
  * @module
  */
@@ -307,4 +308,61 @@ export function summary(results: HostResult[], elapsedMs: number): string {
 /** The progress line shown on a terminal while many hosts are in flight. */
 export function progressLine(done: number, total: number): string {
   return `\r\x1b[K${done}/${total} hosts done`;
+}
+
+/** Where the printer writes. */
+export type Sink = (stream: "stdout" | "stderr", text: string) => void;
+
+/**
+ * Prints the results of `total` hosts in the order the hosts were given,
+ * each as soon as it and those before it are done, with a progress line on
+ * stderr meanwhile when `progress` is set.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { Printer } from "./output.ts";
+ * let out = "";
+ * const printer = new Printer(2, { json: false, progress: false },
+ *   (_, text) => out += text);
+ * const host = { port: 9, keys: "s", attempts: 1, outcome: "sent" as const };
+ * printer.done(1, { ...host, label: "b" });
+ * assert.equal(out, "");
+ * printer.done(0, { ...host, label: "a" });
+ * assert.equal(out, "a: sent (no ack asked for)\nb: sent (no ack asked for)\n");
+ * ```
+ */
+export class Printer {
+  #results: (HostResult | undefined)[];
+  #printed = 0;
+  #done = 0;
+
+  constructor(
+    total: number,
+    private readonly style: {
+      json: boolean;
+      progress: boolean;
+      colour?: Palette;
+    },
+    private readonly write: Sink,
+  ) {
+    this.#results = new Array(total);
+  }
+
+  /** Record the result of host `index` and print what is now in order. */
+  done(index: number, result: HostResult): void {
+    const { json, progress, colour } = this.style;
+    const total = this.#results.length;
+    this.#results[index] = result;
+    this.#done++;
+    if (progress) this.write("stderr", "\r\x1b[K");
+    while (this.#printed < total && this.#results[this.#printed]) {
+      const next = this.#results[this.#printed++]!;
+      const line = json ? formatJson(next) : formatText(next, colour);
+      this.write("stdout", line + "\n");
+    }
+    if (progress && this.#done < total) {
+      this.write("stderr", progressLine(this.#done, total));
+    }
+  }
 }

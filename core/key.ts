@@ -103,6 +103,27 @@ export function passwordBytes(password: string): Uint8Array<ArrayBuffer> {
 }
 
 /**
+ * Check a password against the protocol's rules (1 to 128 bytes of UTF-8,
+ * no NUL, CR or LF) without deriving anything: what a client does before it
+ * sends, whatever the format.
+ *
+ * @throws {TypeError} when `password` is not a string.
+ * @throws {RangeError} when it breaks a rule; the message says which.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { checkPassword } from "../mod.ts";
+ * checkPassword("correct horse");
+ * assert.throws(() => checkPassword(""), RangeError);
+ * assert.throws(() => checkPassword("x".repeat(129)), /the most is 128/);
+ * ```
+ */
+export function checkPassword(password: string): void {
+  passwordBytes(password);
+}
+
+/**
  * The 32 raw bytes of the MAC key for `password`:
  * PBKDF2-HMAC-SHA256(password, "netsysrq v1 key", 100000 iterations).
  * Prefer {@link deriveKey}; this is for tests and for loading a kernel.
