@@ -1,31 +1,70 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Crypto for the verifier, legal in softirq on Debian's 6.1 and 6.12:
+ * Crypto for the verifier, legal in softirq on every kernel we build for:
  *
- * HMAC-SHA256 is built on lib/crypto's sha256_update()/sha256_final(),
- * which exist with the same signatures in both kernels, are built in
- * (no module to load, no transform to allocate, nothing that can fail per
- * packet) and keep their whole state in a plain struct sha256_state. So
- * the two pad states are computed once per password and copied onto the
- * stack per packet: about three compressions for a request, no allocation,
- * no shared scratch buffer. (The crypto API's "hmac(sha256)" would do the
- * same work behind a transform whose lifetime the RCU key swap would also
- * have to manage.)
+ * HMAC-SHA256 and SHA-256 come from lib/crypto through nsr_crypto_compat.h
+ * (the library's own HMAC on 6.17+, the same construction on its SHA-256
+ * before). They are built in (no module to load, no transform to allocate,
+ * nothing that can fail per packet) and keep their whole state in a plain
+ * struct. So the two pad states are computed once per password and copied
+ * onto the stack per packet: about three compressions for a request, no
+ * allocation, no shared scratch buffer. (The crypto API's "hmac(sha256)"
+ * would do the same work behind a transform whose lifetime the RCU key
+ * swap would also have to manage.)
  *
- * The legacy format needs SHA-1, which lib/crypto in these kernels offers
- * only as a bare compression function; it uses a "sha1" shash transform
- * allocated at load with SHASH_DESC_ON_STACK per packet (sync, no
- * allocation). Its SHA-256 digests use lib/crypto like the MAC.
+ * The legacy format needs SHA-1. From 6.17 lib/crypto has it with an
+ * incremental API; before, only a bare compression function, so there it
+ * uses a "sha1" shash transform allocated at load with SHASH_DESC_ON_STACK
+ * per packet (sync, no allocation). Kernels of 6.17+ may build without
+ * that transform (CONFIG_CRYPTO_SHA1 unset, as in our 6.18 and 7.1 test
+ * kernels), never without the library.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <crypto/hash.h>
 #include <linux/err.h>
 #include <linux/printk.h>
 #include <linux/sched.h>
 #include "nsr_crypto.h"
+#ifdef NSR_HAVE_LIB_SHA1
+#include <crypto/sha1.h>
+#else
+#include <crypto/hash.h>
+#endif
 
-#define NSR_HMAC_BLOCK	SHA256_BLOCK_SIZE
+static const u8 nsr_comma = ',';
+
+#ifdef NSR_HAVE_LIB_SHA1
+
+int nsr_crypto_init(void)
+{
+	return 0;
+}
+
+void nsr_crypto_exit(void)
+{
+}
+
+bool nsr_legacy_available(void)
+{
+	return true;
+}
+
+static int nsr_legacy_sha1(const struct nsr_legacy_key *key,
+			   const u8 *prefix, size_t prefix_len,
+			   const char *dst, size_t dst_len, u8 *digest)
+{
+	struct sha1_ctx ctx;
+
+	sha1_init(&ctx);
+	sha1_update(&ctx, prefix, prefix_len);
+	sha1_update(&ctx, dst, dst_len);
+	sha1_update(&ctx, &nsr_comma, 1);
+	sha1_update(&ctx, key->password, key->len);
+	sha1_final(&ctx, digest);
+	return 0;
+}
+
+#else /* the "sha1" shash */
 
 static struct crypto_shash *nsr_sha1;
 
@@ -55,104 +94,6 @@ bool nsr_legacy_available(void)
 	return nsr_sha1;
 }
 
-/* The HMAC pad states for @raw, hashed first if longer than a block. */
-static void nsr_hmac_setkey(struct nsr_mac_key *key, const u8 *raw,
-			    size_t len)
-{
-	u8 block[NSR_HMAC_BLOCK] = { 0 };
-	u8 pad[NSR_HMAC_BLOCK];
-	int i;
-
-	if (len > NSR_HMAC_BLOCK)
-		sha256(raw, len, block);
-	else
-		memcpy(block, raw, len);
-
-	for (i = 0; i < NSR_HMAC_BLOCK; i++)
-		pad[i] = block[i] ^ 0x36;
-	sha256_init(&key->inner);
-	sha256_update(&key->inner, pad, sizeof(pad));
-	for (i = 0; i < NSR_HMAC_BLOCK; i++)
-		pad[i] = block[i] ^ 0x5c;
-	sha256_init(&key->outer);
-	sha256_update(&key->outer, pad, sizeof(pad));
-
-	memzero_explicit(block, sizeof(block));
-	memzero_explicit(pad, sizeof(pad));
-}
-
-/* The outer hash over @inner's digest; @st is wiped by sha256_final(). */
-static void nsr_hmac_finish(const struct nsr_mac_key *key,
-			    struct sha256_state *st,
-			    u8 out[SHA256_DIGEST_SIZE])
-{
-	u8 ihash[SHA256_DIGEST_SIZE];
-
-	sha256_final(st, ihash);
-	*st = key->outer;
-	sha256_update(st, ihash, sizeof(ihash));
-	sha256_final(st, out);
-	memzero_explicit(ihash, sizeof(ihash));
-}
-
-void nsr_mac(const struct nsr_mac_key *key, const u8 label[NSR_LABEL_LEN],
-	     const u8 addr[NSR_ADDR_LEN], const u8 *msg, size_t len,
-	     u8 tag[NSR_TAG_LEN])
-{
-	struct sha256_state st = key->inner;
-	u8 full[SHA256_DIGEST_SIZE];
-
-	sha256_update(&st, label, NSR_LABEL_LEN);
-	sha256_update(&st, addr, NSR_ADDR_LEN);
-	sha256_update(&st, msg, len);
-	nsr_hmac_finish(key, &st, full);
-	memcpy(tag, full, NSR_TAG_LEN);
-	memzero_explicit(full, sizeof(full));
-}
-
-/* One HMAC of @len bytes under @key, for PBKDF2. */
-static void nsr_hmac(const struct nsr_mac_key *key, const u8 *msg,
-		     size_t len, u8 out[SHA256_DIGEST_SIZE])
-{
-	struct sha256_state st = key->inner;
-
-	sha256_update(&st, msg, len);
-	nsr_hmac_finish(key, &st, out);
-}
-
-/*
- * PBKDF2 (RFC 8018) for one output block, which is all 32 bytes need:
- * U1 = HMAC(P, S || INT(1)), Ui = HMAC(P, Ui-1), K = U1 ^ ... ^ Uc.
- */
-void nsr_derive_key(struct nsr_mac_key *key, const u8 *password, size_t len)
-{
-	static const u8 salt[] = NSR_KDF_SALT "\0\0\0\1";
-	struct nsr_mac_key prf;
-	u8 u[SHA256_DIGEST_SIZE];
-	u8 k[SHA256_DIGEST_SIZE];
-	int i, j;
-
-	BUILD_BUG_ON(sizeof(salt) != NSR_KDF_SALT_LEN + 4 + 1);
-	BUILD_BUG_ON(NSR_KEY_LEN != SHA256_DIGEST_SIZE);
-	nsr_hmac_setkey(&prf, password, len);
-	nsr_hmac(&prf, salt, NSR_KDF_SALT_LEN + 4, u);
-	memcpy(k, u, sizeof(k));
-	for (i = 1; i < NSR_KDF_ITERATIONS; i++) {
-		nsr_hmac(&prf, u, sizeof(u), u);
-		for (j = 0; j < SHA256_DIGEST_SIZE; j++)
-			k[j] ^= u[j];
-		if (!(i & 1023))
-			cond_resched();
-	}
-	nsr_hmac_setkey(key, k, sizeof(k));
-
-	memzero_explicit(&prf, sizeof(prf));
-	memzero_explicit(u, sizeof(u));
-	memzero_explicit(k, sizeof(k));
-}
-
-static const u8 nsr_comma = ',';
-
 static int nsr_legacy_sha1(const struct nsr_legacy_key *key,
 			   const u8 *prefix, size_t prefix_len,
 			   const char *dst, size_t dst_len, u8 *digest)
@@ -173,21 +114,70 @@ static int nsr_legacy_sha1(const struct nsr_legacy_key *key,
 	return err;
 }
 
+#endif /* NSR_HAVE_LIB_SHA1 */
+
+void nsr_mac(const struct nsr_mac_key *key, const u8 label[NSR_LABEL_LEN],
+	     const u8 addr[NSR_ADDR_LEN], const u8 *msg, size_t len,
+	     u8 tag[NSR_TAG_LEN])
+{
+	struct nsr_hmac h;
+	u8 full[SHA256_DIGEST_SIZE];
+
+	nsr_hmac_init(&h, &key->hmac);
+	nsr_hmac_update(&h, label, NSR_LABEL_LEN);
+	nsr_hmac_update(&h, addr, NSR_ADDR_LEN);
+	nsr_hmac_update(&h, msg, len);
+	nsr_hmac_final(&h, full);
+	memcpy(tag, full, NSR_TAG_LEN);
+	memzero_explicit(full, sizeof(full));
+}
+
+/*
+ * PBKDF2 (RFC 8018) for one output block, which is all 32 bytes need:
+ * U1 = HMAC(P, S || INT(1)), Ui = HMAC(P, Ui-1), K = U1 ^ ... ^ Uc.
+ */
+void nsr_derive_key(struct nsr_mac_key *key, const u8 *password, size_t len)
+{
+	static const u8 salt[] = NSR_KDF_SALT "\0\0\0\1";
+	struct nsr_hmac_key prf;
+	u8 u[SHA256_DIGEST_SIZE];
+	u8 k[SHA256_DIGEST_SIZE];
+	int i, j;
+
+	BUILD_BUG_ON(sizeof(salt) != NSR_KDF_SALT_LEN + 4 + 1);
+	BUILD_BUG_ON(NSR_KEY_LEN != SHA256_DIGEST_SIZE);
+	nsr_hmac_setkey(&prf, password, len);
+	nsr_hmac_oneshot(&prf, salt, NSR_KDF_SALT_LEN + 4, u);
+	memcpy(k, u, sizeof(k));
+	for (i = 1; i < NSR_KDF_ITERATIONS; i++) {
+		nsr_hmac_oneshot(&prf, u, sizeof(u), u);
+		for (j = 0; j < SHA256_DIGEST_SIZE; j++)
+			k[j] ^= u[j];
+		if (!(i & 1023))
+			cond_resched();
+	}
+	nsr_hmac_setkey(&key->hmac, k, sizeof(k));
+
+	memzero_explicit(&prf, sizeof(prf));
+	memzero_explicit(u, sizeof(u));
+	memzero_explicit(k, sizeof(k));
+}
+
 int nsr_legacy_digest(const struct nsr_legacy_key *key, bool sha256,
 		      const u8 *prefix, size_t prefix_len,
 		      const char *dst, size_t dst_len,
 		      u8 digest[NSR_LEGACY_DIGEST_MAX])
 {
-	struct sha256_state st;
+	struct nsr_sha256 st;
 
 	if (!sha256)
 		return nsr_legacy_sha1(key, prefix, prefix_len, dst, dst_len,
 				       digest);
-	sha256_init(&st);
-	sha256_update(&st, prefix, prefix_len);
-	sha256_update(&st, dst, dst_len);
-	sha256_update(&st, &nsr_comma, 1);
-	sha256_update(&st, key->password, key->len);
-	sha256_final(&st, digest);
+	nsr_sha256_init(&st);
+	nsr_sha256_update(&st, prefix, prefix_len);
+	nsr_sha256_update(&st, dst, dst_len);
+	nsr_sha256_update(&st, &nsr_comma, 1);
+	nsr_sha256_update(&st, key->password, key->len);
+	nsr_sha256_final(&st, digest);
 	return 0;
 }

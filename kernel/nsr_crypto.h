@@ -7,17 +7,16 @@
 #ifndef NSR_CRYPTO_H
 #define NSR_CRYPTO_H
 
-#include <crypto/sha2.h>
+#include "nsr_crypto_compat.h"
 #include "nsr_verify.h"
 
 /*
- * HMAC-SHA256 with its pads already hashed: @inner is SHA-256 after the
- * block key ^ ipad, @outer after key ^ opad. A MAC then costs the message's
- * blocks plus one outer block, and the key itself is not kept.
+ * HMAC-SHA256 with its pads already hashed (nsr_crypto_compat.h): a MAC
+ * then costs the message's blocks plus one outer block, and the key itself
+ * is not kept.
  */
 struct nsr_mac_key {
-	struct sha256_state inner;
-	struct sha256_state outer;
+	struct nsr_hmac_key hmac;
 };
 
 /* The password as typed, for the legacy format's digests. */
