@@ -1,7 +1,6 @@
 /**
  * Test helper: run the real client as a separate process, in each of its
- * forms (from source, the bundle under Deno and Node, the Node SEA binary),
- * and a generated test password.
+ * forms (from source, the bundle under Deno and Node, the Node SEA binary).
  *
  * @module
  */
@@ -33,13 +32,6 @@ export const SOURCE: ClientForm = {
   command: Deno.execPath(),
   args: ["run", ...PERMISSIONS, MAIN],
 };
-
-/** A fake password, new for each test run; never a real secret. */
-export function testPassword(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(9));
-  return "test-" +
-    Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** Run the client with `args`; `env` adds variables (NO_COLOR etc.). */
 export async function runClient(

@@ -15,7 +15,9 @@ import {
   type ResponderOptions,
   startResponder,
 } from "../tests/responder/responder.ts";
-import { runClient, SOURCE, testPassword } from "./_run_client.ts";
+import { runClient, SOURCE } from "./_run_client.ts";
+import { testPassword } from "../tests/_testing.ts";
+import { fromHex } from "../core/hex.ts";
 
 const PASSWORD = testPassword();
 const KEY: MacKey = await deriveKey(PASSWORD);
@@ -246,10 +248,7 @@ Deno.test("--dry-run: prints real packets, sends nothing", async () => {
     const run = await send(["--dry-run", "reisub", host]);
     assert.equal(run.code, 0, run.stderr);
     const packetHex = run.stdout.split("\n")[0].split(": ")[1];
-    const packet = Uint8Array.from(
-      packetHex.match(/../g)!,
-      (h) => parseInt(h, 16),
-    );
+    const packet = fromHex(packetHex);
     const state = { lastAccepted: 0, refusalTokens: 5 };
     const verdict = verifyRequest(KEY, packet, {
       serverAddress: "127.0.0.1",

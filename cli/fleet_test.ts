@@ -5,7 +5,8 @@
 import assert from "node:assert";
 import { deriveKey } from "../mod.ts";
 import { startFleet } from "../tests/responder/responder.ts";
-import { runClient, SOURCE, testPassword } from "./_run_client.ts";
+import { runClient, SOURCE } from "./_run_client.ts";
+import { testPassword } from "../tests/_testing.ts";
 
 const FLEET = 1000;
 

@@ -10,8 +10,8 @@ import {
   type ClientForm,
   runClient,
   seaForm,
-  testPassword,
 } from "./_run_client.ts";
+import { testPassword } from "../tests/_testing.ts";
 
 const PASSWORD = testPassword();
 const KEY = await deriveKey(PASSWORD);

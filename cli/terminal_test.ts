@@ -6,7 +6,8 @@
 import assert from "node:assert";
 import { deriveKey } from "../mod.ts";
 import { startFleet } from "../tests/responder/responder.ts";
-import { SOURCE, testPassword } from "./_run_client.ts";
+import { SOURCE } from "./_run_client.ts";
+import { testPassword } from "../tests/_testing.ts";
 
 const PASSWORD = testPassword();
 const KEY = await deriveKey(PASSWORD);

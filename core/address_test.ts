@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
 import { encodeAddress } from "../mod.ts";
 import { legacyAddressText } from "./address.ts";
-
-const hex = (b: Uint8Array) =>
-  Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+import { hex } from "./hex.ts";
 
 Deno.test("encodeAddress: IPv4 and IPv6 spellings", () => {
   const table: [string, string][] = [

@@ -9,6 +9,7 @@
  */
 
 import asc from "assemblyscript/asc";
+import { hex } from "./hex.ts";
 
 const CORE = new URL("./", import.meta.url);
 const ENTRY = "assembly/index.ts";
@@ -17,12 +18,7 @@ const WASM = "netsysrq_core.wasm";
 export const ASC_FLAGS = ["--runtime", "stub", "-O3", "--noAssert"];
 
 async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return Array.from(
-    new Uint8Array(digest),
-    (b) => b.toString(16).padStart(2, "0"),
-  )
-    .join("");
+  return hex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
 }
 
 /** Source files of the core, relative to core/, sorted. */

@@ -5,9 +5,11 @@ import {
   Verdict,
   verifyLegacyRequest,
 } from "../mod.ts";
+import { hex } from "./hex.ts";
+import { testPassword } from "../tests/_testing.ts";
 
 const base: LegacyOptions = {
-  password: "not-a-real-password",
+  password: testPassword(),
   keys: "sub",
   seqno: 1700000100,
   salt: "AAECAwQFBgcICQoL",
@@ -34,9 +36,7 @@ Deno.test("legacy: the man page's recipe, computed the shell's way", async () =>
     `${req},${base.serverAddress},${base.password}`,
   );
   const sha1 = new Uint8Array(await crypto.subtle.digest("SHA-1", input));
-  const digest = Array.from(sha1, (b) => b.toString(16).padStart(2, "0")).join(
-    "",
-  );
+  const digest = hex(sha1);
   const packet = await createLegacyRequest({ ...base, newline: true });
   assert.equal(new TextDecoder().decode(packet), `${req},${digest}\n`);
 });

@@ -7,6 +7,7 @@ import {
   Verdict,
   verifyRequest,
 } from "../mod.ts";
+import { testPassword } from "../tests/_testing.ts";
 
 const key = await MacKey.fromBytes(new Uint8Array(32).fill(1));
 const serverAddress = "192.0.2.7";
@@ -183,8 +184,8 @@ Deno.test("verifyRequest: no key means NO_PASSWORD before anything else", () => 
 });
 
 Deno.test("verifyRequest: a key from another password fails the MAC", async () => {
-  const a = await deriveKey("vector-password-1");
-  const b = await deriveKey("vector-password-2");
+  const a = await deriveKey(testPassword());
+  const b = await deriveKey(testPassword());
   const packet = createRequest(a, { keys: "s", serverAddress, timestamp: NOW });
   assert.equal(verifyAt(packet, undefined, b).verdict, Verdict.BAD_MAC);
   assert.equal(verifyAt(packet, undefined, a).verdict, Verdict.ACCEPTED);

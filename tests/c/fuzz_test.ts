@@ -17,6 +17,7 @@
  */
 import assert from "node:assert/strict";
 import { make, OUT_DIR, VECTORS_DIR } from "./_harness.ts";
+import { fromHex } from "../../core/hex.ts";
 
 const seconds = Number(Deno.env.get("NSR_FUZZ_SECONDS") ?? "55");
 
@@ -25,10 +26,6 @@ const MODE_LEGACY = 0x01;
 const MODE_RESIGN = 0x02;
 /** now = timestamp, last = timestamp - 1, tolerance = 300 s. */
 const CTL_TAIL = [5, 0, 0, 0, 1, 0x12, 0x4f];
-
-function fromHex(hex: string): Uint8Array {
-  return new Uint8Array((hex.match(/../g) ?? []).map((b) => parseInt(b, 16)));
-}
 
 /** A v1 request with a correct frame and a zero tag (re-signed in mode 2). */
 function requestSeed(): Uint8Array {

@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { make, OUT_DIR, VECTORS_DIR, verdictCodes } from "./_harness.ts";
+import { hex } from "../../core/hex.ts";
 
 interface RequestCase {
   name: string;
@@ -57,8 +58,6 @@ interface ReplyCase {
 }
 
 const encoder = new TextEncoder();
-const hex = (b: Uint8Array) =>
-  Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 /** The runner's spelling of an empty byte string. */
 const orDash = (s: string | null) => (s ? s.toLowerCase() : "-");
 

@@ -21,6 +21,7 @@ import {
   verifyRequest,
 } from "../../mod.ts";
 import { vectorFiles } from "../vectors/generate.ts";
+import { fromHex as unhex, hex } from "../../core/hex.ts";
 
 const DIR = new URL("../vectors/", import.meta.url);
 const load = async (name: string) =>
@@ -29,10 +30,6 @@ const requests = await load("requests.json");
 const replies = await load("replies.json");
 const legacy = await load("legacy.json");
 
-const unhex = (s: string) =>
-  Uint8Array.from(s.match(/../g) ?? [], (b) => parseInt(b, 16));
-const hex = (b: Uint8Array) =>
-  Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 const encoder = new TextEncoder();
 
 /** PBKDF2 by Web Crypto, with the protocol's parameters spelled out here. */

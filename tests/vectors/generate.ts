@@ -23,6 +23,7 @@ import {
   type RequestInfo,
   Verdict,
 } from "../../mod.ts";
+import { hex } from "../../core/hex.ts";
 
 const DIR = new URL("./", import.meta.url);
 const PASSWORD = "vector-password-1";
@@ -34,9 +35,6 @@ const NOW = 1700000000000;
 const TOL = 300000;
 const LAST = 1699999000000;
 const TOKENS = 5;
-
-export const hex = (b: Uint8Array): string =>
-  Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 
 function nonce(seed: number): Uint8Array {
   return Uint8Array.from({ length: 16 }, (_, i) => (seed * 16 + i) & 0xff);
