@@ -5,7 +5,7 @@
  * @module
  */
 
-import { bundle, compileNode, PERMISSIONS } from "./build.ts";
+import { bundle, compileNode, RUN_FLAGS } from "./build.ts";
 
 const MAIN = new URL("./main.ts", import.meta.url).pathname;
 
@@ -26,11 +26,11 @@ export interface ClientRun {
   ms: number;
 }
 
-/** The client from source, with the narrow permissions of `deno task start`. */
+/** The client from source, run as `deno task start` runs it. */
 export const SOURCE: ClientForm = {
   name: "source",
   command: Deno.execPath(),
-  args: ["run", ...PERMISSIONS, MAIN],
+  args: ["run", ...RUN_FLAGS, MAIN],
 };
 
 /** Run the client with `args`; `env` adds variables (NO_COLOR etc.). */
@@ -77,7 +77,7 @@ export async function bundledForms(dir: string): Promise<ClientForm[]> {
     {
       name: "bundle (deno)",
       command: Deno.execPath(),
-      args: ["run", ...PERMISSIONS, file],
+      args: ["run", ...RUN_FLAGS, file],
     },
     { name: "bundle (node)", command: "node", args: [file] },
   ];

@@ -14,7 +14,7 @@
  */
 
 import { deriveKeyBytes } from "../mod.ts";
-import { bundle, PERMISSIONS } from "./build.ts";
+import { bundle, RUN_FLAGS } from "./build.ts";
 
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 15);
 const MAIN = new URL("./main.ts", import.meta.url).pathname;
@@ -99,8 +99,8 @@ try {
   // What loading the packet library alone costs, to tell it from the client.
   const library = `${dir}/library.ts`;
   await Deno.writeTextFile(library, `import "${MOD}";\n`);
-  const source = ["run", ...PERMISSIONS, MAIN];
-  const fromBundle = ["run", ...PERMISSIONS, bundled];
+  const source = ["run", ...RUN_FLAGS, MAIN];
+  const fromBundle = ["run", ...RUN_FLAGS, bundled];
   const dryRun = ["--dry-run", "sub", "192.0.2.7"];
   const medians = await timeCases([
     { name: "deno run (empty script)", args: ["run", empty] },

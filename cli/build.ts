@@ -27,6 +27,16 @@ export const PERMISSIONS = [
   "--allow-read",
   "--allow-env=SYSRQ_PASSWORD,NO_COLOR",
 ];
+/**
+ * How Deno runs the client, from source or as the bundle (deno.json "start"
+ * says the same): its permissions, and `--cached-only`. Without it, Deno
+ * 2.9 asks the npm registry for hash-wasm's metadata at every start where
+ * its cache lacks it, even with deno.lock and node_modules/ complete: a
+ * `Download` line, and a wait, on a rescue host whose network is the
+ * problem. With it Deno never fetches: what the client needs comes from
+ * `deno install` (or any task) run once where the registry is reachable.
+ */
+export const RUN_FLAGS = ["--cached-only", ...PERMISSIONS];
 /** `deno compile --target` values for `compile:all`. */
 export const TARGETS = [
   "x86_64-unknown-linux-gnu",
@@ -109,7 +119,7 @@ export async function bundle(
   }
   if (format === "esm") {
     // Runnable as ./send_sysrq.js with Deno; node ignores the line.
-    const shebang = `#!/usr/bin/env -S deno run ${PERMISSIONS.join(" ")}\n`;
+    const shebang = `#!/usr/bin/env -S deno run ${RUN_FLAGS.join(" ")}\n`;
     const body = await Deno.readTextFile(outFile);
     await Deno.writeTextFile(
       outFile,

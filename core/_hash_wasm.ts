@@ -9,6 +9,13 @@ let loading: Promise<HashWasm> | undefined;
 
 /** The hash-wasm functions the library uses, imported once. */
 export function hashWasm(): Promise<HashWasm> {
-  loading ??= import("./_hash_wasm_fns.ts");
+  loading ??= import("./_hash_wasm_fns.ts").catch((error) => {
+    loading = undefined;
+    // Deno's own message names npm caches and flags; say what to do.
+    throw new Error(
+      "cannot load hash-wasm: run `deno install` once where the npm " +
+        `registry is reachable (${String(error.message).split("\n")[0]})`,
+    );
+  });
   return loading;
 }
