@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * xt_SYSRQ: the SYSRQ target. It finds a UDP payload (nsr_skb.c), has the
- * pure verifier judge it (nsr_verify.c, nsr_legacy.c), answers (ack or
- * refusal) and runs the keys the rule and kernel.sysrq allow (nsr_sysrq.c).
+ * xt_SYSRQ: the SYSRQ target. It finds a UDP payload (nsr_payload.c), has
+ * the pure verifier judge it (nsr_verify.c, nsr_legacy.c) with the secret
+ * of nsr_secret.c, answers (ack or refusal, nsr_reply.c) and runs the keys
+ * the rule and kernel.sysrq allow (nsr_sysrq.c).
  *
  * Every packet that reaches the target is dropped (NF_DROP), valid or not:
  * it was addressed to the SysRq port, no socket should see it, and passing
@@ -21,13 +22,27 @@
 #include <linux/netfilter_ipv6/ip6_tables.h>
 #include <linux/timekeeping.h>
 #include <net/net_namespace.h>
-#include "nsr_params.h"
-#include "nsr_skb.h"
+#include "nsr_reply.h"
+#include "nsr_secret.h"
 #include "nsr_sysrq.h"
 
 /* Shared by every rule, CPU and namespace, like the SysRq keys are. */
 static struct nsr_state nsr_state;
 static atomic64_t nsr_legacy_seqno;
+
+static unsigned int tolerance = 300;
+module_param(tolerance, uint, 0600);
+MODULE_PARM_DESC(tolerance,
+		 "Accepted clock difference in seconds (default 300)");
+
+static bool debug;
+module_param(debug, bool, 0600);
+MODULE_PARM_DESC(debug, "Log rejected packets (rate-limited)");
+
+static u64 nsr_tolerance_ms(void)
+{
+	return (u64)READ_ONCE(tolerance) * MSEC_PER_SEC;
+}
 
 static u64 nsr_now_ms(void)
 {
@@ -65,7 +80,7 @@ static void nsr_log_rejected(const struct nsr_pkt *p, enum nsr_verdict v)
 {
 	if (v == NSR_NO_PASSWORD)
 		pr_warn_once("no password set: dropping every packet; set /sys/module/xt_SYSRQ/parameters/passwd\n");
-	if (!nsr_debug() || !net_ratelimit())
+	if (!READ_ONCE(debug) || !net_ratelimit())
 		return;
 	if (ipv6_addr_v4mapped(&p->saddr))
 		pr_info("dropped %zu bytes from %pI4: %s\n", p->len,
@@ -299,7 +314,7 @@ static int __init sysrq_tg_init(void)
 
 	err = nsr_crypto_init();
 	if (err)
-		goto out_params;
+		goto out_secret;
 	err = nsr_stats_init();
 	if (err)
 		goto out_crypto;
@@ -314,8 +329,8 @@ out_stats:
 	nsr_stats_exit();
 out_crypto:
 	nsr_crypto_exit();
-out_params:
-	nsr_params_exit();
+out_secret:
+	nsr_secret_exit();
 	return err;
 }
 
@@ -324,7 +339,7 @@ static void __exit sysrq_tg_exit(void)
 	xt_unregister_targets(sysrq_tg_reg, ARRAY_SIZE(sysrq_tg_reg));
 	nsr_stats_exit();
 	nsr_crypto_exit();
-	nsr_params_exit();
+	nsr_secret_exit();
 }
 
 module_init(sysrq_tg_init);

@@ -276,7 +276,7 @@ class Replay {
 
   /**
    * The counter a verdict shows as. A payload longer than any valid one
-   * (64 bytes v1, 256 legacy) never reaches the verifier: nsr_skb.c drops
+   * (64 bytes v1, 256 legacy) never reaches the verifier: nsr_payload.c drops
    * it as "oversize", silently, before any hash; the vector's verdict for
    * it must then be a framing rung, which gives the same outcome.
    */

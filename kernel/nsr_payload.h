@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The skb side of the target: find a request's UDP payload safely, and
- * send a reply to where it came from. Everything between is pure bytes.
+ * Receiving: a request's UDP payload, found in an skb and copied out with
+ * its length bounded. Everything after it is pure bytes (nsr_verify.h).
  */
-#ifndef NSR_SKB_H
-#define NSR_SKB_H
+#ifndef NSR_PAYLOAD_H
+#define NSR_PAYLOAD_H
 
-#include <linux/netfilter/x_tables.h>
 #include <linux/in6.h>
+#include <linux/skbuff.h>
 #include "nsr_stats.h"
 
 /* One received datagram; IPv4 addresses are stored IPv4-mapped. */
@@ -29,9 +29,4 @@ struct nsr_pkt {
 bool nsr_udp_payload(const struct sk_buff *skb, u8 family, struct nsr_pkt *p,
 		     u8 *buf, size_t buflen, enum nsr_event *why);
 
-/* Send @msg from @p's destination back to its source (GFP_ATOMIC);
- * false (and counted) if it could not be routed, built or sent. */
-bool nsr_reply(const struct sk_buff *skb, const struct xt_action_param *par,
-	       const struct nsr_pkt *p, const u8 *msg, size_t len);
-
-#endif /* NSR_SKB_H */
+#endif /* NSR_PAYLOAD_H */

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Module parameters: the password (as the RCU-protected secret derived from
- * it), the time tolerance and the debug switch.
+ * The secret a password gives, published with RCU by the passwd parameter
+ * (nsr_secret.c) and read by the target for each packet.
  */
-#ifndef NSR_PARAMS_H
-#define NSR_PARAMS_H
+#ifndef NSR_SECRET_H
+#define NSR_SECRET_H
 
 #include <linux/rcupdate.h>
 #include "nsr_crypto.h"
@@ -18,10 +18,7 @@ struct nsr_secret {
 /* Readers hold rcu_read_lock(); NULL while no password is set. */
 extern struct nsr_secret __rcu *nsr_secret;
 
-u64 nsr_tolerance_ms(void);
-bool nsr_debug(void);
-
 /* Module exit: forget the secret (no reader can remain by then). */
-void nsr_params_exit(void);
+void nsr_secret_exit(void);
 
-#endif /* NSR_PARAMS_H */
+#endif /* NSR_SECRET_H */

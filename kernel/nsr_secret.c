@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The module parameters. Setting passwd (or its alias password) at load
- * time or through /sys/module/xt_SYSRQ/parameters/ derives the MAC key
- * right there, in process context, and publishes a new struct nsr_secret
- * with RCU: a packet being verified on another CPU sees the old secret or
- * the new one, never a mix. Reading the parameter back says only whether a
- * password is set.
+ * The secret's lifecycle. Setting the passwd parameter (or its alias
+ * password) at load time or through /sys/module/xt_SYSRQ/parameters/
+ * derives the MAC key right there, in process context, and publishes a new
+ * struct nsr_secret with RCU: a packet being verified on another CPU sees
+ * the old secret or the new one, never a mix. The old one is wiped once no
+ * CPU can use it, and the last one when the module goes. Reading the
+ * parameter back says only whether a password is set.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -13,30 +14,11 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include "nsr_params.h"
+#include "nsr_secret.h"
 
 struct nsr_secret __rcu *nsr_secret;
 static DEFINE_MUTEX(nsr_secret_lock);	/* serializes writers */
 static bool nsr_secret_closed;		/* module exit has run */
-
-static unsigned int tolerance = 300;
-module_param(tolerance, uint, 0600);
-MODULE_PARM_DESC(tolerance,
-		 "Accepted clock difference in seconds (default 300)");
-
-static bool debug;
-module_param(debug, bool, 0600);
-MODULE_PARM_DESC(debug, "Log rejected packets (rate-limited)");
-
-u64 nsr_tolerance_ms(void)
-{
-	return (u64)READ_ONCE(tolerance) * MSEC_PER_SEC;
-}
-
-bool nsr_debug(void)
-{
-	return READ_ONCE(debug);
-}
 
 /* Swap in @new (NULL: no password); the old one is wiped once unused. */
 static int nsr_publish(struct nsr_secret *new)
@@ -116,7 +98,7 @@ static int nsr_passwd_get(char *buffer, const struct kernel_param *kp)
  */
 static void nsr_passwd_free(void *arg)
 {
-	nsr_params_exit();
+	nsr_secret_exit();
 }
 
 static const struct kernel_param_ops nsr_passwd_ops = {
@@ -133,7 +115,7 @@ module_param_cb(password, &nsr_passwd_ops, NULL, 0600);
 __MODULE_PARM_TYPE(password, "string");
 MODULE_PARM_DESC(password, "Alias of passwd");
 
-void nsr_params_exit(void)
+void nsr_secret_exit(void)
 {
 	mutex_lock(&nsr_secret_lock);
 	nsr_secret_closed = true;

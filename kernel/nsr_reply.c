@@ -1,131 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Finding the payload: the target runs in LOCAL_IN, where skb->data is the
- * network header and the IP layer has trimmed the skb to the IP length.
- * The payload is read with skb_header_pointer() into the caller's stack
- * buffer, so a non-linear skb is never linearized. IPv4 datagrams arrive
- * here already reassembled (ip_local_deliver() defragments before the
- * hook), often as a non-linear skb; IPv6 fragments arrive as they are
- * (unless conntrack's defrag ran) and are refused: a request is at most
- * 64 bytes and never needs fragmenting.
- *
- * Replies are built like nf_reject's: a fresh GFP_ATOMIC skb, routed as an
- * output packet from the request's destination to its source, sent with
- * ip_local_out()/ip6_local_out() so the OUTPUT chain sees it. A route that
- * is not unicast (or local) gets no reply.
+ * Sending a reply (ack or refusal), built like nf_reject's: a fresh
+ * GFP_ATOMIC skb, routed as an output packet from the request's destination
+ * to its source, sent with ip_local_out()/ip6_local_out() so the OUTPUT
+ * chain sees it. A route that is not unicast (or local) gets no reply.
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/skbuff.h>
 #include <linux/udp.h>
 #include <net/ip.h>
-#include <net/addrconf.h>
 #include <net/ip6_checksum.h>
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
 #include <net/route.h>
 #include <net/xfrm.h>
-#include "nsr_skb.h"
-
-/* IPv4: not a fragment, to a local unicast address, from a unicast one. */
-static bool nsr_find_udp4(const struct sk_buff *skb, struct nsr_pkt *p,
-			  unsigned int *thoff, enum nsr_event *why)
-{
-	const struct iphdr *iph = ip_hdr(skb);
-	const struct rtable *rt = skb_rtable(skb);
-
-	if (ip_is_fragment(iph)) {
-		*why = NSR_EV_FRAGMENT;
-		return false;
-	}
-	if (!rt || rt->rt_type != RTN_LOCAL || ipv4_is_multicast(iph->saddr) ||
-	    ipv4_is_lbcast(iph->saddr) || ipv4_is_zeronet(iph->saddr)) {
-		*why = NSR_EV_NOT_UNICAST;
-		return false;
-	}
-	if (iph->protocol != IPPROTO_UDP) {
-		*why = NSR_EV_MALFORMED;
-		return false;
-	}
-	ipv6_addr_set_v4mapped(iph->saddr, &p->saddr);
-	ipv6_addr_set_v4mapped(iph->daddr, &p->daddr);
-	*thoff = skb_network_offset(skb) + ip_hdrlen(skb);
-	return true;
-}
-
-/* IPv6: the UDP header past any extension headers, and no Fragment one. */
-static bool nsr_find_udp6(const struct sk_buff *skb, struct nsr_pkt *p,
-			  unsigned int *thoff, enum nsr_event *why)
-{
-	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
-	int flags = 0;
-	bool found;
-
-	if ((ipv6_addr_type(&ip6h->daddr) & IPV6_ADDR_MULTICAST) ||
-	    (ipv6_addr_type(&ip6h->saddr) &
-	     (IPV6_ADDR_MULTICAST | IPV6_ADDR_ANY))) {
-		*why = NSR_EV_NOT_UNICAST;
-		return false;
-	}
-	/*
-	 * One of our own addresses as the source of a packet from outside is
-	 * spoofed (IPv4's source validation drops those before INPUT; IPv6
-	 * has none): never let a refusal or an ack go to a local socket.
-	 */
-	if (!(skb->dev->flags & IFF_LOOPBACK) &&
-	    ipv6_chk_addr(dev_net(skb->dev), &ip6h->saddr, NULL, 0)) {
-		*why = NSR_EV_NOT_UNICAST;
-		return false;
-	}
-	*thoff = 0;
-	found = ipv6_find_hdr(skb, thoff, IPPROTO_UDP, NULL, &flags) >= 0;
-	/* Set for any fragment, first or later, found or not. */
-	if (flags & IP6_FH_F_FRAG) {
-		*why = NSR_EV_FRAGMENT;
-		return false;
-	}
-	if (!found) {
-		*why = NSR_EV_MALFORMED;
-		return false;
-	}
-	p->saddr = ip6h->saddr;
-	p->daddr = ip6h->daddr;
-	return true;
-}
-
-bool nsr_udp_payload(const struct sk_buff *skb, u8 family, struct nsr_pkt *p,
-		     u8 *buf, size_t buflen, enum nsr_event *why)
-{
-	struct udphdr _uh;
-	const struct udphdr *uh;
-	unsigned int thoff, ulen;
-	bool found;
-
-	if (family == NFPROTO_IPV4)
-		found = nsr_find_udp4(skb, p, &thoff, why);
-	else
-		found = nsr_find_udp6(skb, p, &thoff, why);
-	if (!found)
-		return false;
-
-	*why = NSR_EV_MALFORMED;
-	uh = skb_header_pointer(skb, thoff, sizeof(_uh), &_uh);
-	if (!uh)
-		return false;
-	ulen = ntohs(uh->len);
-	/* The UDP length must say exactly what the IP layer delivered. */
-	if (ulen < sizeof(*uh) || thoff + ulen != skb->len)
-		return false;
-	p->sport = uh->source;
-	p->dport = uh->dest;
-	p->len = ulen - sizeof(*uh);
-	if (p->len > buflen) {
-		*why = NSR_EV_OVERSIZE;
-		return false;
-	}
-	p->data = skb_header_pointer(skb, thoff + sizeof(*uh), p->len, buf);
-	return p->data;
-}
+#include "nsr_reply.h"
 
 /* The UDP header and payload, with the checksum left to the caller. */
 static struct udphdr *nsr_put_udp(struct sk_buff *nskb,
