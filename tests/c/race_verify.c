@@ -5,11 +5,17 @@
  * (newer than the one before) must be accepted exactly once, and
  * last_accepted must end at the newest. Prints "<accepted> <packets>";
  * exits 1 otherwise.
+ *
+ * With the argument "bucket": the refusal bucket, full at the start of
+ * each round, raided by every thread at once with more takes than it
+ * holds: each round must give out exactly its burst. Prints "<tokens
+ * taken> <tokens there were>"; exits 1 otherwise.
  */
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "nsr_openssl.h"
 
@@ -17,6 +23,8 @@
 #define PACKETS		2000
 #define NOW		1800000000000ULL
 #define LEN		(NSR_FIXED_LEN + 1)
+#define ROUNDS		100000
+#define TAKES		4	/* per thread and round: more than there are */
 
 static const u8 test_key[NSR_KEY_LEN] = "race key, not a secret.........";
 static const u8 addr[NSR_ADDR_LEN] = { [10] = 0xff, [11] = 0xff, 192, 0, 2, 7 };
@@ -28,6 +36,8 @@ static struct nsr_mac_key *key;
 static struct nsr_state state;
 static u8 pkts[PACKETS][LEN];
 static atomic_int accepted[PACKETS];
+static atomic_int taken[ROUNDS];
+static struct nsr_bucket bucket;
 static atomic_int arrived;
 static atomic_int round_no;
 
@@ -75,9 +85,60 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int main(void)
+/*
+ * Round i is a bucket's span after round i - 1, so the bucket is full
+ * again: NSR_BUCKET_TOKENS for everyone together, never one more.
+ */
+static void *taker(void *arg)
+{
+	int i, j, my_round = 0;
+
+	(void)arg;
+	for (i = 0; i < ROUNDS; i++) {
+		u64 now = NOW + (u64)i * NSR_BUCKET_SPAN_MS;
+
+		spin_barrier(&my_round);
+		for (j = 0; j < TAKES; j++)
+			if (nsr_bucket_take(&bucket, now))
+				atomic_fetch_add(&taken[i], 1);
+	}
+	return NULL;
+}
+
+static void race(void *(*fn)(void *))
 {
 	pthread_t threads[THREADS];
+	int i;
+
+	atomic_store(&arrived, 0);
+	atomic_store(&round_no, 0);
+	for (i = 0; i < THREADS; i++)
+		pthread_create(&threads[i], NULL, fn, NULL);
+	for (i = 0; i < THREADS; i++)
+		pthread_join(threads[i], NULL);
+}
+
+static int race_bucket(void)
+{
+	int i, total = 0, wrong = 0;
+
+	nsr_bucket_init(&bucket, NSR_BUCKET_TOKENS, NOW);
+	race(taker);
+	for (i = 0; i < ROUNDS; i++) {
+		total += taken[i];
+		wrong += taken[i] != NSR_BUCKET_TOKENS;
+	}
+	printf("%d %d\n", total, ROUNDS * NSR_BUCKET_TOKENS);
+	if (wrong) {
+		fprintf(stderr, "%d rounds gave out other than %d tokens\n",
+			wrong, NSR_BUCKET_TOKENS);
+		return 1;
+	}
+	return 0;
+}
+
+static int race_packets(void)
+{
 	int i, total = 0, twice = 0;
 
 	key = nsr_mac_key_new(test_key);
@@ -87,10 +148,7 @@ int main(void)
 		build(pkts[i], NOW - PACKETS + (u64)i);
 	atomic64_set(&state.last_accepted, (s64)(NOW - 2 * PACKETS));
 	nsr_bucket_init(&state.refusals, 0, NOW);
-	for (i = 0; i < THREADS; i++)
-		pthread_create(&threads[i], NULL, worker, NULL);
-	for (i = 0; i < THREADS; i++)
-		pthread_join(threads[i], NULL);
+	race(worker);
 	for (i = 0; i < PACKETS; i++) {
 		total += accepted[i];
 		twice += accepted[i] > 1;
@@ -104,4 +162,11 @@ int main(void)
 	}
 	nsr_mac_key_free(key);
 	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "bucket"))
+		return race_bucket();
+	return race_packets();
 }
