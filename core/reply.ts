@@ -214,7 +214,10 @@ export function verifyReply(
   if (!tagVerifies(key, len)) return null;
   const nonce = messageBytes(OFF_NONCE, NONCE_LEN);
   if (type === TYPE_ACK) {
-    const statuses = [...messageBytes(OFF_KEYS, messageByte(OFF_COUNT))];
+    const statuses = Array.from(
+      { length: messageByte(OFF_COUNT) },
+      (_, i) => messageByte(OFF_KEYS + i),
+    );
     return {
       type: "ack",
       timestamp: messageTime(),

@@ -9,6 +9,7 @@ import {
   loadMessage,
   messageByte,
   messageBytes,
+  messageText,
   messageTime,
   sealMessage,
   setAddress,
@@ -93,9 +94,7 @@ export function createRequest(
 /** Read the request in the message area (after the core checked it). */
 function readRequest(): RequestInfo {
   return {
-    keys: String.fromCharCode(
-      ...messageBytes(OFF_KEYS, messageByte(OFF_COUNT)),
-    ),
+    keys: messageText(OFF_KEYS, messageByte(OFF_COUNT)),
     timestamp: messageTime(),
     nonce: messageBytes(OFF_NONCE, NONCE_LEN),
     ackWanted: (messageByte(OFF_FLAGS) & FLAG_ACK_WANTED) !== 0,
