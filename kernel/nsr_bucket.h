@@ -37,10 +37,11 @@ static inline void nsr_bucket_init(struct nsr_bucket *b, unsigned int tokens,
 }
 
 /*
- * Take one token at @now if there is one. A bucket owed more than all its
- * tokens' time but one's has none left; taking one puts full_at a token's
- * time later, counted from now if it was full (no saving up beyond the
- * burst). @now is a monotonic clock's ms, so now + a second cannot wrap.
+ * Take one token at @now if there is one. The bucket holds one while it is
+ * at most NSR_BUCKET_TOKENS - 1 tokens' time short of full; taking it moves
+ * full_at one token's time later, counted from @now if the bucket was full,
+ * so an idle bucket saves up no more than its burst. @now is a monotonic
+ * clock's ms: adding a second to it cannot wrap.
  */
 static inline bool nsr_bucket_take(struct nsr_bucket *b, u64 now)
 {

@@ -122,7 +122,7 @@ enum nsr_verdict nsr_verify_legacy(const u8 *pkt, size_t len,
 				   atomic64_t *last_seqno,
 				   struct nsr_legacy_request *out);
 
-/* Both ladders' rungs, inline here so that each stays as cheap as before. */
+/* Rungs both ladders share; inline, so that neither pays for a call. */
 
 /* Every key printable ASCII without space (NSR_KEY_MIN..NSR_KEY_MAX). */
 static inline bool nsr_keys_ok(const u8 *keys, size_t n)
