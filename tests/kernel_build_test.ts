@@ -98,9 +98,9 @@ async function make(dir: string, args: string[]) {
 }
 
 /**
- * Kbuild's own note that it turned C= off: since 6.19 (seen on 7.1) it
- * first checks that sparse understands __typeof_unqual__, which Debian
- * 12's sparse 0.6.4 does not.
+ * Kbuild's own note that it turned C= off: 7.1's (not 6.18's) first
+ * checks that sparse understands __typeof_unqual__, which Debian 12's
+ * sparse 0.6.4 does not.
  */
 const SPARSE_TOO_OLD = /C=\d specified, but \S+ is not available or not up/;
 

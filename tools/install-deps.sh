@@ -14,7 +14,7 @@ set -euo pipefail
 packages=(
 	build-essential clang libclang-rt-14-dev sparse libssl-dev valgrind	# C verifier, fuzz, bench
 	qemu-system-x86 linux-image-amd64 linux-headers-amd64	# the QEMU target
-	linux-headers-6.12-amd64	# the module must also build for 6.12
+	linux-headers-6.12-amd64 linux-headers-6.12-rt-amd64	# the module must also build for 6.12 and 6.12-rt
 	busybox-static iptables libxtables-dev cpio kmod iproute2
 	dmsetup xz-utils	# the hung-guest scenarios
 	groff-base man-db rpm dkms pkg-config dpkg-dev	# packaging
