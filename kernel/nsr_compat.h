@@ -13,6 +13,8 @@
 
 #include <linux/types.h>
 #include <linux/atomic.h>
+#include <linux/math64.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/version.h>
 #include <crypto/algapi.h>	/* crypto_memneq (6.1; in crypto/utils.h later) */
@@ -26,8 +28,18 @@
 #include <asm/unaligned.h>
 #endif
 
+/*
+ * The replay state's lock. Packets are judged in softirq, but a lock taken
+ * with bottom halves off is right in any context the target runs in.
+ */
+typedef spinlock_t nsr_lock_t;
+#define nsr_lock_init(l)	spin_lock_init(l)
+#define nsr_lock(l)		spin_lock_bh(l)
+#define nsr_unlock(l)		spin_unlock_bh(l)
+
 #else /* userspace */
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -101,6 +113,28 @@ static inline int crypto_memneq(const void *a, const void *b, size_t size)
 		__asm__("" : "+r"(diff));
 	}
 	return diff != 0;
+}
+
+static inline u64 div_u64(u64 dividend, u32 divisor)
+{
+	return dividend / divisor;
+}
+
+typedef pthread_mutex_t nsr_lock_t;
+
+static inline void nsr_lock_init(nsr_lock_t *l)
+{
+	pthread_mutex_init(l, NULL);
+}
+
+static inline void nsr_lock(nsr_lock_t *l)
+{
+	pthread_mutex_lock(l);
+}
+
+static inline void nsr_unlock(nsr_lock_t *l)
+{
+	pthread_mutex_unlock(l);
 }
 
 /* A memset the compiler may not drop as a dead store. */

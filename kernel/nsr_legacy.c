@@ -83,46 +83,72 @@ static bool nsr_legacy_digest_ok(const u8 *pkt, const u8 *want,
 	return ok;
 }
 
+/* The fields of a well-formed legacy request. */
+struct nsr_legacy_fields {
+	size_t comma[3];	/* where the first three fields end */
+	u64 seqno;
+	u8 want[NSR_LEGACY_DIGEST_MAX];
+	size_t hex_len;
+};
+
+/* Rungs 2 and 3: the shape, without the password. */
+static enum nsr_verdict nsr_legacy_parse(const u8 *pkt, size_t len,
+					 struct nsr_legacy_fields *f)
+{
+	size_t *comma = f->comma;
+
+	if (len > NSR_LEGACY_MAX_LEN)
+		return NSR_BAD_LENGTH;
+	if (len && pkt[len - 1] == '\n')
+		len--;
+	/* 1 to 16 keys, as in v2: one request must not run hundreds. */
+	if (!nsr_find_commas(pkt, len, comma) || comma[0] == 0 ||
+	    comma[0] > NSR_MAX_KEYS)
+		return NSR_BAD_FORMAT;
+	if (!nsr_parse_seqno(pkt + comma[0] + 1,
+			     comma[1] - comma[0] - 1, &f->seqno))
+		return NSR_BAD_FORMAT;
+	f->hex_len = len - comma[2] - 1;
+	if (f->hex_len != NSR_LEGACY_SHA1_HEX &&
+	    f->hex_len != NSR_LEGACY_SHA256_HEX)
+		return NSR_BAD_FORMAT;
+	if (!nsr_parse_hex(pkt + comma[2] + 1, f->hex_len, f->want))
+		return NSR_BAD_FORMAT;
+	return NSR_ACCEPTED;
+}
+
+bool nsr_legacy_shaped(const u8 *pkt, size_t len)
+{
+	struct nsr_legacy_fields f;
+
+	return nsr_legacy_parse(pkt, len, &f) == NSR_ACCEPTED;
+}
+
 enum nsr_verdict nsr_verify_legacy(const u8 *pkt, size_t len,
 				   const char *dst, size_t dst_len,
 				   const struct nsr_legacy_key *key,
 				   atomic64_t *last_seqno,
 				   struct nsr_legacy_request *out)
 {
-	size_t comma[3];
-	u8 want[NSR_LEGACY_DIGEST_MAX];
-	size_t hex_len;
-	u64 seqno;
+	struct nsr_legacy_fields f;
+	enum nsr_verdict v;
 
 	if (!key)
 		return NSR_NO_PASSWORD;
-	if (len > NSR_LEGACY_MAX_LEN)
-		return NSR_BAD_LENGTH;
-	if (len && pkt[len - 1] == '\n')
-		len--;
-	/* 1 to 16 keys, as in v1: one request must not run hundreds. */
-	if (!nsr_find_commas(pkt, len, comma) || comma[0] == 0 ||
-	    comma[0] > NSR_MAX_KEYS)
-		return NSR_BAD_FORMAT;
-	if (!nsr_parse_seqno(pkt + comma[0] + 1,
-			     comma[1] - comma[0] - 1, &seqno))
-		return NSR_BAD_FORMAT;
-	hex_len = len - comma[2] - 1;
-	if (hex_len != NSR_LEGACY_SHA1_HEX && hex_len != NSR_LEGACY_SHA256_HEX)
-		return NSR_BAD_FORMAT;
-	if (!nsr_parse_hex(pkt + comma[2] + 1, hex_len, want))
-		return NSR_BAD_FORMAT;
-	if (!nsr_keys_ok(pkt, comma[0]))
+	v = nsr_legacy_parse(pkt, len, &f);
+	if (v != NSR_ACCEPTED)
+		return v;
+	if (!nsr_keys_ok(pkt, f.comma[0]))
 		return NSR_BAD_KEY_CHAR;
-	if (seqno <= (u64)atomic64_read(last_seqno))
+	if (f.seqno <= (u64)atomic64_read(last_seqno))
 		return NSR_REPLAY;
-	if (!nsr_legacy_digest_ok(pkt, want, hex_len / 2, comma[2] + 1,
+	if (!nsr_legacy_digest_ok(pkt, f.want, f.hex_len / 2, f.comma[2] + 1,
 				  dst, dst_len, key))
 		return NSR_BAD_MAC;
-	if (!nsr_advance(last_seqno, seqno))
+	if (!nsr_advance(last_seqno, f.seqno))
 		return NSR_REPLAY;
-	out->seqno = seqno;
+	out->seqno = f.seqno;
 	out->keys = pkt;
-	out->nkeys = comma[0];
+	out->nkeys = f.comma[0];
 	return NSR_ACCEPTED;
 }

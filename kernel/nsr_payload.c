@@ -7,7 +7,7 @@
  * here already reassembled (ip_local_deliver() defragments before the
  * hook), often as a non-linear skb; IPv6 fragments arrive as they are
  * (unless conntrack's defrag ran) and are refused: a request is at most
- * 64 bytes and never needs fragmenting.
+ * 72 bytes and never needs fragmenting.
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -19,6 +19,19 @@
 #include <net/ipv6.h>
 #include <net/route.h>
 #include "nsr_payload.h"
+
+/*
+ * One of our own addresses as the source of a packet from outside is
+ * spoofed: Linux's source validation drops those before INPUT, unless
+ * accept_local=1 or an AnyIP range (a local route) lets them in. A reply
+ * to it would go to a local socket: refused, as for IPv6, unless the
+ * packet came in on the loopback interface.
+ */
+static bool nsr_spoofed_local4(const struct sk_buff *skb, __be32 saddr)
+{
+	return !(skb->dev->flags & IFF_LOOPBACK) &&
+	       inet_addr_type(dev_net(skb->dev), saddr) == RTN_LOCAL;
+}
 
 /* IPv4: not a fragment, to a local unicast address, from a unicast one. */
 static bool nsr_find_udp4(const struct sk_buff *skb, struct nsr_pkt *p,
@@ -32,7 +45,8 @@ static bool nsr_find_udp4(const struct sk_buff *skb, struct nsr_pkt *p,
 		return false;
 	}
 	if (!rt || rt->rt_type != RTN_LOCAL || ipv4_is_multicast(iph->saddr) ||
-	    ipv4_is_lbcast(iph->saddr) || ipv4_is_zeronet(iph->saddr)) {
+	    ipv4_is_lbcast(iph->saddr) || ipv4_is_zeronet(iph->saddr) ||
+	    nsr_spoofed_local4(skb, iph->saddr)) {
 		*why = NSR_EV_NOT_UNICAST;
 		return false;
 	}

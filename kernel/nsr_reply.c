@@ -1,9 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Sending a reply (ack or refusal), built like nf_reject's: a fresh
- * GFP_ATOMIC skb, routed as an output packet from the request's destination
- * to its source, sent with ip_local_out()/ip6_local_out() so the OUTPUT
- * chain sees it. A route that is not unicast (or local) gets no reply.
+ * Sending a reply (ack, refusal or clock answer), built like nf_reject's: a
+ * fresh GFP_ATOMIC skb, routed as an output packet from the request's
+ * destination to its source, sent with ip_local_out()/ip6_local_out() so
+ * the OUTPUT chain sees it. A route that is not unicast (or local) gets no
+ * reply.
+ *
+ * Replies are untracked by conntrack: a tracked ack would turn the
+ * client's flow into an ESTABLISHED one, and with the usual "--ctstate
+ * ESTABLISHED,RELATED -j ACCEPT" rule before the SYSRQ rule the client's
+ * retry from the same port would then be accepted to the closed port
+ * instead of reaching the target.
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -13,6 +20,7 @@
 #include <net/ip6_checksum.h>
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
+#include <net/netfilter/nf_conntrack.h>
 #include <net/route.h>
 #include <net/xfrm.h>
 #include "nsr_reply.h"
@@ -42,8 +50,10 @@ static struct sk_buff *nsr_alloc_reply(const struct dst_entry *dst,
 
 	nskb = alloc_skb(room + nethdr + sizeof(struct udphdr) + len +
 			 dst->trailer_len, GFP_ATOMIC);
-	if (nskb)
-		skb_reserve(nskb, room);
+	if (!nskb)
+		return NULL;
+	skb_reserve(nskb, room);
+	nf_ct_set(nskb, NULL, IP_CT_UNTRACKED);
 	return nskb;
 }
 

@@ -10,10 +10,14 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/jiffies.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/timekeeping.h>
+#include "nsr_legacy_secret.h"
 #include "nsr_secret.h"
 
 struct nsr_secret __rcu *nsr_secret;
@@ -49,35 +53,93 @@ static bool nsr_password_ok(const char *val, size_t len)
 	       !memchr(val, '\n', len);
 }
 
+u64 nsr_mono_ms(void)
+{
+	return jiffies64_to_msecs(get_jiffies_64());
+}
+
+/*
+ * A new replay state: a random boot id (never all zero, which a probe
+ * sends), the wall clock once, CLOCK_BOOTTIME from then on. Waits for the
+ * random generator to be seeded: two loads must never share a boot id.
+ */
+static int nsr_new_state(struct nsr_state *state)
+{
+	static const u8 zero[NSR_BOOT_ID_LEN];
+	u8 boot_id[NSR_BOOT_ID_LEN];
+	int err;
+
+	do {
+		err = get_random_bytes_wait(boot_id, sizeof(boot_id));
+		if (err)
+			return err;
+	} while (!memcmp(boot_id, zero, sizeof(zero)));
+	nsr_state_init(state, boot_id,
+		       div_u64(ktime_get_real_ns(), NSEC_PER_MSEC),
+		       ktime_get_boottime_ns(), nsr_mono_ms());
+	return 0;
+}
+
+/* Clear: no secret, no plaintext; every packet dropped. */
+static int nsr_passwd_clear(void)
+{
+	int err = nsr_publish(NULL);
+
+	if (!err)
+		err = nsr_legacy_secret_set(NULL);
+	if (!err)
+		pr_info("password cleared: the SYSRQ target drops everything\n");
+	return err;
+}
+
+/* Build everything first, so that a failure leaves the old password. */
+static int nsr_passwd_make(const char *val, size_t len,
+			   struct nsr_secret **secret,
+			   struct nsr_legacy_key **legacy)
+{
+	int err;
+
+	*secret = kzalloc(sizeof(**secret), GFP_KERNEL);
+	*legacy = kzalloc(sizeof(**legacy), GFP_KERNEL);
+	err = *secret && *legacy ? nsr_new_state(&(*secret)->state) : -ENOMEM;
+	if (err) {
+		kfree(*secret);
+		kfree(*legacy);
+		return err;
+	}
+	nsr_derive_key(&(*secret)->mac, (const u8 *)val, len);
+	memcpy((*legacy)->password, val, len);
+	(*legacy)->len = len;
+	return 0;
+}
+
 static int nsr_passwd_set(const char *val, const struct kernel_param *kp)
 {
 	size_t len = strlen(val);
+	struct nsr_legacy_key *legacy;
 	struct nsr_secret *s;
 	int err;
 
 	if (len && val[len - 1] == '\n')	/* echo's, from sysfs */
 		len--;
-	if (!len) {
-		err = nsr_publish(NULL);
-		if (!err)
-			pr_info("password cleared: the SYSRQ target drops everything\n");
-		return err;
-	}
+	if (!len)
+		return nsr_passwd_clear();
 	if (!nsr_password_ok(val, len)) {
 		pr_err("password refused: 1..%d bytes, no CR or LF\n",
 		       NSR_PASSWORD_MAX);
 		return -EINVAL;
 	}
-
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
-	if (!s)
-		return -ENOMEM;
-	nsr_derive_key(&s->mac, (const u8 *)val, len);
-	memcpy(s->legacy.password, val, len);
-	s->legacy.len = len;
+	err = nsr_passwd_make(val, len, &s, &legacy);
+	if (err)
+		return err;
 	err = nsr_publish(s);
+	if (err) {
+		kfree_sensitive(legacy);
+		return err;
+	}
+	err = nsr_legacy_secret_set(legacy);
 	if (!err)
-		pr_info("password set, key derived\n");
+		pr_info("password set, key derived, new boot id\n");
 	return err;
 }
 
@@ -117,6 +179,7 @@ MODULE_PARM_DESC(password, "Alias of passwd");
 
 void nsr_secret_exit(void)
 {
+	nsr_legacy_secret_exit();
 	mutex_lock(&nsr_secret_lock);
 	nsr_secret_closed = true;
 	kfree_sensitive(rcu_dereference_protected(nsr_secret,

@@ -31,6 +31,10 @@ static const char *const nsr_verdict_names[NSR_VERDICT_COUNT] = {
 	[NSR_REFUSED_FUTURE]	= "refused_future",
 	[NSR_REFUSED_REPLAY]	= "refused_replay",
 	[NSR_BAD_FORMAT]	= "bad_format",
+	[NSR_WRONG_BOOT]	= "wrong_boot",
+	[NSR_REFUSED_BOOT]	= "refused_boot",
+	[NSR_REPEATED]		= "repeated",
+	[NSR_PROBE_ANSWERED]	= "probe_answered",
 };
 
 static const char *const nsr_event_names[NSR_EV_COUNT] = {
@@ -38,8 +42,10 @@ static const char *const nsr_event_names[NSR_EV_COUNT] = {
 	[NSR_EV_FRAGMENT]		= "fragment",
 	[NSR_EV_OVERSIZE]		= "oversize",
 	[NSR_EV_NOT_UNICAST]		= "not_unicast",
+	[NSR_EV_NOT_OURS]		= "not_ours",
 	[NSR_EV_ACK_SENT]		= "acks_sent",
 	[NSR_EV_REFUSAL_SENT]		= "refusals_sent",
+	[NSR_EV_CLOCK_SENT]		= "clocks_sent",
 	[NSR_EV_REPLY_FAILED]		= "replies_failed",
 	[NSR_EV_KEY_EXECUTED]		= "keys_executed",
 	[NSR_EV_KEY_REFUSED_RULE]	= "keys_refused_rule",

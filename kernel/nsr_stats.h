@@ -15,8 +15,10 @@ enum nsr_event {
 	NSR_EV_FRAGMENT,	/* an IP fragment: never reassembled here */
 	NSR_EV_OVERSIZE,	/* payload longer than any request */
 	NSR_EV_NOT_UNICAST,	/* broadcast, multicast, or a spoofed local source */
+	NSR_EV_NOT_OURS,	/* no magic (nor legacy shape): passed on */
 	NSR_EV_ACK_SENT,
 	NSR_EV_REFUSAL_SENT,
+	NSR_EV_CLOCK_SENT,	/* answers to probes */
 	NSR_EV_REPLY_FAILED,	/* no route or no memory for a reply */
 	NSR_EV_KEY_EXECUTED,
 	NSR_EV_KEY_REFUSED_RULE,

@@ -1,10 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The netsysrq v1 verifier: the acceptance ladder of docs/PROTOCOL.md as one
- * pure function, and the two MAC'd replies. No skb, no allocation, no
- * globals; the MAC comes from the environment through nsr_mac().
+ * The netsysrq v2 verifier: the ladder of docs/PROTOCOL.md as one pure
+ * function over a packet and the replay state, and the MAC'd answers. No
+ * skb, no allocation, no globals; the MAC comes from the environment
+ * through nsr_mac(), the lock and atomics through nsr_compat.h.
  */
 #include "nsr_verify.h"
+
+void nsr_state_init(struct nsr_state *state,
+		    const u8 boot_id[NSR_BOOT_ID_LEN], u64 wall_ms,
+		    u64 boot_ns, u64 mono_ms)
+{
+	memcpy(state->boot_id, boot_id, NSR_BOOT_ID_LEN);
+	state->base_wall_ms = wall_ms;
+	state->base_boot_ns = boot_ns;
+	atomic64_set(&state->floor, 0);
+	nsr_bucket_init(&state->refusals, NSR_BUCKET_TOKENS, mono_ms);
+	nsr_lock_init(&state->lock);
+	state->last_len = 0;
+}
+
+u64 nsr_state_now(const struct nsr_state *state, u64 boot_ns)
+{
+	return state->base_wall_ms +
+	       div_u64(boot_ns - state->base_boot_ns, 1000000);
+}
 
 /* A fixed-size memcmp: compilers make it one 32-bit comparison. */
 static bool nsr_magic_ok(const u8 *pkt)
@@ -15,9 +35,10 @@ static bool nsr_magic_ok(const u8 *pkt)
 	return !memcmp(pkt + NSR_OFF_MAGIC, magic, sizeof(magic));
 }
 
-/* Rungs 2-9: everything that needs neither the clock nor the key. */
+/* Rungs 2-9: everything that needs neither the state nor the key. */
 static enum nsr_verdict nsr_check_frame(const u8 *pkt, size_t len)
 {
+	bool probe;
 	unsigned int n;
 
 	if (len < NSR_HEADER_LEN)
@@ -26,44 +47,31 @@ static enum nsr_verdict nsr_check_frame(const u8 *pkt, size_t len)
 		return NSR_BAD_MAGIC;
 	if (pkt[NSR_OFF_VERSION] != NSR_VERSION)
 		return NSR_BAD_VERSION;
-	if (pkt[NSR_OFF_TYPE] != NSR_TYPE_REQUEST)
+	probe = pkt[NSR_OFF_TYPE] == NSR_TYPE_PROBE;
+	if (!probe && pkt[NSR_OFF_TYPE] != NSR_TYPE_REQUEST)
 		return NSR_BAD_TYPE;
 	n = pkt[NSR_OFF_COUNT];
-	if (n < NSR_MIN_KEYS || n > NSR_MAX_KEYS)
+	if (probe ? n : n < NSR_MIN_KEYS || n > NSR_MAX_KEYS)
 		return NSR_BAD_KEY_COUNT;
 	if (len != NSR_FIXED_LEN + n)
 		return NSR_BAD_LENGTH;
-	if (pkt[NSR_OFF_FLAGS] & ~NSR_FLAGS_KNOWN)
+	if (pkt[NSR_OFF_FLAGS] & (probe ? 0xff : (u8)~NSR_FLAGS_KNOWN))
 		return NSR_BAD_FLAGS;
 	if (!nsr_keys_ok(pkt + NSR_OFF_KEYS, n))
 		return NSR_BAD_KEY_CHAR;
 	return NSR_ACCEPTED;
 }
 
-/* Rungs 10-12, written so that no sum or difference can wrap. */
-static enum nsr_verdict nsr_check_time(u64 ts, const struct nsr_clock *clock,
-				       u64 last)
-{
-	u64 now = clock->now, tolerance = clock->tolerance;
-
-	if (ts < now && now - ts > tolerance)
-		return NSR_STALE;
-	if (ts > now && ts - now > tolerance)
-		return NSR_FUTURE;
-	if (ts <= last)
-		return NSR_REPLAY;
-	return NSR_ACCEPTED;
-}
-
-/* Rung 13: the request's tag, compared in constant time. */
+/* The tag of a request or probe, compared in constant time. */
 static bool nsr_tag_ok(const u8 *pkt, size_t len, const u8 *addr,
 		       const struct nsr_mac_key *key)
 {
+	const char *label = pkt[NSR_OFF_TYPE] == NSR_TYPE_PROBE ?
+			    NSR_LABEL_PROBE : NSR_LABEL_REQUEST;
 	u8 tag[NSR_TAG_LEN];
 	bool ok;
 
-	nsr_mac(key, (const u8 *)NSR_LABEL_REQUEST, addr, pkt,
-		len - NSR_TAG_LEN, tag);
+	nsr_mac(key, (const u8 *)label, addr, pkt, len - NSR_TAG_LEN, tag);
 	ok = !crypto_memneq(tag, pkt + len - NSR_TAG_LEN, NSR_TAG_LEN);
 	memzero_explicit(tag, sizeof(tag));
 	return ok;
@@ -71,6 +79,8 @@ static bool nsr_tag_ok(const u8 *pkt, size_t len, const u8 *addr,
 
 static void nsr_parse(const u8 *pkt, struct nsr_request *out)
 {
+	out->type = pkt[NSR_OFF_TYPE];
+	memcpy(out->boot_id, pkt + NSR_OFF_BOOT, NSR_BOOT_ID_LEN);
 	out->timestamp = get_unaligned_be64(pkt + NSR_OFF_TIME);
 	memcpy(out->nonce, pkt + NSR_OFF_NONCE, NSR_NONCE_LEN);
 	out->nkeys = pkt[NSR_OFF_COUNT];
@@ -78,48 +88,123 @@ static void nsr_parse(const u8 *pkt, struct nsr_request *out)
 	out->ack_wanted = pkt[NSR_OFF_FLAGS] & NSR_FLAG_ACK_WANTED;
 }
 
-/* A time failure with a good MAC becomes the matching REFUSED_* verdict. */
-static enum nsr_verdict nsr_refused(enum nsr_verdict v)
+/* Rungs 10, 12, 13: a token pays for the hash; authentic means refused. */
+static enum nsr_verdict nsr_refuse(enum nsr_verdict v, const u8 *pkt,
+				   size_t len, const u8 *addr,
+				   const struct nsr_mac_key *key,
+				   const struct nsr_clock *clock,
+				   struct nsr_state *state)
 {
+	if (!nsr_bucket_take(&state->refusals, clock->mono))
+		return v;
+	if (!nsr_tag_ok(pkt, len, addr, key))
+		return NSR_BAD_MAC;
 	switch (v) {
+	case NSR_WRONG_BOOT:
+		return NSR_REFUSED_BOOT;
 	case NSR_STALE:
 		return NSR_REFUSED_STALE;
-	case NSR_FUTURE:
-		return NSR_REFUSED_FUTURE;
 	default:
 		return NSR_REFUSED_REPLAY;
 	}
 }
 
-/* Rungs 10-13 and acceptance, for a well-formed request. */
-static enum nsr_verdict nsr_judge_framed(const u8 *pkt, size_t len,
-					 const u8 *addr,
-					 const struct nsr_mac_key *key,
-					 const struct nsr_clock *clock,
-					 struct nsr_state *state,
-					 struct nsr_request *out)
+/* Under the lock: is @pkt the last accepted request, byte for byte? */
+static bool nsr_is_last_locked(const struct nsr_state *state, const u8 *pkt,
+			       size_t len, struct nsr_request *out)
 {
-	u64 ts = get_unaligned_be64(pkt + NSR_OFF_TIME);
-	enum nsr_verdict v;
+	if (state->last_len != len || memcmp(state->last, pkt, len))
+		return false;
+	memcpy(out->status, state->last_status, out->nkeys);
+	return true;
+}
 
-	v = nsr_check_time(ts, clock,
-			   (u64)atomic64_read(&state->last_accepted));
-	if (v != NSR_ACCEPTED) {
-		/* Hash a time failure only while the refusal budget lasts. */
-		if (!nsr_bucket_take(&state->refusals, clock->mono))
-			return v;
-		if (!nsr_tag_ok(pkt, len, addr, key))
-			return NSR_BAD_MAC;
-		nsr_parse(pkt, out);
-		return nsr_refused(v);
+/* Rung 11: a copy of the last accepted request is re-acked, never run. */
+static bool nsr_is_last(struct nsr_state *state, const u8 *pkt, size_t len,
+			struct nsr_request *out)
+{
+	bool same;
+
+	nsr_lock(&state->lock);
+	same = nsr_is_last_locked(state, pkt, len, out);
+	nsr_unlock(&state->lock);
+	return same;
+}
+
+static enum nsr_verdict nsr_repeated(struct nsr_state *state,
+				     const struct nsr_clock *clock)
+{
+	return nsr_bucket_take(&state->refusals, clock->mono) ?
+	       NSR_REPEATED : NSR_REPLAY;
+}
+
+/* Rung 14: an authentic packet ahead of the clock can never act. */
+static enum nsr_verdict nsr_consume(struct nsr_state *state, u64 ts,
+				    const struct nsr_clock *clock)
+{
+	nsr_lock(&state->lock);
+	if (ts > (u64)atomic64_read(&state->floor))
+		atomic64_set(&state->floor, (s64)ts);
+	nsr_unlock(&state->lock);
+	return nsr_bucket_take(&state->refusals, clock->mono) ?
+	       NSR_REFUSED_FUTURE : NSR_FUTURE;
+}
+
+/*
+ * Rung 16: judged again under the lock, since another CPU may have
+ * accepted this very packet (a retry racing its original) or a newer one.
+ */
+static enum nsr_verdict nsr_commit(struct nsr_state *state, const u8 *pkt,
+				   size_t len, u64 ts,
+				   const struct nsr_clock *clock,
+				   struct nsr_request *out)
+{
+	bool same;
+
+	nsr_lock(&state->lock);
+	same = nsr_is_last_locked(state, pkt, len, out);
+	if (same || ts <= (u64)atomic64_read(&state->floor)) {
+		nsr_unlock(&state->lock);
+		return same ? nsr_repeated(state, clock) : NSR_REPLAY;
 	}
+	atomic64_set(&state->floor, (s64)ts);
+	memcpy(state->last, pkt, len);
+	state->last_len = (u8)len;
+	memcpy(state->last_status, out->status, out->nkeys);
+	nsr_unlock(&state->lock);
+	return NSR_ACCEPTED;
+}
 
+/* Rungs 10-16 for a well-formed request. */
+static enum nsr_verdict nsr_judge_request(const u8 *pkt, size_t len,
+					  const u8 *addr,
+					  const struct nsr_mac_key *key,
+					  const struct nsr_clock *clock,
+					  struct nsr_state *state,
+					  const struct nsr_judge *judge,
+					  struct nsr_request *out)
+{
+	u64 ts = out->timestamp, now = clock->now;
+	u64 floor = (u64)atomic64_read(&state->floor);
+
+	if (memcmp(out->boot_id, state->boot_id, NSR_BOOT_ID_LEN))
+		return nsr_refuse(NSR_WRONG_BOOT, pkt, len, addr, key, clock,
+				  state);
+	/* The last accepted request's time is at or below the floor. */
+	if (ts <= floor && nsr_is_last(state, pkt, len, out))
+		return nsr_repeated(state, clock);
+	/* No sum or difference below can wrap. */
+	if (ts < now && now - ts > clock->tolerance)
+		return nsr_refuse(NSR_STALE, pkt, len, addr, key, clock, state);
+	if (ts <= floor)
+		return nsr_refuse(NSR_REPLAY, pkt, len, addr, key, clock,
+				  state);
 	if (!nsr_tag_ok(pkt, len, addr, key))
 		return NSR_BAD_MAC;
-	if (!nsr_advance(&state->last_accepted, ts))
-		return NSR_REPLAY;
-	nsr_parse(pkt, out);
-	return NSR_ACCEPTED;
+	if (ts > now && ts - now > NSR_FUTURE_SLACK_MS)
+		return nsr_consume(state, ts, clock);
+	judge->fn(judge->ctx, out->keys, out->nkeys, out->status);
+	return nsr_commit(state, pkt, len, ts, clock, out);
 }
 
 enum nsr_verdict nsr_verify_request(const u8 *pkt, size_t len,
@@ -127,6 +212,7 @@ enum nsr_verdict nsr_verify_request(const u8 *pkt, size_t len,
 				    const struct nsr_mac_key *key,
 				    const struct nsr_clock *clock,
 				    struct nsr_state *state,
+				    const struct nsr_judge *judge,
 				    struct nsr_request *out)
 {
 	enum nsr_verdict v;
@@ -136,11 +222,22 @@ enum nsr_verdict nsr_verify_request(const u8 *pkt, size_t len,
 	v = nsr_check_frame(pkt, len);
 	if (v != NSR_ACCEPTED)
 		return v;
-	return nsr_judge_framed(pkt, len, addr, key, clock, state, out);
+	nsr_parse(pkt, out);
+	if (out->type == NSR_TYPE_PROBE)
+		return nsr_tag_ok(pkt, len, addr, key) ? NSR_PROBE_ANSWERED :
+							 NSR_BAD_MAC;
+	return nsr_judge_request(pkt, len, addr, key, clock, state, judge,
+				 out);
 }
 
-static void nsr_put_header(u8 *buf, u8 type, u8 flags, u8 count)
+/* The frame of docs/PROTOCOL.md, sealed with @label; returns its length. */
+static size_t nsr_seal(u8 *buf, const char *label, u8 type, u8 flags,
+		       const u8 *boot_id, u64 time, const u8 *nonce,
+		       const u8 *body, u8 n, const u8 *addr,
+		       const struct nsr_mac_key *key)
 {
+	size_t end = NSR_OFF_KEYS + n;
+
 	buf[NSR_OFF_MAGIC] = NSR_MAGIC_0;
 	buf[NSR_OFF_MAGIC + 1] = NSR_MAGIC_1;
 	buf[NSR_OFF_MAGIC + 2] = NSR_MAGIC_2;
@@ -148,34 +245,55 @@ static void nsr_put_header(u8 *buf, u8 type, u8 flags, u8 count)
 	buf[NSR_OFF_VERSION] = NSR_VERSION;
 	buf[NSR_OFF_TYPE] = type;
 	buf[NSR_OFF_FLAGS] = flags;
-	buf[NSR_OFF_COUNT] = count;
+	buf[NSR_OFF_COUNT] = n;
+	memcpy(buf + NSR_OFF_BOOT, boot_id, NSR_BOOT_ID_LEN);
+	put_unaligned_be64(time, buf + NSR_OFF_TIME);
+	memcpy(buf + NSR_OFF_NONCE, nonce, NSR_NONCE_LEN);
+	if (n)
+		memcpy(buf + NSR_OFF_KEYS, body, n);
+	nsr_mac(key, (const u8 *)label, addr, buf, end, buf + end);
+	return end + NSR_TAG_LEN;
 }
 
-size_t nsr_build_ack(u8 *buf, const struct nsr_request *req,
-		     const u8 status[NSR_MAX_KEYS],
-		     const u8 addr[NSR_ADDR_LEN],
-		     const struct nsr_mac_key *key)
+static u8 nsr_reason(enum nsr_verdict v)
 {
-	size_t body = NSR_OFF_KEYS + req->nkeys;
-
-	nsr_put_header(buf, NSR_TYPE_ACK, 0, req->nkeys);
-	put_unaligned_be64(req->timestamp, buf + NSR_OFF_TIME);
-	memcpy(buf + NSR_OFF_NONCE, req->nonce, NSR_NONCE_LEN);
-	memcpy(buf + NSR_OFF_KEYS, status, req->nkeys);
-	nsr_mac(key, (const u8 *)NSR_LABEL_ACK, addr, buf, body, buf + body);
-	return body + NSR_TAG_LEN;
+	switch (v) {
+	case NSR_REFUSED_STALE:
+		return NSR_REASON_STALE;
+	case NSR_REFUSED_FUTURE:
+		return NSR_REASON_FUTURE;
+	case NSR_REFUSED_REPLAY:
+		return NSR_REASON_REPLAY;
+	case NSR_REFUSED_BOOT:
+		return NSR_REASON_BOOT;
+	default:
+		return 0;
+	}
 }
 
-size_t nsr_build_refusal(u8 *buf, const struct nsr_request *req, u8 reason,
-			 u64 server_ms, const u8 addr[NSR_ADDR_LEN],
-			 const struct nsr_mac_key *key)
+size_t nsr_build_reply(u8 *buf, enum nsr_verdict v,
+		       const struct nsr_request *req,
+		       const struct nsr_state *state, u64 now,
+		       const u8 addr[NSR_ADDR_LEN],
+		       const struct nsr_mac_key *key)
 {
-	size_t body = NSR_REFUSAL_LEN - NSR_TAG_LEN;
+	u8 reason = nsr_reason(v);
 
-	nsr_put_header(buf, NSR_TYPE_REFUSAL, reason, 0);
-	put_unaligned_be64(server_ms, buf + NSR_OFF_TIME);
-	memcpy(buf + NSR_OFF_NONCE, req->nonce, NSR_NONCE_LEN);
-	nsr_mac(key, (const u8 *)NSR_LABEL_REFUSAL, addr, buf, body,
-		buf + body);
-	return NSR_REFUSAL_LEN;
+	if (v == NSR_PROBE_ANSWERED)
+		return nsr_seal(buf, NSR_LABEL_CLOCK, NSR_TYPE_CLOCK, 0,
+				state->boot_id, now, req->nonce, NULL, 0,
+				addr, key);
+	/* @req is only filled for the verdicts below. */
+	if (v != NSR_ACCEPTED && v != NSR_REPEATED && !reason)
+		return 0;
+	if (!req->ack_wanted)
+		return 0;
+	if (reason)
+		return nsr_seal(buf, NSR_LABEL_REFUSAL, NSR_TYPE_REFUSAL,
+				reason, state->boot_id, now, req->nonce, NULL,
+				0, addr, key);
+	return nsr_seal(buf, NSR_LABEL_ACK, NSR_TYPE_ACK,
+			v == NSR_REPEATED ? NSR_ACK_FLAG_REPEAT : 0,
+			req->boot_id, req->timestamp, req->nonce, req->status,
+			req->nkeys, addr, key);
 }

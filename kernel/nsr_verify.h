@@ -26,51 +26,99 @@ void nsr_mac(const struct nsr_mac_key *key, const u8 label[NSR_LABEL_LEN],
 	     const u8 addr[NSR_ADDR_LEN], const u8 *msg, size_t len,
 	     u8 tag[NSR_TAG_LEN]);
 
-/* Server state shared by every CPU; only the verifier changes it. */
+/*
+ * The replay state of one password (docs/PROTOCOL.md, "The server's state"),
+ * shared by every CPU. The boot id and the clock base never change after
+ * nsr_state_init(); the floor and the last accepted request change together
+ * under @lock; @floor is also read without it, as a hint that the locked
+ * check confirms.
+ */
 struct nsr_state {
-	atomic64_t last_accepted;	/* ms; starts at module load */
-	struct nsr_bucket refusals;	/* pays for the MAC of a time failure */
+	u8 boot_id[NSR_BOOT_ID_LEN];
+	u64 base_wall_ms;		/* wall clock when the state was made */
+	u64 base_boot_ns;		/* CLOCK_BOOTTIME then */
+	atomic64_t floor;		/* ms; only rises */
+	struct nsr_bucket refusals;	/* pays for work on packets that
+					 * cannot act, and for their answers */
+	nsr_lock_t lock;
+	u8 last[NSR_MAX_MSG_LEN];	/* the last accepted request */
+	u8 last_len;			/* 0: none accepted yet */
+	u8 last_status[NSR_MAX_KEYS];	/* what its keys got */
 };
 
-/* What a verified (or authenticated but time-refused) request said. */
+/*
+ * A fresh state: @boot_id (random, not all zero: the caller draws it),
+ * floor 0, nothing accepted, a full refusal budget at @mono_ms. A packet
+ * for this boot id cannot exist yet, so floor 0 replays nothing.
+ */
+void nsr_state_init(struct nsr_state *state,
+		    const u8 boot_id[NSR_BOOT_ID_LEN], u64 wall_ms,
+		    u64 boot_ns, u64 mono_ms);
+
+/*
+ * The protocol clock at CLOCK_BOOTTIME @boot_ns: the wall clock at
+ * nsr_state_init() plus the time since, so no wall-clock step moves it.
+ */
+u64 nsr_state_now(const struct nsr_state *state, u64 boot_ns);
+
+/* The server's time as it judges a packet, all in ms. */
+struct nsr_clock {
+	u64 now;	/* the protocol clock (nsr_state_now()) */
+	u64 tolerance;	/* the past window (the module parameter) */
+	u64 mono;	/* monotonic: the refusal bucket's */
+};
+
+/*
+ * Decides the status of each of @n keys of an authentic request before it
+ * is committed, so that the state stores them with it (a retry's re-ack
+ * then repeats them); @ctx is the caller's (the kernel: the rule).
+ */
+struct nsr_judge {
+	void (*fn)(const void *ctx, const u8 *keys, unsigned int n,
+		   u8 *status);
+	const void *ctx;
+};
+
+/* What an authenticated packet said, and what its answer needs. */
 struct nsr_request {
+	u8 type;			/* NSR_TYPE_REQUEST or _PROBE */
+	u8 boot_id[NSR_BOOT_ID_LEN];
 	u64 timestamp;
 	u8 nonce[NSR_NONCE_LEN];
 	u8 nkeys;
 	u8 keys[NSR_MAX_KEYS];
+	u8 status[NSR_MAX_KEYS];	/* ACCEPTED and REPEATED */
 	bool ack_wanted;
 };
 
-/* The server's time as it judges a request, all in ms. */
-struct nsr_clock {
-	u64 now;	/* wall clock: the request's timestamp must be near */
-	u64 tolerance;	/* how near (the module parameter) */
-	u64 mono;	/* monotonic: the refusal bucket's, so that no step
-			 * of the wall clock refills or drains it */
-};
-
 /*
- * Judge one request with the ladder of docs/PROTOCOL.md. @key is NULL when
- * no password is configured. @out is filled for NSR_ACCEPTED and
- * NSR_REFUSED_*. Only NSR_ACCEPTED advances state->last_accepted.
+ * Judge one packet (a request or a probe) with the ladder of
+ * docs/PROTOCOL.md. @key is NULL when no password is configured. @out is
+ * filled for every verdict past the frame rungs; its statuses for
+ * NSR_ACCEPTED (from @judge) and NSR_REPEATED (the stored ones). Only
+ * NSR_ACCEPTED (floor, last request), NSR_FUTURE and NSR_REFUSED_FUTURE
+ * (floor) change the state.
  */
 enum nsr_verdict nsr_verify_request(const u8 *pkt, size_t len,
 				    const u8 addr[NSR_ADDR_LEN],
 				    const struct nsr_mac_key *key,
 				    const struct nsr_clock *clock,
 				    struct nsr_state *state,
+				    const struct nsr_judge *judge,
 				    struct nsr_request *out);
 
-/* Build the ack for @req into @buf (NSR_MAX_MSG_LEN bytes); returns length. */
-size_t nsr_build_ack(u8 *buf, const struct nsr_request *req,
-		     const u8 status[NSR_MAX_KEYS],
-		     const u8 addr[NSR_ADDR_LEN],
-		     const struct nsr_mac_key *key);
-
-/* Build a refusal for @req into @buf; returns NSR_REFUSAL_LEN. */
-size_t nsr_build_refusal(u8 *buf, const struct nsr_request *req, u8 reason,
-			 u64 server_ms, const u8 addr[NSR_ADDR_LEN],
-			 const struct nsr_mac_key *key);
+/*
+ * The answer to verdict @v into @buf (NSR_MAX_MSG_LEN bytes): the ack
+ * (ACCEPTED; REPEATED with flag REPEAT), the refusal (REFUSED_*: the
+ * state's boot id and @now) or the clock answer (PROBE_ANSWERED). Returns
+ * its length, or 0 when @v gets no answer or the request did not ask for
+ * one. A rule's --sysrq-no-ack is the caller's to apply.
+ */
+size_t nsr_build_reply(u8 *buf, enum nsr_verdict v,
+		       const struct nsr_request *req,
+		       const struct nsr_state *state, u64 now,
+		       const u8 addr[NSR_ADDR_LEN],
+		       const struct nsr_mac_key *key);
 
 /*
  * Legacy xtables-addons text format (docs/PROTOCOL.md, "Legacy format"):
@@ -121,6 +169,14 @@ enum nsr_verdict nsr_verify_legacy(const u8 *pkt, size_t len,
 				   const struct nsr_legacy_key *key,
 				   atomic64_t *last_seqno,
 				   struct nsr_legacy_request *out);
+
+/*
+ * Whether @pkt has the legacy format's shape (rungs 2 and 3: at most 256
+ * bytes, three commas, 1 to 16 keys, a decimal seqno, a 40 or 64 digit
+ * lowercase hex digest): the target passes on what is not (docs/PROTOCOL.md,
+ * "Packets that are not ours").
+ */
+bool nsr_legacy_shaped(const u8 *pkt, size_t len);
 
 /* Rungs both ladders share; inline, so that neither pays for a call. */
 

@@ -14,50 +14,47 @@
 #include <openssl/evp.h>
 #include <valgrind/callgrind.h>
 
-#include "nsr_openssl.h"
+#include "nsr_packets.h"
 
 #define ITERATIONS	1000
 #define NOW		1800000000000ULL
 #define TOLERANCE	300000ULL
+#define TOKEN_MS	1000	/* the bucket's clock per packet: a token each */
 
 static const u8 test_key[NSR_KEY_LEN] = "bench key, not a secret........";
 static const char password[] = "bench password, not a secret";
 static const u8 addr[NSR_ADDR_LEN] = { [10] = 0xff, [11] = 0xff, 192, 0, 2, 7 };
 static const char dst[] = "192.0.2.7";
 
-static const struct nsr_clock when = {
-	.now = NOW, .tolerance = TOLERANCE, .mono = NOW
-};
+static const u8 boot[NSR_BOOT_ID_LEN] = { 0xb0, 0x07, 1, 2, 3, 4, 5, 6 };
+static const u8 other_boot[NSR_BOOT_ID_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+
 static struct nsr_mac_key *key;
 static struct nsr_legacy_key *lkey;
 /* One packet per iteration, so each accepted one is newer than the last. */
 static u8 pkts[ITERATIONS][NSR_LEGACY_MAX_LEN];
 static size_t lens[ITERATIONS];
 
-static void build_request(u8 *p, u64 ts, unsigned int nkeys, bool sign)
-{
-	unsigned int i;
-
-	memcpy(p, "NSRQ\x01\x01\x01", 7);
-	p[NSR_OFF_COUNT] = (u8)nkeys;
-	put_unaligned_be64(ts, p + NSR_OFF_TIME);
-	for (i = 0; i < NSR_NONCE_LEN; i++)
-		p[NSR_OFF_NONCE + i] = (u8)(ts + i);
-	memset(p + NSR_OFF_KEYS, 's', nkeys);
-	memset(p + NSR_OFF_KEYS + nkeys, 0, NSR_TAG_LEN);
-	if (sign)
-		nsr_mac(key, (const u8 *)NSR_LABEL_REQUEST, addr, p,
-			NSR_OFF_KEYS + nkeys, p + NSR_OFF_KEYS + nkeys);
-}
-
-static void fill_requests(u64 ts, unsigned int nkeys, bool sign)
+/* Requests at @ts, @ts + 1, ...; a zero tag unless @sign. */
+static void fill_requests(u64 ts, const char *keys, bool sign)
 {
 	int i;
 
 	for (i = 0; i < ITERATIONS; i++) {
-		build_request(pkts[i], ts + (u64)i, nkeys, sign);
-		lens[i] = NSR_FIXED_LEN + nkeys;
+		lens[i] = nsr_test_request(pkts[i], key, addr, boot,
+					   ts + (u64)i, (u8)i, keys, true);
+		if (!sign)
+			memset(pkts[i] + lens[i] - NSR_TAG_LEN, 0,
+			       NSR_TAG_LEN);
 	}
+}
+
+static void fill_probes(void)
+{
+	int i;
+
+	for (i = 0; i < ITERATIONS; i++)
+		lens[i] = nsr_test_probe(pkts[i], key, addr, (u8)i);
 }
 
 static void fill_legacy(void)
@@ -76,21 +73,42 @@ static void fill_legacy(void)
 	}
 }
 
-/* Verify every prepared packet with collection on; dump as @name. */
-static void run_requests(const char *name, unsigned int tokens)
+/*
+ * Verify every prepared packet with collection on; dump as @name. The
+ * state's floor is NOW - 60 s; with @tokens, the bucket's clock moves a
+ * token's time per packet (a token each), else it stands still, empty;
+ * with @first_is_last, the first packet is the last accepted request.
+ * Every packet must get verdict @want, or the bench measured the wrong
+ * thing: it exits.
+ */
+static void run_requests(const char *name, enum nsr_verdict want,
+			 bool tokens, bool first_is_last)
 {
 	unsigned long hashes = nsr_hash_calls;
+	struct nsr_clock when = { .now = NOW, .tolerance = TOLERANCE };
 	struct nsr_request req;
 	struct nsr_state st;
-	int i;
+	int i, wrong = 0;
 
-	atomic64_set(&st.last_accepted, (s64)(NOW - 60000));
-	nsr_bucket_init(&st.refusals, tokens, NOW);
+	nsr_state_init(&st, boot, NOW, 0, 0);
+	atomic64_set(&st.floor, (s64)(NOW - 60000));
+	if (!tokens)
+		nsr_bucket_init(&st.refusals, 0, 0);
+	if (first_is_last) {
+		memcpy(st.last, pkts[0], lens[0]);
+		st.last_len = (u8)lens[0];
+	}
 	CALLGRIND_TOGGLE_COLLECT;
-	for (i = 0; i < ITERATIONS; i++)
-		nsr_verify_request(pkts[i], lens[i], addr, key, &when, &st,
-				   &req);
+	for (i = 0; i < ITERATIONS; i++) {
+		when.mono = tokens ? (u64)i * TOKEN_MS : 0;
+		wrong += nsr_verify_request(pkts[i], lens[i], addr, key, &when,
+					    &st, &nsr_judge_all, &req) != want;
+	}
 	CALLGRIND_TOGGLE_COLLECT;
+	if (wrong) {
+		fprintf(stderr, "%s: %d packets not %d\n", name, wrong, want);
+		exit(1);
+	}
 	CALLGRIND_DUMP_STATS_AT(name);
 	printf("%s %.2f\n", name, (double)(nsr_hash_calls - hashes) /
 	       ITERATIONS);
@@ -166,17 +184,29 @@ static void set_byte(size_t off, u8 value)
 		pkts[i][off] = value;
 }
 
+/* Every packet a copy of the first. */
+static void set_all_first(void)
+{
+	int i;
+
+	for (i = 1; i < ITERATIONS; i++) {
+		memcpy(pkts[i], pkts[0], lens[0]);
+		lens[i] = lens[0];
+	}
+}
+
 /* OpenSSL initialises itself on first use; keep that out of the counts. */
 static void warm_up(void)
 {
+	struct nsr_clock when = { .now = NOW, .tolerance = TOLERANCE };
 	struct nsr_request req;
 	struct nsr_state st;
 	u8 out[32];
 
-	atomic64_set(&st.last_accepted, 0);
-	nsr_bucket_init(&st.refusals, 0, NOW);
-	fill_requests(NOW, 1, true);
-	nsr_verify_request(pkts[0], lens[0], addr, key, &when, &st, &req);
+	nsr_state_init(&st, boot, NOW, 0, 0);
+	fill_requests(NOW, "s", true);
+	nsr_verify_request(pkts[0], lens[0], addr, key, &when, &st,
+			   &nsr_judge_all, &req);
 	nsr_hmac_baseline(key, pkts[0], lens[0], out);
 	EVP_Digest(pkts[0], lens[0], out, NULL, EVP_sha1(), NULL);
 }
@@ -189,30 +219,44 @@ int main(void)
 		return 1;
 	warm_up();
 
-	fill_requests(NOW, 1, false);
+	fill_requests(NOW, "s", false);
 	set_lens(NSR_HEADER_LEN - 1);
-	run_requests("TRUNCATED", 5);
+	run_requests("TRUNCATED", NSR_TRUNCATED, true, false);
 	set_lens(NSR_FIXED_LEN + 1);
 	set_byte(NSR_OFF_MAGIC + 3, 'X');
-	run_requests("BAD_MAGIC", 5);
-	fill_requests(NOW, 1, false);
-	set_byte(NSR_OFF_VERSION, NSR_VERSION + 1);
-	run_requests("BAD_VERSION", 5);
-	fill_requests(NOW, 1, false);
+	run_requests("BAD_MAGIC", NSR_BAD_MAGIC, true, false);
+	fill_requests(NOW, "s", false);
+	set_byte(NSR_OFF_VERSION, NSR_VERSION - 1);
+	run_requests("BAD_VERSION", NSR_BAD_VERSION, true, false);
+	fill_requests(NOW, "s", false);
 	set_byte(NSR_OFF_TYPE, NSR_TYPE_ACK);
-	run_requests("BAD_TYPE", 5);
-	fill_requests(NOW, 1, false);
+	run_requests("BAD_TYPE", NSR_BAD_TYPE, true, false);
+	fill_requests(NOW, "s", false);
 	set_lens(NSR_FIXED_LEN + 2);
-	run_requests("BAD_LENGTH", 5);
-	fill_requests(NOW - TOLERANCE - 1 - ITERATIONS, 1, true);
-	run_requests("STALE", 0);
-	fill_requests(NOW, 1, false);	/* a zero tag */
-	run_requests("BAD_MAC", 5);
-	fill_requests(NOW, 1, true);
-	run_requests("ACCEPTED", 5);
+	run_requests("BAD_LENGTH", NSR_BAD_LENGTH, true, false);
+	fill_requests(NOW, "s", true);
+	set_byte(NSR_OFF_BOOT, other_boot[0]);
+	run_requests("WRONG_BOOT", NSR_WRONG_BOOT, false, false);
+	fill_requests(NOW - TOLERANCE - 1 - ITERATIONS, "s", true);
+	run_requests("STALE", NSR_STALE, false, false);
+	fill_requests(NOW - 60000 - ITERATIONS, "s", true);
+	run_requests("REPLAY", NSR_REPLAY, false, false);
+	fill_requests(NOW - 60000, "s", true);
+	set_all_first();
+	run_requests("REPEATED", NSR_REPEATED, true, true);
+	fill_requests(NOW, "s", false);	/* a zero tag */
+	run_requests("BAD_MAC", NSR_BAD_MAC, true, false);
+	fill_requests(NOW, "s", true);
+	run_requests("ACCEPTED", NSR_ACCEPTED, true, false);
 	run_hmac_baseline("HMAC_1", 1);
-	fill_requests(NOW, NSR_MAX_KEYS, true);
-	run_requests("ACCEPTED_16", 5);
+	fill_requests(NOW - TOLERANCE - 1 - ITERATIONS, "s", true);
+	run_requests("REFUSED_STALE", NSR_REFUSED_STALE, true, false);
+	fill_requests(NOW + 3600000, "s", true);
+	run_requests("REFUSED_FUTURE", NSR_REFUSED_FUTURE, true, false);
+	fill_probes();
+	run_requests("PROBE_ANSWERED", NSR_PROBE_ANSWERED, true, false);
+	fill_requests(NOW, "reisubREISUB!~09", true);
+	run_requests("ACCEPTED_16", NSR_ACCEPTED, true, false);
 	run_hmac_baseline("HMAC_16", NSR_MAX_KEYS);
 	fill_legacy();
 	run_legacy("LEGACY");

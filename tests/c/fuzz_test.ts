@@ -24,15 +24,24 @@ const seconds = Number(Deno.env.get("NSR_FUZZ_SECONDS") ?? "55");
 /** The fuzz target's control header (see fuzz_verify.c). */
 const MODE_LEGACY = 0x01;
 const MODE_RESIGN = 0x02;
-/** now = timestamp, last = timestamp - 1, tolerance = 300 s. */
+const MODE_BOOT = 0x20;
+const MODE_LAST = 0x40;
+/** now = timestamp, floor = timestamp - 1, tolerance = 300 s. */
 const CTL_TAIL = [5, 0, 0, 0, 1, 0x12, 0x4f];
 
-/** A v1 request with a correct frame and a zero tag (re-signed in mode 2). */
+/** A v2 request with a correct frame and a zero tag (re-signed in mode 2). */
 function requestSeed(): Uint8Array {
-  const pkt = new Uint8Array(49);
-  pkt.set([0x4e, 0x53, 0x52, 0x51, 1, 1, 1, 1]);
-  new DataView(pkt.buffer).setBigUint64(8, 1_800_000_000_000n);
-  pkt[32] = 0x73; // "s"
+  const pkt = new Uint8Array(57);
+  pkt.set([0x4e, 0x53, 0x52, 0x51, 2, 1, 1, 1]);
+  new DataView(pkt.buffer).setBigUint64(16, 1_800_000_000_000n);
+  pkt[40] = 0x73; // "s"
+  return pkt;
+}
+
+/** A v2 probe with a zero tag. */
+function probeSeed(): Uint8Array {
+  const pkt = new Uint8Array(56);
+  pkt.set([0x4e, 0x53, 0x52, 0x51, 2, 4, 0, 0]);
   return pkt;
 }
 
@@ -44,6 +53,9 @@ const legacySeed = new TextEncoder().encode(
 async function writeSeeds(dir: string): Promise<number> {
   const packets: [number, Uint8Array][] = [
     [MODE_RESIGN, requestSeed()],
+    [MODE_RESIGN | MODE_BOOT, requestSeed()],
+    [MODE_RESIGN | MODE_BOOT | MODE_LAST, requestSeed()],
+    [MODE_RESIGN, probeSeed()],
     [MODE_LEGACY | MODE_RESIGN, legacySeed],
   ];
   for (const [file, mode] of [["requests.json", 0], ["legacy.json", 1]]) {
@@ -53,6 +65,9 @@ async function writeSeeds(dir: string): Promise<number> {
     for (const c of JSON.parse(text).cases as { packetHex: string }[]) {
       packets.push([Number(mode), fromHex(c.packetHex)]);
       packets.push([Number(mode) | MODE_RESIGN, fromHex(c.packetHex)]);
+      if (mode === 0) {
+        packets.push([MODE_RESIGN | MODE_BOOT, fromHex(c.packetHex)]);
+      }
     }
   }
   await Deno.mkdir(dir, { recursive: true });

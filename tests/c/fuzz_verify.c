@@ -3,16 +3,20 @@
  * libFuzzer target over nsr_verify_request() and nsr_verify_legacy(), built
  * with AddressSanitizer and UBSan (make -C tests/c fuzz). Besides memory
  * errors it traps on any broken promise of the ladder: a verdict out of
- * range, a hash for a cheap rejection, state moved by a refused packet, a
- * reply larger than its request, a re-signed packet failing its MAC, or a
- * packet accepted twice.
+ * range, a hash for a cheap rejection, state moved by a packet that did not
+ * act (other than an authentic future one, which raises the floor), a
+ * reply larger than its packet, a re-signed packet failing its MAC, a
+ * packet accepted twice, or an authentic packet refused now and accepted
+ * when its time comes.
  *
  * Input: an 8-byte control header, then the packet.
  *   [0] mode: bit 0 legacy; bit 1 re-sign (valid tag or digest); bit 2
- *       legacy SHA-256; bit 3 legacy trailing "\n"; bit 4 IPv6 address
+ *       legacy SHA-256; bit 3 legacy trailing "\n"; bit 4 IPv6 address;
+ *       bit 5 the state's boot id written into the packet (before the
+ *       re-sign); bit 6 the packet is the state's last accepted request
  *   [1] refusal tokens (0..7; the bucket holds at most 5)
  *   [2..3] now - timestamp, s16, in units of 64 ms
- *   [4..5] timestamp - last accepted, s16 (legacy: seqno - last seqno)
+ *   [4..5] timestamp - floor, s16 (legacy: seqno - last seqno)
  *   [6..7] tolerance in units of 64 ms
  * Times are relative to the packet's own timestamp so that the fuzzer
  * reaches every time rung, including wrap-around near 0 and 2^64.
@@ -20,7 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "nsr_openssl.h"
+#include "nsr_packets.h"
 
 #define CTL_LEN		8
 #define MODE_LEGACY	0x01
@@ -28,6 +32,8 @@
 #define MODE_SHA256	0x04
 #define MODE_NEWLINE	0x08
 #define MODE_IPV6	0x10
+#define MODE_BOOT	0x20
+#define MODE_LAST	0x40
 /* The bucket's clock stands still: its own table test moves it. */
 #define MONO_MS		1000000ULL
 
@@ -48,6 +54,7 @@ static const u8 addr4[NSR_ADDR_LEN] = {
 static const u8 addr6[NSR_ADDR_LEN] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 7 };
 static const char dst4[] = "192.0.2.7";
 static const char dst6[] = "2001:0db8:0000:0000:0000:0000:0000:0007";
+static const u8 boot[NSR_BOOT_ID_LEN] = { 0xb0, 0x07, 1, 2, 3, 4, 5, 6 };
 
 static struct nsr_mac_key *mac_key;
 static struct nsr_legacy_key *legacy_key;
@@ -62,56 +69,117 @@ static bool is_cheap(enum nsr_verdict v)
 	return v >= NSR_NO_PASSWORD && v <= NSR_BAD_KEY_CHAR;
 }
 
+/* Verdicts that compute no hash. */
+static bool is_unhashed(enum nsr_verdict v)
+{
+	return is_cheap(v) || v == NSR_STALE || v == NSR_REPLAY ||
+	       v == NSR_WRONG_BOOT || v == NSR_REPEATED;
+}
+
+/* Verdicts that take a refusal token (when there is one). */
+static bool takes_token(enum nsr_verdict v)
+{
+	return v == NSR_BAD_MAC || v == NSR_REPEATED ||
+	       (v >= NSR_REFUSED_STALE && v <= NSR_REFUSED_REPLAY) ||
+	       v == NSR_REFUSED_BOOT;
+}
+
+/* Make @pkt valid where the mode asks: the state's boot id, a good tag. */
+static void prepare(const u8 *ctl, u8 *pkt, size_t len, const u8 *addr)
+{
+	const char *label = len > NSR_OFF_TYPE &&
+			    pkt[NSR_OFF_TYPE] == NSR_TYPE_PROBE ?
+			    NSR_LABEL_PROBE : NSR_LABEL_REQUEST;
+
+	if (ctl[0] & MODE_BOOT && len >= NSR_OFF_BOOT + NSR_BOOT_ID_LEN)
+		memcpy(pkt + NSR_OFF_BOOT, boot, NSR_BOOT_ID_LEN);
+	if (ctl[0] & MODE_RESIGN && len >= NSR_TAG_LEN)
+		nsr_mac(mac_key, (const u8 *)label, addr, pkt,
+			len - NSR_TAG_LEN, pkt + len - NSR_TAG_LEN);
+}
+
+/* An authentic packet that did not act now never acts later either. */
+static void check_never_later(const u8 *pkt, size_t len, const u8 *addr,
+			      struct nsr_clock when, struct nsr_state *st,
+			      u64 ts)
+{
+	u64 later[3] = { when.now, ts, ts + NSR_FUTURE_SLACK_MS };
+	struct nsr_request req;
+	int i;
+
+	nsr_bucket_init(&st->refusals, NSR_BUCKET_TOKENS, when.mono);
+	for (i = 0; i < 3; i++) {
+		/* The protocol clock never goes back. */
+		if (later[i] < when.now)
+			continue;
+		when.now = later[i];
+		check(nsr_verify_request(pkt, len, addr, mac_key, &when, st,
+					 &nsr_judge_all, &req) !=
+		      NSR_ACCEPTED);
+	}
+}
+
 static void fuzz_request(const u8 *ctl, u8 *pkt, size_t len)
 {
 	const u8 *addr = ctl[0] & MODE_IPV6 ? addr6 : addr4;
-	u64 ts = len >= 16 ? get_unaligned_be64(pkt + NSR_OFF_TIME) : 0;
-	u64 now = ts + (u64)(s16_at(ctl + 2) * 64);
-	const struct nsr_clock when = {
-		.now = now,
-		.tolerance = (u64)(ctl[6] << 8 | ctl[7]) * 64,
-		.mono = MONO_MS,
-	};
-	u64 last = ts - (u64)s16_at(ctl + 4);
+	u64 ts, now, floor;
+	struct nsr_clock when = { .mono = MONO_MS };
 	unsigned int tokens;
-	unsigned long hashes = nsr_hash_calls;
-	u8 reply[NSR_MAX_MSG_LEN], status[NSR_MAX_KEYS] = { 0 };
+	unsigned long hashes;
+	u8 reply[NSR_MAX_MSG_LEN];
 	struct nsr_request req;
 	struct nsr_state st;
 	enum nsr_verdict v;
+	size_t rlen;
 
-	if (ctl[0] & MODE_RESIGN && len >= NSR_TAG_LEN)
-		nsr_mac(mac_key, (const u8 *)NSR_LABEL_REQUEST, addr, pkt,
-			len - NSR_TAG_LEN, pkt + len - NSR_TAG_LEN);
-	hashes = nsr_hash_calls;
-	atomic64_set(&st.last_accepted, (s64)last);
+	prepare(ctl, pkt, len, addr);
+	ts = len >= NSR_OFF_TIME + 8 ? get_unaligned_be64(pkt + NSR_OFF_TIME) :
+				       0;
+	now = ts + (u64)(s16_at(ctl + 2) * 64);
+	floor = ts - (u64)s16_at(ctl + 4);
+	when.now = now;
+	when.tolerance = (u64)(ctl[6] << 8 | ctl[7]) * 64;
+	/* A real state's floor is at or above its last request's time. */
+	if (ctl[0] & MODE_LAST && len <= NSR_MAX_MSG_LEN && floor < ts)
+		floor = ts;
+	nsr_state_init(&st, boot, now, 0, MONO_MS);
+	atomic64_set(&st.floor, (s64)floor);
+	if (ctl[0] & MODE_LAST && len <= NSR_MAX_MSG_LEN) {
+		memcpy(st.last, pkt, len);
+		st.last_len = (u8)len;
+	}
 	nsr_bucket_init(&st.refusals, ctl[1] & 7, MONO_MS);
 	tokens = nsr_bucket_tokens(&st.refusals, MONO_MS);	/* at most 5 */
-	v = nsr_verify_request(pkt, len, addr, mac_key, &when, &st, &req);
+	hashes = nsr_hash_calls;
+	v = nsr_verify_request(pkt, len, addr, mac_key, &when, &st,
+			       &nsr_judge_all, &req);
 
 	check(v < NSR_VERDICT_COUNT && v != NSR_BAD_FORMAT);
-	check(v == NSR_ACCEPTED ?
-	      (u64)atomic64_read(&st.last_accepted) == ts && ts > last :
-	      (u64)atomic64_read(&st.last_accepted) == last);
-	if (is_cheap(v) || v == NSR_STALE || v == NSR_FUTURE ||
-	    v == NSR_REPLAY)
+	if (is_unhashed(v))
 		check(nsr_hash_calls == hashes);
+	else
+		check(nsr_hash_calls == hashes + 1);
+	if (v == NSR_ACCEPTED)
+		check((u64)atomic64_read(&st.floor) == ts && ts > floor &&
+		      st.last_len == len && !memcmp(st.last, pkt, len));
+	else if (v == NSR_FUTURE || v == NSR_REFUSED_FUTURE)
+		check((u64)atomic64_read(&st.floor) == ts && ts > floor &&
+		      ts > now && ts - now > NSR_FUTURE_SLACK_MS);
+	else
+		check((u64)atomic64_read(&st.floor) == floor);
 	if (nsr_bucket_tokens(&st.refusals, MONO_MS) != tokens)
-		check(tokens > 0 &&
-		      nsr_bucket_tokens(&st.refusals, MONO_MS) == tokens - 1 &&
-		      (v == NSR_BAD_MAC || v >= NSR_REFUSED_STALE));
+		check(tokens > 0 && takes_token(v) &&
+		      nsr_bucket_tokens(&st.refusals, MONO_MS) == tokens - 1);
 	if (ctl[0] & MODE_RESIGN)
 		check(v != NSR_BAD_MAC);
-	if (v >= NSR_REFUSED_STALE && v <= NSR_REFUSED_REPLAY)
-		check(nsr_build_refusal(reply, &req, NSR_REASON_STALE, now,
-					addr, mac_key) <= len);
-	if (v != NSR_ACCEPTED)
+	rlen = nsr_build_reply(reply, v, &req, &st, now, addr, mac_key);
+	check(rlen <= len);
+	if (v == NSR_ACCEPTED || v == NSR_REPEATED)
+		check(!req.ack_wanted || rlen == len);
+	if (is_cheap(v) || v == NSR_BAD_MAC || v == NSR_PROBE_ANSWERED)
 		return;
-	check(nsr_build_ack(reply, &req, status, addr, mac_key) == len);
-	/* The same packet again, with budget to spare: never accepted. */
-	nsr_bucket_init(&st.refusals, 1, MONO_MS);
-	v = nsr_verify_request(pkt, len, addr, mac_key, &when, &st, &req);
-	check(v == NSR_REPLAY || v == NSR_REFUSED_REPLAY);
+	/* Authentic (or unjudged): again, then and later, never accepted. */
+	check_never_later(pkt, len, addr, when, &st, ts);
 }
 
 /* Replace everything after the third comma with the right digest. */

@@ -4,16 +4,19 @@
  * the JSON files of tests/vectors/ into one line per case on stdin; this prints one
  * line per case with what the verifier did. Hex "-" means empty or null.
  *
- *   R <key> <addr> <now> <tolerance_ms> <last_accepted> <tokens> <packet>
+ *   R <key> <addr> <now> <tolerance_ms> <boot id> <floor> <last hex>
+ *     <last statuses hex> <tokens> <packet>
  *     key: "-" (no password), "p:<password hex>" or "k:<derived key hex>"
- *   -> <verdict> <last_accepted after> <tokens after> <reply hex>
+ *   -> <verdict> <floor after> <tokens after> <last hex after> <reply hex>
+ *   Keys are judged all executed (status 00).
  *
  *   L <password hex> <dst text> <last_seqno> <packet>
  *   -> <verdict> <last_seqno after> <keys hex>
  *
- *   A <key> <addr> <timestamp> <nonce hex> <statuses hex>  (build an ack)
- *   F <key> <addr> <server_ms> <nonce hex> <reason>  (build a refusal)
- *   -> <reply hex>
+ *   A <key> <addr> <boot id> <timestamp> <nonce> <statuses> <repeat 0|1>
+ *   F <key> <addr> <boot id> <server_ms> <nonce> <reason>
+ *   C <key> <addr> <boot id> <server_ms> <nonce>
+ *   (build an ack, a refusal, a clock answer) -> <reply hex>
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +24,8 @@
 #include "nsr_openssl.h"
 
 #define LINE_MAX_LEN	8192
-#define TOKENS_MAX	9
+#define TOKENS_MAX	11
+#define MONO		1000000	/* the refusal bucket's clock, ms */
 
 static int unhex(const char *s, u8 *out, size_t max, size_t *len)
 {
@@ -79,45 +83,62 @@ static struct nsr_mac_key *key_for(const char *spec)
 	return last;
 }
 
-static u8 reason_of(enum nsr_verdict v)
+/* The runner's judge: every key executed. */
+static void judge_all(const void *ctx, const u8 *keys, unsigned int n,
+		      u8 *status)
 {
-	return v == NSR_REFUSED_STALE ? NSR_REASON_STALE :
-	       v == NSR_REFUSED_FUTURE ? NSR_REASON_FUTURE : NSR_REASON_REPLAY;
+	(void)ctx;
+	(void)keys;
+	memset(status, NSR_STATUS_EXECUTED, n);
+}
+
+static const struct nsr_judge judge = { .fn = judge_all };
+
+/* The state of an R line: boot id, floor, last request, tokens. */
+static int load_state(char **t, u64 now, struct nsr_state *st)
+{
+	u8 boot[NSR_BOOT_ID_LEN];
+	size_t n, m;
+
+	if (unhex(t[5], boot, sizeof(boot), &n) || n != NSR_BOOT_ID_LEN)
+		return -1;
+	nsr_state_init(st, boot, now, 0, MONO);
+	atomic64_set(&st->floor, (s64)strtoull(t[6], NULL, 10));
+	if (unhex(t[7], st->last, sizeof(st->last), &n) ||
+	    unhex(t[8], st->last_status, sizeof(st->last_status), &m))
+		return -1;
+	st->last_len = (u8)n;
+	nsr_bucket_init(&st->refusals, (unsigned int)atoi(t[9]), MONO);
+	return 0;
 }
 
 static int run_request(char **t)
 {
 	u8 addr[NSR_ADDR_LEN], pkt[LINE_MAX_LEN / 2], reply[NSR_MAX_MSG_LEN];
-	u8 status[NSR_MAX_KEYS] = { 0 };
 	struct nsr_mac_key *key = strcmp(t[1], "-") ? key_for(t[1]) : NULL;
-	/* The vectors hold no monotonic clock: the bucket's is now too. */
 	u64 now = strtoull(t[3], NULL, 10);
-	const struct nsr_clock when = {
+	struct nsr_clock clock = {
 		.now = now,
 		.tolerance = strtoull(t[4], NULL, 10),
-		.mono = now,
+		.mono = MONO,
 	};
-	struct nsr_request req;
+	struct nsr_request req = { 0 };
 	struct nsr_state st;
 	enum nsr_verdict v;
 	size_t n, rlen = 0;
 
 	if ((strcmp(t[1], "-") && !key) ||
 	    unhex(t[2], addr, sizeof(addr), &n) || n != NSR_ADDR_LEN ||
-	    unhex(t[7], pkt, sizeof(pkt), &n))
+	    load_state(t, now, &st) || unhex(t[10], pkt, sizeof(pkt), &n))
 		return -1;
-	atomic64_set(&st.last_accepted, (s64)strtoull(t[5], NULL, 10));
-	nsr_bucket_init(&st.refusals, (unsigned int)atoi(t[6]), now);
-	v = nsr_verify_request(pkt, n, addr, key, &when, &st, &req);
-	if (v == NSR_ACCEPTED && req.ack_wanted)
-		rlen = nsr_build_ack(reply, &req, status, addr, key);
-	else if (v >= NSR_REFUSED_STALE && v <= NSR_REFUSED_REPLAY &&
-		 req.ack_wanted)
-		rlen = nsr_build_refusal(reply, &req, reason_of(v), now, addr,
-					 key);
+	v = nsr_verify_request(pkt, n, addr, key, &clock, &st, &judge, &req);
+	if (key)
+		rlen = nsr_build_reply(reply, v, &req, &st, now, addr, key);
 	printf("%d %llu %u ", v,
-	       (unsigned long long)atomic64_read(&st.last_accepted),
-	       nsr_bucket_tokens(&st.refusals, now));
+	       (unsigned long long)atomic64_read(&st.floor),
+	       nsr_bucket_tokens(&st.refusals, MONO));
+	puthex(st.last, st.last_len);
+	putchar(' ');
 	puthex(reply, rlen);
 	putchar('\n');
 	return 0;
@@ -149,28 +170,49 @@ static int run_legacy(char **t)
 	return 0;
 }
 
-/* nsr_build_ack() or nsr_build_refusal() for the request in @t. */
+static enum nsr_verdict refused_by(int reason)
+{
+	switch (reason) {
+	case NSR_REASON_STALE:
+		return NSR_REFUSED_STALE;
+	case NSR_REASON_FUTURE:
+		return NSR_REFUSED_FUTURE;
+	case NSR_REASON_REPLAY:
+		return NSR_REFUSED_REPLAY;
+	default:
+		return NSR_REFUSED_BOOT;
+	}
+}
+
+/* nsr_build_reply() for an A, F or C line. */
 static int run_build(char **t)
 {
-	u8 addr[NSR_ADDR_LEN], status[NSR_MAX_KEYS], reply[NSR_MAX_MSG_LEN];
+	u8 addr[NSR_ADDR_LEN], boot[NSR_BOOT_ID_LEN], reply[NSR_MAX_MSG_LEN];
 	struct nsr_mac_key *key = key_for(t[1]);
-	struct nsr_request req = { 0 };
-	size_t n, rlen;
+	struct nsr_request req = { .ack_wanted = true };
+	u64 time = strtoull(t[4], NULL, 10);
+	struct nsr_state st;
+	enum nsr_verdict v;
+	size_t n;
 
 	if (!key || unhex(t[2], addr, sizeof(addr), &n) || n != NSR_ADDR_LEN ||
-	    unhex(t[4], req.nonce, NSR_NONCE_LEN, &n) || n != NSR_NONCE_LEN)
+	    unhex(t[3], boot, sizeof(boot), &n) || n != NSR_BOOT_ID_LEN ||
+	    unhex(t[5], req.nonce, NSR_NONCE_LEN, &n) || n != NSR_NONCE_LEN)
 		return -1;
+	nsr_state_init(&st, boot, 0, 0, MONO);
+	memcpy(req.boot_id, boot, sizeof(boot));
 	if (t[0][0] == 'A') {
-		if (unhex(t[5], status, sizeof(status), &n) || !n)
+		if (unhex(t[6], req.status, sizeof(req.status), &n) || !n)
 			return -1;
 		req.nkeys = (u8)n;
-		req.timestamp = strtoull(t[3], NULL, 10);
-		rlen = nsr_build_ack(reply, &req, status, addr, key);
+		req.timestamp = time;
+		v = atoi(t[7]) ? NSR_REPEATED : NSR_ACCEPTED;
+	} else if (t[0][0] == 'F') {
+		v = refused_by(atoi(t[6]));
 	} else {
-		rlen = nsr_build_refusal(reply, &req, (u8)atoi(t[5]),
-					 strtoull(t[3], NULL, 10), addr, key);
+		v = NSR_PROBE_ANSWERED;
 	}
-	puthex(reply, rlen);
+	puthex(reply, nsr_build_reply(reply, v, &req, &st, time, addr, key));
 	putchar('\n');
 	return 0;
 }
@@ -187,11 +229,13 @@ int main(void)
 		lineno++;
 		for (t[0] = strtok(line, "\n "); t[n] && n < TOKENS_MAX;)
 			t[++n] = strtok(NULL, "\n ");
-		if (n == 8 && !strcmp(t[0], "R"))
+		if (n == 11 && !strcmp(t[0], "R"))
 			err = run_request(t);
 		else if (n == 5 && !strcmp(t[0], "L"))
 			err = run_legacy(t);
-		else if (n == 6 && (!strcmp(t[0], "A") || !strcmp(t[0], "F")))
+		else if ((n == 8 && !strcmp(t[0], "A")) ||
+			 (n == 7 && !strcmp(t[0], "F")) ||
+			 (n == 6 && !strcmp(t[0], "C")))
 			err = run_build(t);
 		else
 			err = -1;

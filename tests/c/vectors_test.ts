@@ -18,12 +18,19 @@ interface RequestCase {
   addressHex: string;
   now: number;
   toleranceMs: number;
-  state: { lastAccepted: number; refusalTokens: number };
+  state: {
+    bootIdHex: string;
+    floor: string;
+    lastAcceptedHex: string | null;
+    lastStatusHex: string | null;
+    refusalTokens: number;
+  };
   packetHex: string;
   expected: {
     verdict: string;
     verdictCode: number;
-    lastAcceptedAfter: number;
+    floorAfter: string;
+    lastAcceptedAfterHex: string | null;
     refusalTokensAfter: number;
     replyHex: string | null;
   };
@@ -49,11 +56,23 @@ interface ReplyCase {
   password: string | null;
   keyHex: string | null;
   addressHex: string;
-  request: { keys: string; timestamp: number; nonceHex: string };
+  request: { nonceHex: string };
   packetHex: string;
   expected:
-    | { type: "ack"; timestamp: number; statuses: number[] }
-    | { type: "refusal"; reason: number; serverTime: number }
+    | {
+      type: "ack";
+      bootIdHex: string;
+      timestamp: number;
+      statuses: number[];
+      repeat: boolean;
+    }
+    | {
+      type: "refusal";
+      reason: number;
+      bootIdHex: string;
+      serverTime: number;
+    }
+    | { type: "clock"; bootIdHex: string; serverTime: number }
     | null;
 }
 
@@ -92,7 +111,10 @@ function requestLine(c: RequestCase): string {
     c.addressHex,
     c.now,
     c.toleranceMs,
-    c.state.lastAccepted,
+    c.state.bootIdHex,
+    c.state.floor,
+    orDash(c.state.lastAcceptedHex),
+    orDash(c.state.lastStatusHex),
     c.state.refusalTokens,
     orDash(c.packetHex),
   ].join(" ");
@@ -112,23 +134,23 @@ function legacyLine(c: LegacyCase): string {
 /** The server builds valid replies only: the cases with an expectation. */
 function replyLine(c: ReplyCase): string {
   const e = c.expected!;
-  return e.type === "ack"
-    ? [
-      "A",
-      keySpec(c),
-      c.addressHex,
-      e.timestamp,
-      c.request.nonceHex,
-      hex(new Uint8Array(e.statuses)),
-    ].join(" ")
-    : [
-      "F",
-      keySpec(c),
-      c.addressHex,
-      e.serverTime,
-      c.request.nonceHex,
-      e.reason,
-    ].join(" ");
+  const head = [keySpec(c), c.addressHex, e.bootIdHex];
+  const nonce = c.request.nonceHex;
+  switch (e.type) {
+    case "ack":
+      return [
+        "A",
+        ...head,
+        e.timestamp,
+        nonce,
+        hex(new Uint8Array(e.statuses)),
+        e.repeat ? 1 : 0,
+      ].join(" ");
+    case "refusal":
+      return ["F", ...head, e.serverTime, nonce, e.reason].join(" ");
+    case "clock":
+      return ["C", ...head, e.serverTime, nonce].join(" ");
+  }
 }
 
 /** Feeds one line per case to the runner; returns its output lines. */
@@ -165,12 +187,13 @@ Deno.test("C verifier: every request vector", async (t) => {
   const out = await runVectors(cases.map(requestLine));
   for (const [i, c] of cases.entries()) {
     await t.step(c.name, () => {
-      const [verdict, last, tokens, reply] = out[i].split(" ");
+      const [verdict, floor, tokens, last, reply] = out[i].split(" ");
       const e = c.expected;
       assert.equal(codes.get(e.verdict), e.verdictCode, "verdict name");
       assert.equal(Number(verdict), e.verdictCode, "verdict");
-      assert.equal(BigInt(last), BigInt(e.lastAcceptedAfter), "last after");
+      assert.equal(floor, e.floorAfter, "floor after");
       assert.equal(Number(tokens), e.refusalTokensAfter, "tokens after");
+      assert.equal(last, orDash(e.lastAcceptedAfterHex), "last after");
       assert.equal(reply, orDash(e.replyHex), "reply");
     });
   }

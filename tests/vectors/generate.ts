@@ -1,29 +1,17 @@
 /**
  * Writes the shared vectors (requests.json, replies.json, legacy.json) from
  * fixed inputs: `deno run -A tests/vectors/generate.ts`. The expected verdict
- * of every case is chosen here by hand, never computed by the verifier under
- * test; valid packets are built with mod.ts and mutated packets resealed
- * with Web Crypto's HMAC, so each negative case fails on its own rung only.
- * tests/unit/vectors_test.ts checks every case against the WASM core and
- * Web Crypto; tests/c/ and the kernel run the same files.
+ * of every case is chosen here by hand, never computed by a verifier under
+ * test, and every packet is built here with Web Crypto (PBKDF2, HMAC,
+ * SHA-1/SHA-256) from the tables of docs/PROTOCOL.md — not with the library —
+ * so the files are an independent oracle for the WASM core, the C verifier
+ * and the kernel. Mutated packets are resealed, so each negative case fails
+ * on its own rung only.
  *
  * @module
  */
 
-import {
-  createAck,
-  createLegacyRequest,
-  createRefusal,
-  createRequest,
-  deriveKeyBytes,
-  encodeAddress,
-  KeyStatus,
-  MacKey,
-  RefusalReason,
-  type RequestInfo,
-  Verdict,
-} from "../../mod.ts";
-import { hex } from "../../core/hex.ts";
+import { fromHex, hex } from "../../core/hex.ts";
 
 const DIR = new URL("./", import.meta.url);
 const PASSWORD = "vector-password-1";
@@ -31,65 +19,216 @@ const OTHER_PASSWORD = "vector-password-2";
 const V4 = "192.0.2.7";
 const V4_OTHER = "192.0.2.8";
 const V6 = "2001:db8::7";
+/** The server's protocol clock (ms) unless a case says otherwise. */
 const NOW = 1700000000000;
-const TOL = 300000;
-const LAST = 1699999000000;
+const TOL = 60000;
+const SLACK = 1000;
+const FLOOR = NOW - 30000;
 const TOKENS = 5;
+const BOOT = "b0070b0070b0070b";
+const OTHER_BOOT = "0123456789abcdef";
+const MAX_U64 = 0xffffffffffffffffn;
+
+/** The 16 bytes A of each address, written out (docs/PROTOCOL.md). */
+const ADDRESS_HEX: Record<string, string> = {
+  [V4]: "00000000000000000000ffffc0000207",
+  [V4_OTHER]: "00000000000000000000ffffc0000208",
+  [V6]: "20010db8000000000000000000000007",
+};
+/** The legacy digest's destination text (%pI4, or %pI6 without "::"). */
+const LEGACY_DST: Record<string, string> = {
+  [V4]: V4,
+  [V4_OTHER]: V4_OTHER,
+  [V6]: "2001:0db8:0000:0000:0000:0000:0000:0007",
+};
+
+enum Type {
+  REQUEST = 1,
+  ACK = 2,
+  REFUSAL = 3,
+  PROBE = 4,
+  CLOCK = 5,
+}
+const LABEL: Record<string, string> = {
+  req: "netsysrq v2 req",
+  ack: "netsysrq v2 ack",
+  ref: "netsysrq v2 ref",
+  prb: "netsysrq v2 prb",
+  clk: "netsysrq v2 clk",
+  v1req: "netsysrq v1 req",
+};
+type Label = keyof typeof LABEL;
+const LABEL_OF_TYPE: Record<number, Label> = {
+  1: "req",
+  2: "ack",
+  3: "ref",
+  4: "prb",
+  5: "clk",
+};
+const ACK_WANTED = 0x01;
+const REPEAT = 0x01;
+
+/** The verdict values of kernel/nsr_proto.h, spelled out. */
+enum Verdict {
+  ACCEPTED = 0,
+  NO_PASSWORD = 1,
+  TRUNCATED = 2,
+  BAD_MAGIC = 3,
+  BAD_VERSION = 4,
+  BAD_TYPE = 5,
+  BAD_KEY_COUNT = 6,
+  BAD_LENGTH = 7,
+  BAD_FLAGS = 8,
+  BAD_KEY_CHAR = 9,
+  STALE = 10,
+  FUTURE = 11,
+  REPLAY = 12,
+  BAD_MAC = 13,
+  REFUSED_STALE = 14,
+  REFUSED_FUTURE = 15,
+  REFUSED_REPLAY = 16,
+  BAD_FORMAT = 17,
+  WRONG_BOOT = 18,
+  REFUSED_BOOT = 19,
+  REPEATED = 20,
+  PROBE_ANSWERED = 21,
+}
+enum Reason {
+  STALE = 1,
+  FUTURE = 2,
+  REPLAY = 3,
+  BOOT = 4,
+}
+
+const unhex = fromHex;
+const text = (s: string) => new TextEncoder().encode(s);
 
 function nonce(seed: number): Uint8Array {
   return Uint8Array.from({ length: 16 }, (_, i) => (seed * 16 + i) & 0xff);
 }
 
-const keyBytes = await deriveKeyBytes(PASSWORD);
-const otherKeyBytes = await deriveKeyBytes(OTHER_PASSWORD);
-const key = await MacKey.fromBytes(keyBytes);
-const otherKey = await MacKey.fromBytes(otherKeyBytes);
+async function derive(password: string): Promise<Uint8Array<ArrayBuffer>> {
+  const base = await crypto.subtle.importKey(
+    "raw",
+    text(password),
+    "PBKDF2",
+    false,
+    ["deriveBits"],
+  );
+  return new Uint8Array(
+    await crypto.subtle.deriveBits(
+      {
+        name: "PBKDF2",
+        hash: "SHA-256",
+        salt: text("netsysrq v1 key"),
+        iterations: 100000,
+      },
+      base,
+      256,
+    ),
+  );
+}
 
-const LABEL = { req: "netsysrq v1 req", ack: "netsysrq v1 ack" };
+const keyBytes = await derive(PASSWORD);
+const otherKeyBytes = await derive(OTHER_PASSWORD);
 
-/** Replace the tag of `body` (all but its last 16 bytes) via Web Crypto. */
-async function reseal(
-  packet: Uint8Array,
+/** The first 16 bytes of HMAC-SHA256(K, label || A || body). */
+async function tag(
+  k: Uint8Array<ArrayBuffer>,
+  label: Label,
   address: string,
-  label: "req" | "ack" = "req",
+  body: Uint8Array,
 ): Promise<Uint8Array> {
   const hmacKey = await crypto.subtle.importKey(
     "raw",
-    keyBytes,
+    k,
     { name: "HMAC", hash: "SHA-256" },
     false,
     ["sign"],
   );
-  const body = packet.subarray(0, packet.length - 16);
   const input = new Uint8Array(32 + body.length);
-  input.set(new TextEncoder().encode(LABEL[label]));
-  input.set(encodeAddress(address), 16);
+  input.set(text(LABEL[label]));
+  input.set(unhex(ADDRESS_HEX[address]), 16);
   input.set(body, 32);
-  const mac = new Uint8Array(
-    await crypto.subtle.sign("HMAC", hmacKey, input),
-  );
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", hmacKey, input));
+  return mac.subarray(0, 16);
+}
+
+interface Frame {
+  type: number;
+  flags?: number;
+  bootId?: string;
+  time?: bigint | number;
+  nonce?: Uint8Array;
+  body?: Uint8Array;
+  version?: number;
+}
+
+/** The unsealed frame of docs/PROTOCOL.md, "Messages", with room for a tag. */
+function frame(f: Frame): Uint8Array {
+  const body = f.body ?? new Uint8Array(0);
+  const out = new Uint8Array(56 + body.length);
+  out.set(text("NSRQ"));
+  out[4] = f.version ?? 2;
+  out[5] = f.type;
+  out[6] = f.flags ?? 0;
+  out[7] = body.length;
+  out.set(unhex(f.bootId ?? "0000000000000000"), 8);
+  new DataView(out.buffer).setBigUint64(16, BigInt(f.time ?? 0));
+  out.set(f.nonce ?? new Uint8Array(16), 24);
+  out.set(body, 40);
+  return out;
+}
+
+/** Replace the tag (the last 16 bytes) of `packet`. */
+async function seal(
+  packet: Uint8Array,
+  address = V4,
+  label?: Label,
+  k = keyBytes,
+): Promise<Uint8Array> {
   const out = packet.slice();
-  out.set(mac.subarray(0, 16), packet.length - 16);
+  const body = out.subarray(0, out.length - 16);
+  out.set(
+    await tag(k, label ?? LABEL_OF_TYPE[out[5]] ?? "req", address, body),
+    out.length - 16,
+  );
   return out;
 }
 
 interface Req {
   keys?: string;
-  timestamp?: number;
+  time?: bigint | number;
   seed?: number;
   ackWanted?: boolean;
   address?: string;
-  macKey?: MacKey;
+  bootId?: string;
+  k?: Uint8Array<ArrayBuffer>;
 }
 
-function request(r: Req = {}): Uint8Array {
-  return createRequest(r.macKey ?? key, {
-    keys: r.keys ?? "s",
-    serverAddress: r.address ?? V4,
-    timestamp: r.timestamp ?? NOW,
-    nonce: nonce(r.seed ?? 1),
-    ackWanted: r.ackWanted ?? true,
-  });
+function request(r: Req = {}): Promise<Uint8Array> {
+  return seal(
+    frame({
+      type: Type.REQUEST,
+      flags: r.ackWanted === false ? 0 : ACK_WANTED,
+      bootId: r.bootId ?? BOOT,
+      time: r.time ?? NOW,
+      nonce: nonce(r.seed ?? 1),
+      body: text(r.keys ?? "s"),
+    }),
+    r.address ?? V4,
+    "req",
+    r.k,
+  );
+}
+
+function probe(seed: number, address = V4, k = keyBytes) {
+  return seal(
+    frame({ type: Type.PROBE, nonce: nonce(seed) }),
+    address,
+    "prb",
+    k,
+  );
 }
 
 /** Set byte `at` of a packet to `value`. */
@@ -99,11 +238,54 @@ function poke(packet: Uint8Array, at: number, value: number): Uint8Array {
   return out;
 }
 
-function withTime(packet: Uint8Array, ms: bigint): Uint8Array {
-  const out = packet.slice();
-  new DataView(out.buffer).setBigUint64(8, ms);
-  return out;
+const flipTag = (p: Uint8Array) => poke(p, p.length - 1, p[p.length - 1] ^ 1);
+
+function timeOf(p: Uint8Array): bigint {
+  return new DataView(p.buffer, p.byteOffset).getBigUint64(16);
 }
+
+/** The ack of `req` (its count, boot id, time, nonce echoed). */
+function ack(
+  req: Uint8Array,
+  statuses: number[],
+  flags = 0,
+  address = V4,
+  k = keyBytes,
+): Promise<Uint8Array> {
+  return seal(
+    frame({
+      type: Type.ACK,
+      flags,
+      bootId: hex(req.subarray(8, 16)),
+      time: timeOf(req),
+      nonce: req.slice(24, 40),
+      body: Uint8Array.from(statuses),
+    }),
+    address,
+    "ack",
+    k,
+  );
+}
+
+/** A refusal or clock answer: the server's boot id and clock, nonce echoed. */
+function answer(
+  type: Type.REFUSAL | Type.CLOCK,
+  to: Uint8Array,
+  flags: number,
+  bootId: string,
+  time: number,
+  address = V4,
+  k = keyBytes,
+): Promise<Uint8Array> {
+  return seal(
+    frame({ type, flags, bootId, time, nonce: to.slice(24, 40) }),
+    address,
+    type === Type.REFUSAL ? "ref" : "clk",
+    k,
+  );
+}
+
+// Requests the server judges.
 
 interface Case {
   name: string;
@@ -113,59 +295,75 @@ interface Case {
   useKeyHex?: boolean;
   serverAddress?: string;
   now?: number;
-  lastAccepted?: number;
+  bootId?: string;
+  floor?: bigint | number;
+  /** The last accepted request and the statuses it got. */
+  last?: { packet: Uint8Array; statuses: number[] };
   tokens?: number;
 }
 
-function infoOf(packet: Uint8Array): RequestInfo {
-  const view = new DataView(packet.buffer, packet.byteOffset);
-  const count = packet[7];
-  return {
-    keys: String.fromCharCode(...packet.subarray(32, 32 + count)),
-    timestamp: Number(view.getBigUint64(8)),
-    nonce: packet.slice(16, 32),
-    ackWanted: (packet[6] & 1) !== 0,
-  };
-}
-
-const REASON: Partial<Record<Verdict, RefusalReason>> = {
-  [Verdict.REFUSED_STALE]: RefusalReason.STALE,
-  [Verdict.REFUSED_FUTURE]: RefusalReason.FUTURE,
-  [Verdict.REFUSED_REPLAY]: RefusalReason.REPLAY,
+const REASON: Partial<Record<Verdict, Reason>> = {
+  [Verdict.REFUSED_STALE]: Reason.STALE,
+  [Verdict.REFUSED_FUTURE]: Reason.FUTURE,
+  [Verdict.REFUSED_REPLAY]: Reason.REPLAY,
+  [Verdict.REFUSED_BOOT]: Reason.BOOT,
 };
+/** The verdicts for which a refusal token was taken (if there was one). */
+const TAKES_TOKEN = new Set([
+  Verdict.REFUSED_STALE,
+  Verdict.REFUSED_FUTURE,
+  Verdict.REFUSED_REPLAY,
+  Verdict.REFUSED_BOOT,
+  Verdict.REPEATED,
+]);
 
 /** What the server sends back for a case (null: silence). */
-function replyOf(c: Case, serverAddress: string, now: number): string | null {
-  if (c.verdict !== Verdict.ACCEPTED && REASON[c.verdict] === undefined) {
-    return null;
+async function replyOf(c: Case, now: number, boot: string) {
+  const p = c.packet;
+  const address = c.serverAddress ?? V4;
+  if (c.verdict === Verdict.PROBE_ANSWERED) {
+    return await answer(Type.CLOCK, p, 0, boot, now, address);
   }
-  const info = infoOf(c.packet);
-  if (!info.ackWanted) return null;
+  if (!(p[6] & ACK_WANTED)) return null;
   if (c.verdict === Verdict.ACCEPTED) {
-    const statuses = Array.from(info.keys, () => KeyStatus.EXECUTED);
-    return hex(createAck(key, { serverAddress, request: info, statuses }));
+    return await ack(
+      p,
+      Array.from(p.subarray(40, 40 + p[7]), () => 0),
+      0,
+      address,
+    );
   }
-  return hex(createRefusal(key, {
-    serverAddress,
-    request: info,
-    reason: REASON[c.verdict]!,
-    serverTime: now,
-  }));
+  if (c.verdict === Verdict.REPEATED) {
+    return await ack(p, c.last!.statuses, REPEAT, address);
+  }
+  const reason = REASON[c.verdict];
+  if (reason === undefined) return null;
+  return await answer(Type.REFUSAL, p, reason, boot, now, address);
 }
 
-function requestCase(c: Case) {
+/** BAD_MAC cases that took a token before the tag (rungs 10, 12, 13). */
+function tokenBeforeTag(c: Case, now: number, boot: string): boolean {
+  const p = c.packet;
+  if (p[5] !== Type.REQUEST) return false;
+  const t = timeOf(p);
+  const floor = BigInt(c.floor ?? FLOOR);
+  return hex(p.subarray(8, 16)) !== boot ||
+    t < BigInt(now - TOL) || t <= floor;
+}
+
+async function requestCase(c: Case) {
   const serverAddress = c.serverAddress ?? V4;
   const now = c.now ?? NOW;
-  const lastAccepted = c.lastAccepted ?? LAST;
+  const boot = c.bootId ?? BOOT;
+  const floor = BigInt(c.floor ?? FLOOR);
   const tokens = c.tokens ?? TOKENS;
   const password = c.password === undefined ? PASSWORD : c.password;
-  const hashed = c.verdict === Verdict.BAD_MAC ||
-    c.verdict === Verdict.ACCEPTED || REASON[c.verdict] !== undefined;
-  // A time failure that reached the MAC took a refusal token.
-  const timeFailed = REASON[c.verdict] !== undefined ||
-    (c.verdict === Verdict.BAD_MAC && timeFails(c.packet, now, lastAccepted));
-  if (c.verdict === Verdict.BAD_MAC && !hashed) throw new Error("unreachable");
+  const taken = TAKES_TOKEN.has(c.verdict) ||
+    (c.verdict === Verdict.BAD_MAC && tokenBeforeTag(c, now, boot));
   const accepted = c.verdict === Verdict.ACCEPTED;
+  const consumed = c.verdict === Verdict.FUTURE ||
+    c.verdict === Verdict.REFUSED_FUTURE;
+  const reply = await replyOf(c, now, boot);
   return {
     name: c.name,
     password: c.useKeyHex ? null : password,
@@ -173,89 +371,132 @@ function requestCase(c: Case) {
       password === OTHER_PASSWORD ? otherKeyBytes : keyBytes,
     ),
     serverAddress,
-    addressHex: hex(encodeAddress(serverAddress)),
+    addressHex: ADDRESS_HEX[serverAddress],
     now,
     toleranceMs: TOL,
-    state: { lastAccepted, refusalTokens: tokens },
+    state: {
+      bootIdHex: boot,
+      floor: floor.toString(),
+      lastAcceptedHex: c.last ? hex(c.last.packet) : null,
+      lastStatusHex: c.last ? hex(Uint8Array.from(c.last.statuses)) : null,
+      refusalTokens: tokens,
+    },
     packetHex: hex(c.packet),
     expected: {
       verdict: Verdict[c.verdict],
       verdictCode: c.verdict,
-      lastAcceptedAfter: accepted ? infoOf(c.packet).timestamp : lastAccepted,
-      refusalTokensAfter: timeFailed ? tokens - 1 : tokens,
-      replyHex: replyOf(c, serverAddress, now),
+      floorAfter: (accepted || consumed ? timeOf(c.packet) : floor).toString(),
+      lastAcceptedAfterHex: accepted
+        ? hex(c.packet)
+        : c.last
+        ? hex(c.last.packet)
+        : null,
+      refusalTokensAfter: taken && tokens > 0 ? tokens - 1 : tokens,
+      replyHex: reply ? hex(reply) : null,
     },
   };
 }
 
-/** For BAD_MAC cases: did the packet's time fail (so a token was taken)? */
-function timeFails(packet: Uint8Array, now: number, last: number): boolean {
-  const ts = new DataView(packet.buffer, packet.byteOffset).getBigUint64(8);
-  return ts < BigInt(now - TOL) || ts > BigInt(now + TOL) || ts <= BigInt(last);
-}
-
 const KEYS16 = "reisubREISUB!~09";
-const base = request({ keys: "sub", seed: 2 });
+const base = await request({ keys: "sub", seed: 2 });
 const big = new Uint8Array(1500);
-big.set(request({ seed: 3 }));
+big.set(await request({ seed: 3 }));
+/** The last accepted request of the REPEATED cases, and its statuses. */
+const lastSub = await request({ keys: "sub", time: FLOOR, seed: 60 });
+const last = { packet: lastSub, statuses: [0, 1, 2] };
+/** A version 1 request, as the v1 vectors had it (48 bytes + 1 key). */
+const v1Request = unhex(
+  "4e535251010101010000018bcfe56800101112131415161718191a1b1c1d1e1f73" +
+    "f799044a024f3072ff1aedd854c425c4",
+);
+const aProbe = await probe(50);
 
 const requestCases: Case[] = [
   // Valid requests.
-  { name: "valid: IPv4, 1 key", packet: request(), verdict: Verdict.ACCEPTED },
+  {
+    name: "valid: IPv4, 1 key",
+    packet: await request(),
+    verdict: Verdict.ACCEPTED,
+  },
   {
     name: "valid: IPv6, 1 key",
-    packet: request({ address: V6, seed: 4 }),
+    packet: await request({ address: V6, seed: 4 }),
     serverAddress: V6,
     verdict: Verdict.ACCEPTED,
   },
   {
     name: "valid: IPv4, 16 keys including '!' and '~'",
-    packet: request({ keys: KEYS16, seed: 5 }),
+    packet: await request({ keys: KEYS16, seed: 5 }),
     verdict: Verdict.ACCEPTED,
   },
   {
     name: "valid: IPv6, 16 keys",
-    packet: request({ keys: KEYS16, address: V6, seed: 6 }),
+    packet: await request({ keys: KEYS16, address: V6, seed: 6 }),
     serverAddress: V6,
     verdict: Verdict.ACCEPTED,
   },
   {
     name: "valid: ack not wanted (no reply)",
-    packet: request({ ackWanted: false, seed: 7 }),
+    packet: await request({ ackWanted: false, seed: 7 }),
     verdict: Verdict.ACCEPTED,
   },
   {
     name: "valid: the server holds only the derived key (keyHex)",
-    packet: request({ seed: 8 }),
+    packet: await request({ seed: 8 }),
     useKeyHex: true,
     verdict: Verdict.ACCEPTED,
   },
   {
-    name: "valid: timestamp exactly now - tolerance",
-    packet: request({ timestamp: NOW - TOL, seed: 9 }),
+    name: "valid: time exactly now - tolerance",
+    packet: await request({ time: NOW - TOL, seed: 9 }),
+    floor: 0,
     verdict: Verdict.ACCEPTED,
   },
   {
-    name: "valid: timestamp exactly now + tolerance",
-    packet: request({ timestamp: NOW + TOL, seed: 10 }),
+    name: "valid: time exactly now + 1000 ms (the slack)",
+    packet: await request({ time: NOW + SLACK, seed: 10 }),
     verdict: Verdict.ACCEPTED,
   },
   {
-    name: "valid: timestamp one ms after the last accepted",
-    packet: request({ timestamp: LAST + 1, seed: 11 }),
-    now: LAST + 1,
+    name: "valid: time one ms above the floor",
+    packet: await request({ time: FLOOR + 1, seed: 11 }),
+    verdict: Verdict.ACCEPTED,
+  },
+  {
+    name: "valid: a fresh state (floor 0, nothing accepted yet)",
+    packet: await request({ seed: 12 }),
+    floor: 0,
+    verdict: Verdict.ACCEPTED,
+  },
+  {
+    name: "valid: protocol clock near 0 (wall clock at 1970 when set)",
+    packet: await request({ time: 5000, seed: 13 }),
+    now: 5000,
+    floor: 0,
+    verdict: Verdict.ACCEPTED,
+  },
+  {
+    name: "valid: replaces the last accepted request",
+    packet: await request({ keys: "u", seed: 14 }),
+    last,
     verdict: Verdict.ACCEPTED,
   },
   // Rung 1.
   {
     name: "no password configured",
-    packet: request(),
+    packet: await request(),
     password: null,
     verdict: Verdict.NO_PASSWORD,
   },
   {
     name: "no password configured, garbage packet",
     packet: new Uint8Array(3),
+    password: null,
+    verdict: Verdict.NO_PASSWORD,
+  },
+  {
+    name: "no password configured, a probe",
+    packet: aProbe,
     password: null,
     verdict: Verdict.NO_PASSWORD,
   },
@@ -272,13 +513,13 @@ const requestCases: Case[] = [
     verdict: Verdict.BAD_LENGTH,
   },
   {
-    name: "32 bytes: cut after the nonce",
-    packet: base.slice(0, 32),
+    name: "40 bytes: cut after the nonce",
+    packet: base.slice(0, 40),
     verdict: Verdict.BAD_LENGTH,
   },
   {
-    name: "35 bytes: cut after the keys, no tag",
-    packet: base.slice(0, 35),
+    name: "43 bytes: cut after the keys, no tag",
+    packet: base.slice(0, 43),
     verdict: Verdict.BAD_LENGTH,
   },
   {
@@ -292,8 +533,11 @@ const requestCases: Case[] = [
     verdict: Verdict.BAD_LENGTH,
   },
   {
-    name: "16 keys and one trailing byte (65 bytes)",
-    packet: Uint8Array.from([...request({ keys: KEYS16, seed: 12 }), 0x41]),
+    name: "16 keys and one trailing byte (73 bytes)",
+    packet: Uint8Array.from([
+      ...await request({ keys: KEYS16, seed: 15 }),
+      0x41,
+    ]),
     verdict: Verdict.BAD_LENGTH,
   },
   {
@@ -303,107 +547,228 @@ const requestCases: Case[] = [
   },
   {
     name: "count says 2 keys, packet has 3",
-    packet: await reseal(poke(base, 7, 2), V4),
+    packet: await seal(poke(base, 7, 2)),
+    verdict: Verdict.BAD_LENGTH,
+  },
+  {
+    name: "a v1-sized probe (48 bytes)",
+    packet: aProbe.slice(0, 48),
+    verdict: Verdict.BAD_LENGTH,
+  },
+  {
+    name: "probe with one trailing byte (57 bytes)",
+    packet: Uint8Array.from([...aProbe, 0]),
     verdict: Verdict.BAD_LENGTH,
   },
   // Rungs 3 to 6.
   {
     name: "wrong magic (NSRX)",
-    packet: await reseal(poke(base, 3, 0x58), V4),
+    packet: await seal(poke(base, 3, 0x58)),
     verdict: Verdict.BAD_MAGIC,
   },
   {
-    name: "wrong version (2)",
-    packet: await reseal(poke(base, 4, 2), V4),
+    name: "a version 1 request: refused as a version",
+    packet: v1Request,
+    verdict: Verdict.BAD_VERSION,
+  },
+  {
+    name: "wrong version (1) on a v2 frame",
+    packet: await seal(poke(base, 4, 1)),
     verdict: Verdict.BAD_VERSION,
   },
   {
     name: "wrong version (0)",
-    packet: await reseal(poke(base, 4, 0), V4),
+    packet: await seal(poke(base, 4, 0)),
+    verdict: Verdict.BAD_VERSION,
+  },
+  {
+    name: "wrong version (3)",
+    packet: await seal(poke(base, 4, 3)),
     verdict: Verdict.BAD_VERSION,
   },
   {
     name: "type ack sent as a request",
-    packet: createAck(key, {
-      serverAddress: V4,
-      request: infoOf(base),
-      statuses: [0, 0, 0],
-    }),
+    packet: await ack(base, [0, 0, 0]),
+    verdict: Verdict.BAD_TYPE,
+  },
+  {
+    name: "type refusal sent as a request",
+    packet: await answer(Type.REFUSAL, base, Reason.STALE, BOOT, NOW),
+    verdict: Verdict.BAD_TYPE,
+  },
+  {
+    name: "type clock answer sent as a probe",
+    packet: await answer(Type.CLOCK, aProbe, 0, BOOT, NOW),
     verdict: Verdict.BAD_TYPE,
   },
   {
     name: "type 0",
-    packet: await reseal(poke(base, 5, 0), V4),
+    packet: await seal(poke(base, 5, 0), V4, "req"),
     verdict: Verdict.BAD_TYPE,
   },
   {
-    name: "zero keys (48 bytes)",
-    packet: await reseal(poke(base.slice(0, 48), 7, 0), V4),
+    name: "type 6",
+    packet: await seal(poke(base, 5, 6), V4, "req"),
+    verdict: Verdict.BAD_TYPE,
+  },
+  {
+    name: "request with zero keys (56 bytes)",
+    packet: await seal(poke(aProbe, 5, Type.REQUEST), V4, "req"),
     verdict: Verdict.BAD_KEY_COUNT,
   },
   {
-    name: "17 keys (65 bytes)",
-    packet: await reseal(
-      poke(Uint8Array.from([...request({ keys: KEYS16 }), 0x41]), 7, 17),
-      V4,
+    name: "17 keys (73 bytes)",
+    packet: await seal(
+      poke(Uint8Array.from([...await request({ keys: KEYS16 }), 0x41]), 7, 17),
     ),
     verdict: Verdict.BAD_KEY_COUNT,
   },
   {
     name: "count 255",
-    packet: await reseal(poke(base, 7, 255), V4),
+    packet: await seal(poke(base, 7, 255)),
+    verdict: Verdict.BAD_KEY_COUNT,
+  },
+  {
+    name: "probe with a key (count 1)",
+    packet: await seal(
+      poke(
+        Uint8Array.from([
+          ...aProbe.subarray(0, 40),
+          0x73,
+          ...aProbe.subarray(40),
+        ]),
+        7,
+        1,
+      ),
+    ),
     verdict: Verdict.BAD_KEY_COUNT,
   },
   // Rungs 8 and 9.
   {
     name: "unknown flag bit 0x02",
-    packet: await reseal(poke(base, 6, 0x03), V4),
+    packet: await seal(poke(base, 6, 0x03)),
     verdict: Verdict.BAD_FLAGS,
   },
   {
     name: "unknown flag bit 0x80",
-    packet: await reseal(poke(base, 6, 0x80), V4),
+    packet: await seal(poke(base, 6, 0x80)),
+    verdict: Verdict.BAD_FLAGS,
+  },
+  {
+    name: "probe with the ack-wanted flag",
+    packet: await seal(poke(aProbe, 6, ACK_WANTED)),
     verdict: Verdict.BAD_FLAGS,
   },
   {
     name: "key is a space (0x20)",
-    packet: await reseal(poke(base, 33, 0x20), V4),
+    packet: await seal(poke(base, 41, 0x20)),
     verdict: Verdict.BAD_KEY_CHAR,
   },
   {
     name: "key is DEL (0x7f)",
-    packet: await reseal(poke(base, 34, 0x7f), V4),
+    packet: await seal(poke(base, 42, 0x7f)),
     verdict: Verdict.BAD_KEY_CHAR,
   },
   {
     name: "key is NUL",
-    packet: await reseal(poke(base, 32, 0x00), V4),
+    packet: await seal(poke(base, 40, 0x00)),
     verdict: Verdict.BAD_KEY_CHAR,
   },
   {
     name: "key is 0xff",
-    packet: await reseal(poke(base, 32, 0xff), V4),
+    packet: await seal(poke(base, 40, 0xff)),
     verdict: Verdict.BAD_KEY_CHAR,
   },
   {
     name: "frame rung before time: stale request with a bad flag",
-    packet: await reseal(poke(request({ timestamp: 1, seed: 13 }), 6, 4), V4),
+    packet: await seal(poke(await request({ time: 1, seed: 16 }), 6, 4)),
     verdict: Verdict.BAD_FLAGS,
   },
-  // Rung 13.
+  {
+    name: "frame rung before boot id: another boot's request with a bad flag",
+    packet: await seal(
+      poke(await request({ bootId: OTHER_BOOT, seed: 17 }), 6, 4),
+    ),
+    verdict: Verdict.BAD_FLAGS,
+  },
+  // Probes.
+  {
+    name: "probe: answered with the boot id and clock",
+    packet: aProbe,
+    verdict: Verdict.PROBE_ANSWERED,
+  },
+  {
+    name: "probe over IPv6",
+    packet: await probe(51, V6),
+    serverAddress: V6,
+    verdict: Verdict.PROBE_ANSWERED,
+  },
+  {
+    name: "probe with the refusal budget spent: answered all the same",
+    packet: await probe(52),
+    tokens: 0,
+    verdict: Verdict.PROBE_ANSWERED,
+  },
+  {
+    name: "probe: boot id and time fields are ignored (not zero here)",
+    packet: await seal(
+      frame({
+        type: Type.PROBE,
+        bootId: OTHER_BOOT,
+        time: 12345,
+        nonce: nonce(53),
+      }),
+      V4,
+      "prb",
+    ),
+    verdict: Verdict.PROBE_ANSWERED,
+  },
+  {
+    name: "probe: answered without touching the floor or the last request",
+    packet: await probe(54),
+    last,
+    floor: FLOOR,
+    verdict: Verdict.PROBE_ANSWERED,
+  },
+  {
+    name: "probe: one tag bit flipped",
+    packet: flipTag(await probe(55)),
+    verdict: Verdict.BAD_MAC,
+  },
+  {
+    name: "probe: tagged with the request label",
+    packet: await seal(await probe(56), V4, "req"),
+    verdict: Verdict.BAD_MAC,
+  },
+  {
+    name: "probe: made for another host",
+    packet: await probe(57, V4_OTHER),
+    verdict: Verdict.BAD_MAC,
+  },
+  {
+    name: "probe: another password",
+    packet: await probe(58, V4, otherKeyBytes),
+    verdict: Verdict.BAD_MAC,
+  },
+  // Rung 15: the tag of a request that passes every state rung.
   {
     name: "bad MAC: one tag bit flipped",
-    packet: poke(base, base.length - 1, base[base.length - 1] ^ 1),
+    packet: flipTag(base),
     verdict: Verdict.BAD_MAC,
   },
   {
     name: "bad MAC: a key changed after tagging",
-    packet: poke(base, 32, 0x62),
+    packet: poke(base, 40, 0x62),
     verdict: Verdict.BAD_MAC,
   },
   {
     name: "bad MAC: the nonce changed after tagging",
-    packet: poke(base, 20, base[20] ^ 0x80),
+    packet: poke(base, 28, base[28] ^ 0x80),
+    verdict: Verdict.BAD_MAC,
+  },
+  {
+    name: "bad MAC: the time changed after tagging",
+    packet: poke(base, 23, base[23] ^ 1),
     verdict: Verdict.BAD_MAC,
   },
   {
@@ -413,168 +778,267 @@ const requestCases: Case[] = [
   },
   {
     name: "bad MAC: made for another host (192.0.2.8)",
-    packet: request({ address: V4_OTHER, seed: 14 }),
+    packet: await request({ address: V4_OTHER, seed: 18 }),
     verdict: Verdict.BAD_MAC,
   },
   {
     name: "bad MAC: made for the IPv4 host, received on IPv6",
-    packet: request({ seed: 15 }),
+    packet: await request({ seed: 19 }),
     serverAddress: V6,
     verdict: Verdict.BAD_MAC,
   },
   {
     name: "bad MAC: made with another password",
-    packet: request({ macKey: otherKey, seed: 16 }),
+    packet: await request({ k: otherKeyBytes, seed: 20 }),
     verdict: Verdict.BAD_MAC,
   },
   {
-    name: "bad MAC: an ack's tag on a request (label separation)",
-    packet: await reseal(base, V4, "ack"),
+    name: "bad MAC: an ack's label on a request (label separation)",
+    packet: await seal(base, V4, "ack"),
     verdict: Verdict.BAD_MAC,
   },
-  // Rungs 10 to 12 without a refusal token: no hash, silence.
   {
-    name: "stale by 1 ms, no refusal token",
-    packet: request({ timestamp: NOW - TOL - 1, seed: 17 }),
-    tokens: 0,
-    verdict: Verdict.STALE,
+    name: "bad MAC: the v1 request label on a v2 frame",
+    packet: await seal(base, V4, "v1req"),
+    verdict: Verdict.BAD_MAC,
   },
   {
-    name: "future by 1 ms, no refusal token",
-    packet: request({ timestamp: NOW + TOL + 1, seed: 18 }),
-    tokens: 0,
-    verdict: Verdict.FUTURE,
+    name: "bad MAC: a probe's label on a request",
+    packet: await seal(base, V4, "prb"),
+    verdict: Verdict.BAD_MAC,
+  },
+  // Rung 10: the boot id.
+  {
+    name: "another boot id, authenticated: refused, answered with this boot's",
+    packet: await request({ bootId: OTHER_BOOT, seed: 21 }),
+    verdict: Verdict.REFUSED_BOOT,
   },
   {
-    name: "equal to the last accepted, no refusal token",
-    packet: request({ timestamp: NOW - 1000, seed: 19 }),
-    lastAccepted: NOW - 1000,
+    name: "accepted before a reload (old boot id), sent after it",
+    packet: await request({ bootId: OTHER_BOOT, time: NOW + 200000, seed: 22 }),
+    floor: 0,
+    now: NOW + 60000,
+    verdict: Verdict.REFUSED_BOOT,
+  },
+  {
+    name: "another boot id, no refusal token: no hash, silence",
+    packet: await request({ bootId: OTHER_BOOT, seed: 23 }),
+    tokens: 0,
+    verdict: Verdict.WRONG_BOOT,
+  },
+  {
+    name: "another boot id and a bad tag, with a token: BAD_MAC, token spent",
+    packet: flipTag(await request({ bootId: OTHER_BOOT, seed: 24 })),
+    verdict: Verdict.BAD_MAC,
+  },
+  {
+    name: "boot id all zero (a probe's), authenticated: refused as boot",
+    packet: await request({ bootId: "0000000000000000", seed: 25 }),
+    verdict: Verdict.REFUSED_BOOT,
+  },
+  {
+    name: "another boot id, ack not wanted: refused in silence",
+    packet: await request({ bootId: OTHER_BOOT, ackWanted: false, seed: 26 }),
+    verdict: Verdict.REFUSED_BOOT,
+  },
+  // Rung 11: the last accepted request again.
+  {
+    name: "the last accepted request again: re-acked (REPEAT), nothing runs",
+    packet: lastSub,
+    last,
+    verdict: Verdict.REPEATED,
+  },
+  {
+    name: "the last accepted request again, no token: silence",
+    packet: lastSub,
+    last,
     tokens: 0,
     verdict: Verdict.REPLAY,
   },
   {
-    name: "stale with a bad tag, no refusal token: STALE, not BAD_MAC",
-    packet: poke(
-      request({ timestamp: 1000, seed: 20 }),
-      40,
-      request({ timestamp: 1000, seed: 20 })[40] ^ 1,
-    ),
+    name: "the last accepted request again, now stale: still re-acked",
+    packet: lastSub,
+    last,
+    now: FLOOR + TOL + 1,
+    verdict: Verdict.REPEATED,
+  },
+  {
+    name: "the last accepted request again, floor raised since: re-acked",
+    packet: lastSub,
+    last,
+    floor: NOW + 5000,
+    verdict: Verdict.REPEATED,
+  },
+  {
+    name: "the last accepted request, ack not wanted, again: silence",
+    packet: await request({
+      keys: "h",
+      time: FLOOR,
+      ackWanted: false,
+      seed: 61,
+    }),
+    last: {
+      packet: await request({
+        keys: "h",
+        time: FLOOR,
+        ackWanted: false,
+        seed: 61,
+      }),
+      statuses: [0],
+    },
+    verdict: Verdict.REPEATED,
+  },
+  {
+    name: "the last accepted request with a tag bit flipped: BAD_MAC",
+    packet: flipTag(lastSub),
+    last,
+    verdict: Verdict.BAD_MAC,
+  },
+  {
+    name: "same time as the last accepted, another nonce: refused replay",
+    packet: await request({ keys: "sub", time: FLOOR, seed: 62 }),
+    last,
+    verdict: Verdict.REFUSED_REPLAY,
+  },
+  // Rung 12: stale.
+  {
+    name: "stale by 1 ms, no refusal token: no hash, silence",
+    packet: await request({ time: NOW - TOL - 1, seed: 27 }),
+    floor: 0,
     tokens: 0,
     verdict: Verdict.STALE,
   },
   {
-    name: "timestamp 2^64 - 1, no refusal token",
-    packet: await reseal(withTime(base, 0xffffffffffffffffn), V4),
-    tokens: 0,
-    verdict: Verdict.FUTURE,
-  },
-  {
-    name: "timestamp 0 with now below the tolerance: not stale, a replay",
-    packet: await reseal(withTime(base, 0n), V4),
-    now: 1000,
-    lastAccepted: 0,
-    tokens: 0,
-    verdict: Verdict.REPLAY,
-  },
-  // Rungs 10 to 12 with a token: the MAC decides, a refusal is sent.
-  {
-    name: "stale, authenticated: refused with a refusal reply",
-    packet: request({ timestamp: NOW - TOL - 1, seed: 21 }),
+    name: "stale by 1 ms, authenticated: refused with this boot's clock",
+    packet: await request({ time: NOW - TOL - 1, seed: 28 }),
+    floor: 0,
     verdict: Verdict.REFUSED_STALE,
   },
   {
-    name: "future, authenticated: refused",
-    packet: request({ timestamp: NOW + TOL + 1, seed: 22 }),
-    verdict: Verdict.REFUSED_FUTURE,
+    name: "stale with a bad tag, no refusal token: STALE, not BAD_MAC",
+    packet: flipTag(await request({ time: 1000, seed: 29 })),
+    tokens: 0,
+    verdict: Verdict.STALE,
   },
   {
-    name: "timestamp 2^64 - 1, authenticated: refused as future",
-    packet: await reseal(
-      withTime(request({ seed: 23 }), 0xffffffffffffffffn),
-      V4,
-    ),
-    verdict: Verdict.REFUSED_FUTURE,
-  },
-  {
-    name: "equal to the last accepted, authenticated: refused as replay",
-    packet: request({ timestamp: NOW - 1000, seed: 24 }),
-    lastAccepted: NOW - 1000,
-    verdict: Verdict.REFUSED_REPLAY,
-  },
-  {
-    name: "older than the last accepted, inside the window: refused replay",
-    packet: request({ timestamp: NOW - 1000, seed: 25 }),
-    lastAccepted: NOW,
-    verdict: Verdict.REFUSED_REPLAY,
-  },
-  {
-    name: "refused replay, IPv6, 16 keys",
-    packet: request({
-      keys: KEYS16,
-      address: V6,
-      timestamp: NOW - 2000,
-      seed: 26,
-    }),
-    serverAddress: V6,
-    lastAccepted: NOW - 1000,
-    verdict: Verdict.REFUSED_REPLAY,
+    name: "stale with a bad tag and a token: BAD_MAC, token spent",
+    packet: flipTag(await request({ time: 1000, seed: 30 })),
+    verdict: Verdict.BAD_MAC,
   },
   {
     name: "stale, authenticated, ack not wanted: refused in silence",
-    packet: request({ timestamp: 1000, ackWanted: false, seed: 27 }),
+    packet: await request({ time: 1000, ackWanted: false, seed: 31 }),
     verdict: Verdict.REFUSED_STALE,
   },
   {
     name: "stale, authenticated, the last refusal token",
-    packet: request({ timestamp: 1000, seed: 28 }),
+    packet: await request({ time: 1000, seed: 32 }),
     tokens: 1,
     verdict: Verdict.REFUSED_STALE,
   },
   {
-    name: "stale with a bad tag and a token: BAD_MAC, token spent",
-    packet: poke(
-      request({ timestamp: 1000, seed: 29 }),
-      40,
-      request({ timestamp: 1000, seed: 29 })[40] ^ 1,
-    ),
-    verdict: Verdict.BAD_MAC,
+    name: "time 0 with the clock below the tolerance: not stale, a replay",
+    packet: await request({ time: 0, seed: 33 }),
+    now: 1000,
+    floor: 0,
+    tokens: 0,
+    verdict: Verdict.REPLAY,
+  },
+  // Rung 13: at or below the floor.
+  {
+    name: "equal to the floor, no refusal token: silence",
+    packet: await request({ time: FLOOR, seed: 34 }),
+    tokens: 0,
+    verdict: Verdict.REPLAY,
+  },
+  {
+    name: "equal to the floor, authenticated: refused as replay",
+    packet: await request({ time: FLOOR, seed: 35 }),
+    verdict: Verdict.REFUSED_REPLAY,
+  },
+  {
+    name: "below the floor inside the window: refused replay",
+    packet: await request({ time: FLOOR - 1000, seed: 36 }),
+    verdict: Verdict.REFUSED_REPLAY,
+  },
+  {
+    name: "refused replay, IPv6, 16 keys",
+    packet: await request({
+      keys: KEYS16,
+      address: V6,
+      time: FLOOR - 2000,
+      seed: 37,
+    }),
+    serverAddress: V6,
+    verdict: Verdict.REFUSED_REPLAY,
   },
   {
     name: "replay from another host with a token: BAD_MAC, token spent",
-    packet: request({ address: V4_OTHER, timestamp: NOW - 1000, seed: 30 }),
-    lastAccepted: NOW,
+    packet: await request({ address: V4_OTHER, time: FLOOR - 1000, seed: 38 }),
     verdict: Verdict.BAD_MAC,
+  },
+  // Rung 14: ahead of the clock: always hashed, consumed when authentic.
+  {
+    name: "future by 1 ms past the slack, authenticated: refused, consumed",
+    packet: await request({ time: NOW + SLACK + 1, seed: 39 }),
+    verdict: Verdict.REFUSED_FUTURE,
+  },
+  {
+    name: "future, authenticated, no refusal token: consumed in silence",
+    packet: await request({ time: NOW + SLACK + 1, seed: 40 }),
+    tokens: 0,
+    verdict: Verdict.FUTURE,
+  },
+  {
+    name: "an hour ahead, authenticated: refused, the floor is raised to it",
+    packet: await request({ time: NOW + 3600000, seed: 41 }),
+    verdict: Verdict.REFUSED_FUTURE,
+  },
+  {
+    name: "time 2^64 - 1, authenticated: refused, consumed",
+    packet: await request({ time: MAX_U64, seed: 42 }),
+    verdict: Verdict.REFUSED_FUTURE,
+  },
+  {
+    name: "future with a bad tag: BAD_MAC, no token taken, floor kept",
+    packet: flipTag(await request({ time: NOW + 3600000, seed: 43 })),
+    verdict: Verdict.BAD_MAC,
+  },
+  {
+    name: "future with a bad tag, no refusal token: hashed, BAD_MAC",
+    packet: flipTag(await request({ time: NOW + 3600000, seed: 44 })),
+    tokens: 0,
+    verdict: Verdict.BAD_MAC,
+  },
+  {
+    name: "future, authenticated, ack not wanted: consumed in silence",
+    packet: await request({ time: NOW + 3600000, ackWanted: false, seed: 45 }),
+    verdict: Verdict.REFUSED_FUTURE,
+  },
+  {
+    name: "refused as future, sent again when its time comes: replay",
+    packet: await request({ time: NOW + 3600000, seed: 46 }),
+    now: NOW + 3600000,
+    floor: NOW + 3600000,
+    verdict: Verdict.REFUSED_REPLAY,
   },
 ];
 
-// Replies, checked by the client against the request they answer.
-const replyRequest: RequestInfo = {
-  keys: "sub",
-  timestamp: NOW,
-  nonce: nonce(40),
-  ackWanted: true,
-};
-const goodAck = createAck(key, {
-  serverAddress: V4,
-  request: replyRequest,
-  statuses: [
-    KeyStatus.EXECUTED,
-    KeyStatus.REFUSED_BY_RULE,
-    KeyStatus.REFUSED_BY_SYSCTL,
-  ],
-});
-const refusalOf = (reason: RefusalReason, address = V4, k = key) =>
-  createRefusal(k, {
-    serverAddress: address,
-    request: replyRequest,
-    reason,
-    serverTime: NOW + 2400000,
-  });
+// Replies, checked by the client against the request or probe they answer.
+
+const replyRequest = await request({ keys: "sub", seed: 70 });
+const replyProbe = await probe(71);
+const goodAck = await ack(replyRequest, [0, 1, 2]);
+const refusalOf = (reason: number, address = V4, k = keyBytes) =>
+  answer(Type.REFUSAL, replyRequest, reason, BOOT, NOW + 2400000, address, k);
+const goodClock = await answer(Type.CLOCK, replyProbe, 0, BOOT, NOW);
 
 interface ReplyCase {
   name: string;
   packet: Uint8Array;
   valid: boolean;
+  /** The reply answers the probe (else the request). */
+  toProbe?: boolean;
   serverAddress?: string;
 }
 
@@ -585,77 +1049,104 @@ const replyCases: ReplyCase[] = [
     valid: true,
   },
   {
+    name: "ack with REPEAT: ran once, ack re-sent",
+    packet: await ack(replyRequest, [0, 1, 2], REPEAT),
+    valid: true,
+  },
+  {
     name: "refusal: stale",
-    packet: refusalOf(RefusalReason.STALE),
+    packet: await refusalOf(Reason.STALE),
     valid: true,
   },
   {
     name: "refusal: future",
-    packet: refusalOf(RefusalReason.FUTURE),
+    packet: await refusalOf(Reason.FUTURE),
     valid: true,
   },
   {
     name: "refusal: replay",
-    packet: refusalOf(RefusalReason.REPLAY),
+    packet: await refusalOf(Reason.REPLAY),
+    valid: true,
+  },
+  {
+    name: "refusal: another boot, with the server's boot id",
+    packet: await answer(
+      Type.REFUSAL,
+      replyRequest,
+      Reason.BOOT,
+      OTHER_BOOT,
+      NOW + 60000,
+    ),
+    valid: true,
+  },
+  {
+    name: "clock answer to the probe",
+    packet: goodClock,
+    toProbe: true,
     valid: true,
   },
   {
     name: "ack over IPv6",
-    packet: createAck(key, {
-      serverAddress: V6,
-      request: replyRequest,
-      statuses: [0, 0, 0],
-    }),
+    packet: await ack(replyRequest, [0, 0, 0], 0, V6),
     serverAddress: V6,
     valid: true,
   },
   {
-    name: "ack: tag bit flipped",
-    packet: poke(goodAck, 49, goodAck[49] ^ 1),
-    valid: false,
+    name: "clock answer over IPv6",
+    packet: await answer(Type.CLOCK, replyProbe, 0, BOOT, NOW, V6),
+    toProbe: true,
+    serverAddress: V6,
+    valid: true,
   },
+  { name: "ack: tag bit flipped", packet: flipTag(goodAck), valid: false },
   {
     name: "ack: status changed after tagging",
-    packet: poke(goodAck, 33, 0),
+    packet: poke(goodAck, 41, 0),
     valid: false,
   },
   {
     name: "ack: another request's nonce",
-    packet: await reseal(poke(goodAck, 16, goodAck[16] ^ 1), V4, "ack"),
+    packet: await seal(poke(goodAck, 24, goodAck[24] ^ 1)),
     valid: false,
   },
   {
-    name: "ack: another request's timestamp",
-    packet: await reseal(withTime(goodAck, BigInt(NOW + 1)), V4, "ack"),
+    name: "ack: another request's time",
+    packet: await seal(poke(goodAck, 23, goodAck[23] ^ 1)),
+    valid: false,
+  },
+  {
+    name: "ack: another boot id than the request's",
+    packet: await seal(poke(goodAck, 8, goodAck[8] ^ 1)),
     valid: false,
   },
   {
     name: "ack: count 2 for a 3-key request",
-    packet: await reseal(poke(goodAck.slice(0, 50), 7, 2), V4, "ack"),
+    packet: await seal(poke(goodAck.slice(0, 58), 7, 2)),
     valid: false,
   },
   {
     name: "ack: status 3 (unknown)",
-    packet: await reseal(poke(goodAck, 32, 3), V4, "ack"),
+    packet: await seal(poke(goodAck, 40, 3)),
     valid: false,
   },
   {
-    name: "ack: flags not zero",
-    packet: await reseal(poke(goodAck, 6, 1), V4, "ack"),
+    name: "ack: unknown flag 0x02",
+    packet: await seal(poke(goodAck, 6, 2)),
+    valid: false,
+  },
+  {
+    name: "ack: version 1",
+    packet: await seal(poke(goodAck, 4, 1)),
     valid: false,
   },
   {
     name: "ack: from another host",
-    packet: createAck(key, {
-      serverAddress: V4_OTHER,
-      request: replyRequest,
-      statuses: [0, 0, 0],
-    }),
+    packet: await ack(replyRequest, [0, 0, 0], 0, V4_OTHER),
     valid: false,
   },
   {
     name: "ack: tagged with the request label",
-    packet: await reseal(goodAck, V4, "req"),
+    packet: await seal(goodAck, V4, "req"),
     valid: false,
   },
   {
@@ -663,25 +1154,88 @@ const replyCases: ReplyCase[] = [
     packet: Uint8Array.from([...goodAck, 0]),
     valid: false,
   },
-  { name: "ack: truncated", packet: goodAck.slice(0, 40), valid: false },
+  { name: "ack: truncated", packet: goodAck.slice(0, 48), valid: false },
   {
     name: "the request itself echoed back",
-    packet: request({ keys: "sub", seed: 40 }),
+    packet: replyRequest,
     valid: false,
   },
   {
     name: "refusal: another password",
-    packet: refusalOf(RefusalReason.STALE, V4, otherKey),
+    packet: await refusalOf(Reason.STALE, V4, otherKeyBytes),
     valid: false,
   },
   {
-    name: "refusal: reason 4 (unknown)",
-    packet: await reseal(poke(refusalOf(RefusalReason.STALE), 6, 4), V4, "ack"),
+    name: "refusal: reason 5 (unknown)",
+    packet: await refusalOf(5),
     valid: false,
   },
   {
     name: "refusal: nonce changed after tagging",
-    packet: poke(refusalOf(RefusalReason.STALE), 31, 0),
+    packet: poke(await refusalOf(Reason.STALE), 39, 0),
+    valid: false,
+  },
+  {
+    name: "refusal: boot id all zero",
+    packet: await answer(
+      Type.REFUSAL,
+      replyRequest,
+      Reason.BOOT,
+      "0000000000000000",
+      NOW,
+    ),
+    valid: false,
+  },
+  {
+    name: "refusal: tagged with the clock label",
+    packet: await seal(await refusalOf(Reason.STALE), V4, "clk"),
+    valid: false,
+  },
+  {
+    name: "clock answer to a request (not a probe)",
+    packet: await answer(Type.CLOCK, replyRequest, 0, BOOT, NOW),
+    valid: false,
+  },
+  {
+    name: "clock answer: another probe's nonce",
+    packet: await answer(Type.CLOCK, await probe(72), 0, BOOT, NOW),
+    toProbe: true,
+    valid: false,
+  },
+  {
+    name: "clock answer: tagged with the refusal label",
+    packet: await seal(goodClock, V4, "ref"),
+    toProbe: true,
+    valid: false,
+  },
+  {
+    name: "clock answer: flags not zero",
+    packet: await seal(poke(goodClock, 6, 1)),
+    toProbe: true,
+    valid: false,
+  },
+  {
+    name: "clock answer: boot id all zero",
+    packet: await answer(Type.CLOCK, replyProbe, 0, "0000000000000000", NOW),
+    toProbe: true,
+    valid: false,
+  },
+  {
+    name: "clock answer: from another host",
+    packet: await answer(Type.CLOCK, replyProbe, 0, BOOT, NOW, V4_OTHER),
+    toProbe: true,
+    valid: false,
+  },
+  {
+    name: "a refusal in answer to the probe",
+    packet: await answer(Type.REFUSAL, replyProbe, Reason.STALE, BOOT, NOW),
+    toProbe: true,
+    valid: false,
+  },
+  {
+    name: "the probe itself echoed back",
+    packet: replyProbe,
+    toProbe: true,
     valid: false,
   },
   { name: "empty", packet: new Uint8Array(0), valid: false },
@@ -690,28 +1244,31 @@ const replyCases: ReplyCase[] = [
 function replyCase(c: ReplyCase) {
   const serverAddress = c.serverAddress ?? V4;
   const p = c.packet;
-  const view = new DataView(p.buffer, p.byteOffset);
-  const expected = !c.valid ? null : p[5] === 2
+  const bootIdHex = hex(p.subarray(8, 16));
+  const time = Number(p.length >= 24 ? timeOf(p) : 0n);
+  const expected = !c.valid ? null : p[5] === Type.ACK
     ? {
       type: "ack",
-      timestamp: Number(view.getBigUint64(8)),
-      statuses: [...p.subarray(32, 32 + p[7])],
+      bootIdHex,
+      timestamp: time,
+      statuses: [...p.subarray(40, 40 + p[7])],
+      repeat: (p[6] & REPEAT) !== 0,
     }
-    : {
-      type: "refusal",
-      reason: p[6],
-      serverTime: Number(view.getBigUint64(8)),
-    };
+    : p[5] === Type.REFUSAL
+    ? { type: "refusal", reason: p[6], bootIdHex, serverTime: time }
+    : { type: "clock", bootIdHex, serverTime: time };
+  const to = c.toProbe ? replyProbe : replyRequest;
   return {
     name: c.name,
     password: PASSWORD,
     keyHex: hex(keyBytes),
     serverAddress,
-    addressHex: hex(encodeAddress(serverAddress)),
-    request: {
-      keys: replyRequest.keys,
-      timestamp: replyRequest.timestamp,
-      nonceHex: hex(replyRequest.nonce),
+    addressHex: ADDRESS_HEX[serverAddress],
+    request: c.toProbe ? { probe: true, nonceHex: hex(to.subarray(24, 40)) } : {
+      keys: "sub",
+      bootIdHex: hex(to.subarray(8, 16)),
+      timestamp: Number(timeOf(to)),
+      nonceHex: hex(to.subarray(24, 40)),
       ackWanted: true,
     },
     packetHex: hex(p),
@@ -719,11 +1276,17 @@ function replyCase(c: ReplyCase) {
   };
 }
 
-// Legacy text format.
+// Legacy text format (unchanged by version 2).
+
 const SEQ = 1700000000;
 const RECIPE_SALT = btoa(String.fromCharCode(...nonce(50).subarray(0, 12)));
-const text = (s: string) => new TextEncoder().encode(s);
-const legacy = (o: {
+
+async function digestHex(hash: "sha1" | "sha256", s: string) {
+  const name = hash === "sha1" ? "SHA-1" : "SHA-256";
+  return hex(new Uint8Array(await crypto.subtle.digest(name, text(s))));
+}
+
+async function legacy(o: {
   keys?: string;
   seqno?: number;
   salt?: string;
@@ -731,16 +1294,17 @@ const legacy = (o: {
   hash?: "sha1" | "sha256";
   newline?: boolean;
   password?: string;
-}) =>
-  createLegacyRequest({
-    password: o.password ?? PASSWORD,
-    keys: o.keys ?? "s",
-    seqno: o.seqno ?? SEQ + 60,
-    salt: o.salt ?? RECIPE_SALT,
-    serverAddress: o.address ?? V4,
-    hash: o.hash,
-    newline: o.newline,
-  });
+} = {}): Promise<Uint8Array> {
+  const prefix = `${o.keys ?? "s"},${o.seqno ?? SEQ + 60},` +
+    `${o.salt ?? RECIPE_SALT},`;
+  const dst = LEGACY_DST[o.address ?? V4];
+  const digest = await digestHex(
+    o.hash ?? "sha1",
+    `${prefix}${dst},${o.password ?? PASSWORD}`,
+  );
+  return text(prefix + digest + (o.newline ? "\n" : ""));
+}
+
 const recipe = await legacy({ newline: true });
 const recipeText = new TextDecoder().decode(recipe);
 
@@ -840,10 +1404,9 @@ const legacyCases: LegacyCase[] = [
     name: "IPv6 digest over the compressed text (not %pI6)",
     packet: await (async () => {
       const prefix = `s,${SEQ + 60},${RECIPE_SALT},`;
-      const digest = new Uint8Array(
-        await crypto.subtle.digest("SHA-1", text(`${prefix}${V6},${PASSWORD}`)),
+      return text(
+        prefix + await digestHex("sha1", `${prefix}${V6},${PASSWORD}`),
       );
-      return text(prefix + hex(digest));
     })(),
     serverAddress: V6,
     verdict: Verdict.BAD_MAC,
@@ -936,10 +1499,12 @@ async function write(name: string, cases: unknown[]): Promise<void> {
   console.log(`${name}: ${cases.length} cases`);
 }
 
+const requestVectors = await Promise.all(requestCases.map(requestCase));
+
 /** The cases of each vector file, as generate.ts writes them. */
 export function vectorFiles(): Record<string, unknown[]> {
   return {
-    "requests.json": requestCases.map(requestCase),
+    "requests.json": requestVectors,
     "replies.json": replyCases.map(replyCase),
     "legacy.json": legacyCases.map(legacyCase),
   };
