@@ -1,7 +1,8 @@
 /**
  * A runner for iptables `.t` files (`kernel/libxt_SYSRQ.t`): lines of
  * `rule;expected-save;OK|FAIL` ("=" for the rule itself), judged in the
- * guest the way iptables' own iptables-test.py judges them.
+ * guest the way iptables' own iptables-test.py judges them. An optional
+ * fourth field, `LEGACY` or `NFT`, names the only variant a line holds for.
  *
  * @module
  */
@@ -25,7 +26,9 @@ export async function tLine(
   cmd: string,
   line: string,
 ): Promise<string> {
-  const [rule, expected, result] = line.split(";");
+  const [rule, expected, result, only] = line.split(";");
+  const variant = cmd.endsWith("-nft") ? "NFT" : "LEGACY";
+  if (only && only !== variant) return "";
   const want = expected === "=" ? rule : expected;
   const out = await vm.must(
     `${cmd} -A INPUT ${rule} >/dev/null 2>&1; echo rc=$?; ` +
