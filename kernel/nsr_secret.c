@@ -88,7 +88,7 @@ static int nsr_passwd_clear(void)
 	if (!err)
 		err = nsr_legacy_secret_set(NULL);
 	if (!err)
-		pr_info("password cleared: the SYSRQ target drops everything\n");
+		pr_info("password cleared: the SYSRQ target drops every netsysrq packet\n");
 	return err;
 }
 

@@ -71,14 +71,14 @@ static void nsr_log_accepted(const struct nsr_pkt *p, const char *format,
 static void nsr_log_rejected(const struct nsr_pkt *p, enum nsr_verdict v)
 {
 	if (v == NSR_NO_PASSWORD)
-		pr_warn_once("no password set: dropping every packet; set /sys/module/xt_SYSRQ/parameters/passwd\n");
+		pr_warn_once("no password set: dropping every netsysrq packet; set /sys/module/xt_SYSRQ/parameters/passwd\n");
 	if (!READ_ONCE(debug) || !net_ratelimit())
 		return;
 	if (ipv6_addr_v4mapped(&p->saddr))
-		pr_info("dropped %zu bytes from %pI4: %s\n", p->len,
+		pr_info("rejected %zu bytes from %pI4: %s\n", p->len,
 			&p->saddr.s6_addr32[3], nsr_verdict_name(v));
 	else
-		pr_info("dropped %zu bytes from %pI6c: %s\n", p->len,
+		pr_info("rejected %zu bytes from %pI6c: %s\n", p->len,
 			&p->saddr, nsr_verdict_name(v));
 }
 
@@ -267,7 +267,7 @@ static int __init sysrq_tg_init(void)
 	if (err)
 		goto out_stats;
 	if (!rcu_access_pointer(nsr_secret))
-		pr_info("loaded without a password: the SYSRQ target drops everything until passwd is set\n");
+		pr_info("loaded without a password: the SYSRQ target drops every netsysrq packet until passwd is set\n");
 	return 0;
 
 out_stats:
