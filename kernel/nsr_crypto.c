@@ -35,9 +35,8 @@ static const u8 nsr_comma = ',';
 
 #ifdef NSR_HAVE_LIB_SHA1
 
-int nsr_crypto_init(void)
+static void nsr_sha1_init(void)
 {
-	return 0;
 }
 
 void nsr_crypto_exit(void)
@@ -68,7 +67,7 @@ static int nsr_legacy_sha1(const struct nsr_legacy_key *key,
 
 static struct crypto_shash *nsr_sha1;
 
-int nsr_crypto_init(void)
+static void nsr_sha1_init(void)
 {
 	struct crypto_shash *tfm = crypto_alloc_shash("sha1", 0, 0);
 
@@ -76,10 +75,9 @@ int nsr_crypto_init(void)
 	if (IS_ERR(tfm)) {
 		pr_warn("no sha1 (%ld): --sysrq-legacy rules unavailable\n",
 			PTR_ERR(tfm));
-		return 0;
+		return;
 	}
 	nsr_sha1 = tfm;
-	return 0;
 }
 
 void nsr_crypto_exit(void)
@@ -115,6 +113,18 @@ static int nsr_legacy_sha1(const struct nsr_legacy_key *key,
 }
 
 #endif /* NSR_HAVE_LIB_SHA1 */
+
+/* Refuses to load on a wrong known answer (nsr_crypto_selftest.c). */
+int nsr_crypto_init(void)
+{
+	int err;
+
+	nsr_sha1_init();
+	err = nsr_crypto_selftest();
+	if (err)
+		nsr_crypto_exit();
+	return err;
+}
 
 void nsr_mac(const struct nsr_mac_key *key, const u8 label[NSR_LABEL_LEN],
 	     const u8 addr[NSR_ADDR_LEN], const u8 *msg, size_t len,

@@ -25,8 +25,12 @@ struct nsr_legacy_key {
 	size_t len;
 };
 
+/* Sets up the legacy SHA-1 and runs the self-test: 0 or -errno. */
 int nsr_crypto_init(void);
 void nsr_crypto_exit(void);
+
+/* Known answers through this kernel's HMAC, SHA-256 and SHA-1 wiring. */
+int nsr_crypto_selftest(void);
 
 /* Whether the legacy format's SHA-1 is there (checkentry asks). */
 bool nsr_legacy_available(void);
