@@ -1,37 +1,52 @@
 /**
- * netsysrq: the magic SysRq key over the network, protocol v1
+ * netsysrq: the magic SysRq key over the network, protocol v2
  * (docs/PROTOCOL.md). This is the packet library shared by the client and
- * the tests: build and verify requests, acks and refusals, derive the MAC
- * key from a password, and speak xtables-addons' legacy text format.
+ * the tests: build and verify probes, requests, acks, refusals and clock
+ * answers, derive the MAC key from a password, and speak xtables-addons'
+ * legacy text format.
  *
  * Framing, the rungs of the server's ladder before the MAC and the
  * constant-time MAC comparison run in a small WebAssembly core
- * (core/assembly/), for v1 and the legacy format alike; HMAC-SHA256, SHA-1
+ * (core/assembly/), for v2 and the legacy format alike; HMAC-SHA256, SHA-1
  * and SHA-256 come from hash-wasm, PBKDF2 from Web Crypto. The wire format's
  * values are written once, in core/constants.ts.
  *
- * The flow: the client calls {@link deriveKey} once, then
- * {@link createRequest} per packet and {@link verifyReply} on what comes
- * back; the server side (the kernel, or a test responder) calls
- * {@link verifyRequest} and answers with {@link createAck} or
- * {@link createRefusal}. Each function's example shows it at work.
+ * The flow: the client calls {@link deriveKey} once, sends a
+ * {@link createProbe} to learn the server's boot id and clock (checked with
+ * {@link verifyReply}), then stamps {@link createRequest} from that clock,
+ * never its own, and checks the ack or refusal with {@link verifyReply}. The
+ * server side (the kernel, or a test responder) keeps a
+ * {@link createServerState} and judges every packet with
+ * {@link verifyRequest}, which also builds the reply to send. Each
+ * function's example shows it at work.
  *
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { createRequest, deriveKey, Verdict, verifyRequest } from "./mod.ts";
+ * import {
+ *   createProbe, createRequest, createServerState, deriveKey, verifyReply,
+ *   Verdict, verifyRequest,
+ * } from "./mod.ts";
  * const key = await deriveKey("not-a-real-password");
  * const serverAddress = "192.0.2.7";
- * const packet = createRequest(key, { keys: "s", serverAddress });
- * const state = { lastAccepted: 0, refusalTokens: 5 };
- * const result = verifyRequest(key, packet, {
- *   serverAddress,
- *   now: Date.now(),
- *   toleranceMs: 300000,
- *   state,
- * });
+ * const state = createServerState();
+ * const server = (packet: Uint8Array) =>
+ *   verifyRequest(key, packet, { serverAddress, now: 1700000000000, toleranceMs: 60000, state });
+ * // 1. Ask the server's boot id and clock.
+ * const nonce = crypto.getRandomValues(new Uint8Array(16));
+ * const answer = server(createProbe(key, { serverAddress, nonce })).reply!;
+ * const clock = verifyReply(key, answer, { serverAddress, request: { probe: true, nonce } });
+ * assert.ok(clock?.type === "clock");
+ * // 2. Stamp the request from the server's clock.
+ * const request = {
+ *   keys: "s", bootId: clock.bootId, timestamp: clock.serverTime,
+ *   nonce: crypto.getRandomValues(new Uint8Array(16)), ackWanted: true,
+ * };
+ * const result = server(createRequest(key, { serverAddress, ...request }));
  * assert.equal(result.verdict, Verdict.ACCEPTED);
- * assert.equal(result.request?.keys, "s");
+ * // 3. The ack says the keys ran, once.
+ * const ack = verifyReply(key, result.reply!, { serverAddress, request });
+ * assert.ok(ack?.type === "ack" && !ack.repeat);
  * ```
  *
  * @module
@@ -52,11 +67,23 @@ export {
   MacKey,
 } from "./core/key.ts";
 export { encodeAddress } from "./core/address.ts";
-export { createRequest, verifyRequest } from "./core/request.ts";
-export { createAck, createRefusal, verifyReply } from "./core/reply.ts";
+export {
+  createProbe,
+  createRequest,
+  createServerState,
+  verifyRequest,
+} from "./core/request.ts";
+export {
+  createAck,
+  createClockAnswer,
+  createRefusal,
+  verifyReply,
+} from "./core/reply.ts";
 export { createLegacyRequest, verifyLegacyRequest } from "./core/legacy.ts";
 export type {
   LegacyOptions,
+  ProbeInfo,
+  ProbeOptions,
   Reply,
   RequestInfo,
   RequestOptions,

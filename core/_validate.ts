@@ -1,7 +1,7 @@
 // Argument checks shared by the library face: wrong types raise TypeError,
 // out-of-range values RangeError, each naming the argument.
 
-import { KEY_MAX, KEY_MIN, NONCE_LEN } from "./constants.ts";
+import { BOOT_ID_LEN, KEY_MAX, KEY_MIN, NONCE_LEN } from "./constants.ts";
 import { isMacKey, type MacKey } from "./key.ts";
 
 /** Throw unless `key` is a MacKey. */
@@ -90,4 +90,15 @@ export function checkNonce(nonce: unknown, name = "nonce"): Uint8Array {
 /** Whether `value` is a value of the numeric enum `e` (not a member name). */
 export function isMember(e: Record<string, string | number>, value: unknown) {
   return typeof value === "number" && e[value] !== undefined;
+}
+
+/** Throw unless `bootId` is BOOT_ID_LEN (8) bytes. */
+export function checkBootId(bootId: unknown, name = "bootId"): Uint8Array {
+  const bytes = checkBytes(bootId, name);
+  if (bytes.length !== BOOT_ID_LEN) {
+    throw new RangeError(
+      `${name} must be ${BOOT_ID_LEN} bytes, got ${bytes.length}`,
+    );
+  }
+  return bytes;
 }

@@ -1,6 +1,7 @@
 // The WebAssembly packet core (core/assembly/, built by core/build.ts) and
-// the glue's side of its buffers: the v1 scratch buffer (label, address,
-// message, tag, nonce) and the legacy text buffer, both laid out by the core
+// the glue's side of its buffers: the v2 scratch buffer (label, address,
+// message, tag, what a reply echoes, the last accepted request) and the
+// legacy text buffer, both laid out by the core
 // and located here through its offset exports. Every library call uses the
 // buffers synchronously from start to finish, so no two calls ever share
 // them, even in async code.
@@ -14,9 +15,12 @@ import * as core from "./netsysrq_core.wasm";
 import { encodeAddress } from "./address.ts";
 import {
   ADDR_LEN,
+  BOOT_ID_LEN,
   LABEL_LEN,
   LEGACY_MAX_LEN,
   MAX_MSG_LEN,
+  OFF_BOOT,
+  OFF_KEYS,
   OFF_TIME,
   TAG_LEN,
 } from "./constants.ts";
@@ -32,8 +36,10 @@ const SCRATCH_LEN = core.scratchLength();
 /** Offset of the message within the scratch buffer. */
 const MSG = core.messageOffset();
 const TAG = core.tagOffset();
-/** Offset of the expected reply nonce within the scratch buffer. */
-const NONCE = core.nonceOffset();
+/** Offset of what a reply must echo (boot id, time, nonce). */
+const EXPECT = core.expectOffset();
+/** Offset of the last accepted request within the scratch buffer. */
+const LAST = core.lastOffset();
 const ADDR = core.addressOffset();
 const LEGACY = core.legacyBuffer();
 const LEGACY_DIGEST = core.legacyDigest();
@@ -80,9 +86,46 @@ export function loadMessage(packet: Uint8Array): number {
   return Math.min(packet.length, 0xffffffff);
 }
 
-/** Put the nonce a reply must echo where the core compares it. */
-export function expectNonce(nonce: Uint8Array): void {
-  scratch().set(nonce, NONCE);
+/**
+ * Put what a reply must echo (boot id, time, nonce: the sent message's
+ * bytes OFF_BOOT..OFF_KEYS, zeros where the message has none) where the
+ * core compares it.
+ */
+export function expectEcho(
+  bootId: Uint8Array,
+  time: number,
+  nonce: Uint8Array,
+): void {
+  const b = scratch();
+  b.set(bootId, EXPECT);
+  new DataView(b.buffer, b.byteOffset + EXPECT + BOOT_ID_LEN, 8)
+    .setBigUint64(0, BigInt(time));
+  b.set(nonce, EXPECT + OFF_KEYS - OFF_BOOT - nonce.length);
+}
+
+/**
+ * Put the last accepted request where the core compares the message with
+ * it (rung 11); returns its length, 0 for none.
+ */
+export function loadLast(last: Uint8Array | null): number {
+  if (last === null || last.length > MAX_MSG_LEN) return 0;
+  scratch().set(last, LAST);
+  return last.length;
+}
+
+/** Put the state's boot id where checkRequest compares the message's. */
+export function loadBootId(bootId: Uint8Array): void {
+  scratch().set(bootId, EXPECT);
+}
+
+let timeView = new DataView(core.memory.buffer, base + MSG + OFF_TIME, 8);
+
+/** The message's u64 big-endian time, exactly. */
+export function messageTimeExact(): bigint {
+  if (timeView.byteLength === 0) {
+    timeView = new DataView(core.memory.buffer, base + MSG + OFF_TIME, 8);
+  }
+  return timeView.getBigUint64(0);
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The wire format in TypeScript, written once (docs/PROTOCOL.md is the
+ * The wire format (v2) in TypeScript, written once (docs/PROTOCOL.md is the
  * prose, kernel/nsr_proto.h the C coding, core/assembly/proto.ts the
  * AssemblyScript one). The library face re-exports the first six names
  * through mod.ts; the rest serve the glue and the client. Every value here
@@ -17,10 +17,10 @@
  * ```ts
  * import assert from "node:assert";
  * import { PROTOCOL_VERSION } from "../mod.ts";
- * assert.equal(PROTOCOL_VERSION, 1);
+ * assert.equal(PROTOCOL_VERSION, 2);
  * ```
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /**
  * The client's default UDP port: 9 (discard), as the original ipt_SYSRQ.
@@ -68,34 +68,48 @@ export enum Verdict {
   TRUNCATED,
   /** The magic is not `NSRQ`. */
   BAD_MAGIC,
-  /** The version is not 1. */
+  /** The version is not 2 (a version 1 packet lands here). */
   BAD_VERSION,
-  /** Not a request. */
+  /** Neither a request nor a probe. */
   BAD_TYPE,
-  /** The key count is not 1..16. */
+  /** The key count is not 1..16 (request) or 0 (probe). */
   BAD_KEY_COUNT,
-  /** The length is not exactly 48 + count. */
+  /** The length is not exactly 56 + count. */
   BAD_LENGTH,
-  /** A flag bit other than ACK_WANTED is set. */
+  /** A flag bit other than ACK_WANTED is set (any bit, on a probe). */
   BAD_FLAGS,
   /** A key is not printable ASCII 0x21..0x7e. */
   BAD_KEY_CHAR,
   /** Older than the tolerance; no refusal token, so no hash and no reply. */
   STALE,
-  /** Newer than the tolerance; no refusal token, so no hash and no reply. */
+  /**
+   * Ahead of the server's clock by more than the slack, authenticated and
+   * consumed (the floor rose to its time); no refusal token, so no reply.
+   */
   FUTURE,
-  /** Not newer than the last accepted request; no refusal token. */
+  /**
+   * Not above the floor (or a copy of the last accepted request) and no
+   * refusal token: no hash, no reply.
+   */
   REPLAY,
   /** The tag does not verify. */
   BAD_MAC,
   /** Authenticated but stale: a refusal is due. */
   REFUSED_STALE,
-  /** Authenticated but from the future: a refusal is due. */
+  /** Authenticated but ahead of the server's clock: consumed, refused. */
   REFUSED_FUTURE,
-  /** Authenticated but not newer than the last accepted: a refusal is due. */
+  /** Authenticated but not above the floor: a refusal is due. */
   REFUSED_REPLAY,
   /** Legacy text format only: the text is malformed. */
   BAD_FORMAT,
+  /** Made for another boot id; no refusal token, so no hash and no reply. */
+  WRONG_BOOT,
+  /** Made for another boot id, authenticated: a refusal is due. */
+  REFUSED_BOOT,
+  /** The last accepted request again: re-acked with REPEAT, nothing runs. */
+  REPEATED,
+  /** An authenticated probe: answered with the boot id and clock. */
+  PROBE_ANSWERED,
 }
 
 /**
@@ -132,36 +146,46 @@ export enum KeyStatus {
 export enum RefusalReason {
   /** Older than the server's tolerance. */
   STALE = 1,
-  /** Newer than the server's tolerance. */
+  /** Ahead of the server's clock (beyond its 1 s slack). */
   FUTURE = 2,
-  /** Not newer than the last accepted request. */
+  /** Not newer than the last request the server accepted or consumed. */
   REPLAY = 3,
+  /** Made for another boot id (a reload, password change or reboot). */
+  BOOT = 4,
 }
 
 /** Message types (the type byte). */
 export const TYPE_ACK = 2;
 /** A refusal's type byte. */
 export const TYPE_REFUSAL = 3;
+/** A clock answer's type byte (the answer to a probe). */
+export const TYPE_CLOCK = 5;
 /** The request flag asking for an ack or refusal. */
 export const FLAG_ACK_WANTED = 0x01;
+/** The ack flag of a re-ack: the request had run before, nothing ran now. */
+export const ACK_FLAG_REPEAT = 0x01;
 
 /** Offset of the flags byte (a refusal's reason), in every message. */
 export const OFF_FLAGS = 6;
 /** Offset of the key (or status) count. */
 export const OFF_COUNT = 7;
-/** Offset of the u64 big-endian time, ms since the epoch. */
-export const OFF_TIME = 8;
+/** Offset of the server's 8-byte boot id, in every message. */
+export const OFF_BOOT = 8;
+/** Offset of the u64 big-endian time, ms on the server's protocol clock. */
+export const OFF_TIME = 16;
 /** Offset of the nonce, in every message. */
-export const OFF_NONCE = 16;
+export const OFF_NONCE = 24;
 /** Offset of a request's keys, or an ack's status bytes. */
-export const OFF_KEYS = 32;
+export const OFF_KEYS = 40;
 
+/** Length of the boot id. */
+export const BOOT_ID_LEN = 8;
 /** Length of the nonce. */
 export const NONCE_LEN = 16;
 /** Length of the tag: HMAC-SHA256 truncated to 128 bits. */
 export const TAG_LEN = 16;
-/** Length of a request or ack without its keys. */
-export const FIXED_LEN = 48;
+/** Length of every message without keys or statuses. */
+export const FIXED_LEN = 56;
 /** The longest message. */
 export const MAX_MSG_LEN = FIXED_LEN + MAX_KEYS;
 
@@ -174,6 +198,11 @@ export const KEY_MAX = 0x7e;
 export const LABEL_LEN = 16;
 /** Length of the address in every MAC (IPv6, or IPv4-mapped). */
 export const ADDR_LEN = 16;
+
+/** How far ahead of its clock the server accepts a request, ms. */
+export const FUTURE_SLACK_MS = 1000;
+/** The server's default past window (its `tolerance` parameter), s. */
+export const TOLERANCE_DEFAULT_S = 60;
 
 /** Length of the derived MAC key. */
 export const KEY_LEN = 32;

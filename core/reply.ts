@@ -1,12 +1,13 @@
 /**
- * Replies: the server's ack and refusal, and the client's check of them.
+ * Replies: the server's ack, refusal and clock answer, and the client's
+ * check of them.
  *
  * @module
  */
 
 import {
   core,
-  expectNonce,
+  expectEcho,
   loadMessage,
   messageByte,
   messageBytes,
@@ -17,21 +18,27 @@ import {
   writeMessage,
 } from "./_wasm.ts";
 import {
+  ACK_FLAG_REPEAT,
+  BOOT_ID_LEN,
   KeyStatus,
   MAX_KEYS,
   MAX_MSG_LEN,
   NONCE_LEN,
+  OFF_BOOT,
   OFF_COUNT,
   OFF_FLAGS,
   OFF_KEYS,
   OFF_NONCE,
   RefusalReason,
   TYPE_ACK,
+  TYPE_CLOCK,
   TYPE_REFUSAL,
+  Verdict,
 } from "./constants.ts";
 import type { MacKey } from "./key.ts";
-import type { Reply, RequestInfo } from "./types.ts";
+import type { ProbeInfo, Reply, RequestInfo, VerifyOptions } from "./types.ts";
 import {
+  checkBootId,
   checkBytes,
   checkMacKey,
   checkMs,
@@ -47,7 +54,7 @@ function checkRequestInfo(request: RequestInfo, withTime = true): void {
     throw new TypeError("request must be a RequestInfo object");
   }
   keyBytes(request.keys, MAX_KEYS, "request.keys");
-  // A refusal does not echo the time, which may be any u64 (REFUSED_FUTURE).
+  checkBootId(request.bootId, "request.bootId");
   if (withTime) checkMs(request.timestamp, "request.timestamp");
   checkNonce(request.nonce, "request.nonce");
 }
@@ -59,12 +66,13 @@ function checkOptions(options: unknown): void {
 }
 
 /**
- * Build the ack for an accepted request: its timestamp and nonce echoed,
- * one status per requested key, tagged with the ack label.
+ * Build the ack for an accepted request: its boot id, time and nonce
+ * echoed, one status per requested key, tagged with the ack label; with
+ * `repeat`, the re-ack of a retry (flag REPEAT: nothing ran now).
  *
  * @param key the MAC key.
- * @param options the server's address, the request (from verifyRequest)
- * and one {@link KeyStatus} per requested key, in order.
+ * @param options the server's address, the request (from verifyRequest),
+ * one {@link KeyStatus} per requested key, in order, and `repeat`.
  * @returns the ack, exactly as long as the request.
  * @throws {TypeError} on a wrong type or a server address that is not IP.
  * @throws {RangeError} when the statuses do not match the keys one to one
@@ -75,14 +83,17 @@ function checkOptions(options: unknown): void {
  * import assert from "node:assert";
  * import { createAck, KeyStatus, MacKey } from "../mod.ts";
  * const key = await MacKey.fromBytes(new Uint8Array(32));
- * const request = { keys: "sb", timestamp: 1000, nonce: new Uint8Array(16), ackWanted: true };
+ * const request = {
+ *   keys: "sb", bootId: new Uint8Array(8).fill(1), timestamp: 1000,
+ *   nonce: new Uint8Array(16), ackWanted: true,
+ * };
  * const ack = createAck(key, {
  *   serverAddress: "192.0.2.7",
  *   request,
  *   statuses: [KeyStatus.EXECUTED, KeyStatus.REFUSED_BY_RULE],
  * });
- * assert.equal(ack.length, 50);
- * assert.deepEqual([...ack.subarray(32, 34)], [0, 1]);
+ * assert.equal(ack.length, 58);
+ * assert.deepEqual([...ack.subarray(40, 42)], [0, 1]);
  * ```
  */
 export function createAck(
@@ -91,6 +102,7 @@ export function createAck(
     serverAddress: string;
     request: RequestInfo;
     statuses: KeyStatus[];
+    repeat?: boolean;
   },
 ): Uint8Array {
   checkMacKey(key);
@@ -110,109 +122,267 @@ export function createAck(
       throw new RangeError(`statuses[${i}] (${s}) is not a KeyStatus`);
     }
   });
+  const repeat = options.repeat ?? false;
+  if (typeof repeat !== "boolean") {
+    throw new TypeError("repeat must be a boolean");
+  }
   setAddress(checkString(options.serverAddress, "serverAddress"));
+  writeMessage(OFF_BOOT, request.bootId);
   writeMessage(OFF_NONCE, request.nonce);
   writeMessage(OFF_KEYS, statuses);
-  const len = core.encodeAck(statuses.length, request.timestamp);
+  const len = core.encodeAck(
+    statuses.length,
+    repeat ? 1 : 0,
+    request.timestamp,
+  );
   if (len < 0) throw new RangeError(`core refused the ack (${len})`);
   return sealMessage(key, len);
 }
 
 /**
- * Build the refusal for an authenticated request whose time was refused:
- * the reason, the server's clock and the request's nonce, tagged with the
- * refusal label.
+ * Build the refusal of an authenticated request that did not and never will
+ * act: the reason, the server's current boot id and clock, the request's
+ * nonce, tagged with the refusal label.
  *
  * @param key the MAC key.
- * @param options the server's address, the request, the reason and the
- * server's clock (ms since the epoch).
- * @returns the refusal, 48 bytes (never more than the request).
+ * @param options the server's address, the request's nonce, the reason,
+ * the server's boot id and protocol clock (ms).
+ * @returns the refusal, 56 bytes (never more than the request).
  * @throws {TypeError} on a wrong type or a server address that is not IP.
- * @throws {RangeError} on a reason that is not a RefusalReason or a bad time.
+ * @throws {RangeError} on a reason that is not a RefusalReason, a bad time
+ * or boot id.
  *
  * @example
  * ```ts
  * import assert from "node:assert";
  * import { createRefusal, MacKey, RefusalReason } from "../mod.ts";
  * const key = await MacKey.fromBytes(new Uint8Array(32));
- * const request = { keys: "s", timestamp: 1000, nonce: new Uint8Array(16), ackWanted: true };
  * const refusal = createRefusal(key, {
  *   serverAddress: "2001:db8::7",
- *   request,
- *   reason: RefusalReason.STALE,
+ *   nonce: new Uint8Array(16),
+ *   reason: RefusalReason.BOOT,
+ *   bootId: new Uint8Array(8).fill(2),
  *   serverTime: 900000,
  * });
- * assert.equal(refusal.length, 48);
- * assert.equal(refusal[6], RefusalReason.STALE);
+ * assert.equal(refusal.length, 56);
+ * assert.equal(refusal[6], RefusalReason.BOOT);
  * ```
  */
 export function createRefusal(
   key: MacKey,
   options: {
     serverAddress: string;
-    request: RequestInfo;
+    nonce: Uint8Array;
     reason: RefusalReason;
+    bootId: Uint8Array;
     serverTime: number;
   },
 ): Uint8Array {
   checkMacKey(key);
   checkOptions(options);
-  const { request, reason } = options;
-  checkRequestInfo(request, false);
+  const { reason } = options;
   if (!isMember(RefusalReason, reason)) {
     throw new RangeError(`reason (${reason}) is not a RefusalReason`);
   }
-  const serverTime = checkMs(options.serverTime, "serverTime");
-  setAddress(checkString(options.serverAddress, "serverAddress"));
-  writeMessage(OFF_NONCE, request.nonce);
-  const len = core.encodeRefusal(reason, serverTime);
-  if (len < 0) throw new RangeError(`core refused the refusal (${len})`);
-  return sealMessage(key, len);
+  return sealFixed(
+    key,
+    options,
+    () => core.encodeRefusal(reason, options.serverTime),
+  );
 }
 
 /**
- * Check a reply to `request`: its tag (ack or refusal label, same address),
- * its nonce, and for an ack its timestamp and key count.
+ * Build the clock answer to an authenticated probe: the server's boot id
+ * and protocol clock, the probe's nonce, tagged with the clock label.
+ *
+ * @param key the MAC key.
+ * @param options the server's address, the probe's nonce, the server's
+ * boot id and protocol clock (ms).
+ * @returns the clock answer, 56 bytes: the probe's length.
+ * @throws {TypeError} on a wrong type or a server address that is not IP.
+ * @throws {RangeError} on a bad time, boot id or nonce.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { createClockAnswer, createProbe, MacKey, verifyReply } from "../mod.ts";
+ * const key = await MacKey.fromBytes(new Uint8Array(32));
+ * const serverAddress = "192.0.2.7";
+ * const nonce = crypto.getRandomValues(new Uint8Array(16));
+ * createProbe(key, { serverAddress, nonce }); // sent by the client
+ * const bootId = new Uint8Array(8).fill(3);
+ * const answer = createClockAnswer(key, {
+ *   serverAddress, nonce, bootId, serverTime: 1700000000000,
+ * });
+ * const reply = verifyReply(key, answer, {
+ *   serverAddress,
+ *   request: { probe: true, nonce },
+ * });
+ * assert.ok(reply?.type === "clock");
+ * assert.equal(reply.serverTime, 1700000000000);
+ * ```
+ */
+export function createClockAnswer(
+  key: MacKey,
+  options: {
+    serverAddress: string;
+    nonce: Uint8Array;
+    bootId: Uint8Array;
+    serverTime: number;
+  },
+): Uint8Array {
+  checkMacKey(key);
+  checkOptions(options);
+  return sealFixed(key, options, () => core.encodeClock(options.serverTime));
+}
+
+/** Seal a refusal or clock answer the `encode` core call frames. */
+function sealFixed(
+  key: MacKey,
+  options: {
+    serverAddress: string;
+    nonce: Uint8Array;
+    bootId: Uint8Array;
+    serverTime: number;
+  },
+  encode: () => number,
+): Uint8Array {
+  const nonce = checkNonce(options.nonce, "nonce");
+  const bootId = checkBootId(options.bootId, "bootId");
+  checkMs(options.serverTime, "serverTime");
+  setAddress(checkString(options.serverAddress, "serverAddress"));
+  writeMessage(OFF_BOOT, bootId);
+  writeMessage(OFF_NONCE, nonce);
+  const len = encode();
+  if (len < 0) throw new RangeError(`core refused the reply (${len})`);
+  return sealMessage(key, len);
+}
+
+const REASONS: Partial<Record<Verdict, RefusalReason>> = {
+  [Verdict.REFUSED_STALE]: RefusalReason.STALE,
+  [Verdict.REFUSED_FUTURE]: RefusalReason.FUTURE,
+  [Verdict.REFUSED_REPLAY]: RefusalReason.REPLAY,
+  [Verdict.REFUSED_BOOT]: RefusalReason.BOOT,
+};
+
+/**
+ * What a server sends for `verdict` (verifyRequest's helper): the clock
+ * answer to a probe; when the request asked, the ack, the re-ack (the
+ * stored statuses, flag REPEAT) or the refusal; else null.
+ */
+export function serverReply(
+  key: MacKey,
+  verdict: Verdict,
+  options: VerifyOptions,
+  sent: RequestInfo | ProbeInfo,
+): Uint8Array | null {
+  const { serverAddress, now, state } = options;
+  const { bootId } = state;
+  if ("probe" in sent) {
+    const nonce = sent.nonce;
+    return createClockAnswer(key, {
+      serverAddress,
+      nonce,
+      bootId,
+      serverTime: now,
+    });
+  }
+  if (!sent.ackWanted) return null;
+  const reason = REASONS[verdict];
+  if (reason !== undefined) {
+    return createRefusal(key, {
+      serverAddress,
+      nonce: sent.nonce,
+      reason,
+      bootId,
+      serverTime: now,
+    });
+  }
+  if (verdict !== Verdict.ACCEPTED && verdict !== Verdict.REPEATED) return null;
+  return createAck(key, {
+    serverAddress,
+    request: sent,
+    statuses: state.lastStatuses ?? [],
+    repeat: verdict === Verdict.REPEATED,
+  });
+}
+
+function checkSent(sent: RequestInfo | ProbeInfo): number {
+  if (typeof sent !== "object" || sent === null) {
+    throw new TypeError("request must be a RequestInfo or ProbeInfo object");
+  }
+  if ("probe" in sent && sent.probe === true) {
+    checkNonce(sent.nonce, "request.nonce");
+    expectEcho(new Uint8Array(BOOT_ID_LEN), 0, sent.nonce);
+    return 0;
+  }
+  const request = sent as RequestInfo;
+  checkRequestInfo(request);
+  expectEcho(request.bootId, request.timestamp, request.nonce);
+  return request.keys.length;
+}
+
+/**
+ * Check a reply to what the client sent: a clock answer to a probe, an ack
+ * or refusal to a request. Its tag (the reply's label, the same address),
+ * its nonce, and for an ack its boot id, time and key count must match;
+ * a refusal's or clock answer's boot id is the server's current one (never
+ * all zero).
  *
  * @param key the MAC key.
  * @param packet the UDP payload received.
- * @param options the address the request was sent to, and the request.
- * @returns the reply, or null when it is not a valid reply to this request.
+ * @param options the address the request or probe was sent to, and what
+ * was sent: a RequestInfo, or `{ probe: true, nonce }`.
+ * @returns the reply, or null when it is not a valid reply to it.
  * @throws {TypeError} on a wrong type or a server address that is not IP.
  *
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { createAck, KeyStatus, MacKey, verifyReply } from "../mod.ts";
+ * import {
+ *   createAck, createRefusal, KeyStatus, MacKey, RefusalReason, verifyReply,
+ * } from "../mod.ts";
  * const key = await MacKey.fromBytes(new Uint8Array(32));
- * const request = { keys: "s", timestamp: 1000, nonce: new Uint8Array(16), ackWanted: true };
+ * const bootId = new Uint8Array(8).fill(1);
+ * const request = {
+ *   keys: "s", bootId, timestamp: 1000, nonce: new Uint8Array(16), ackWanted: true,
+ * };
  * const serverAddress = "192.0.2.7";
- * const ack = createAck(key, { serverAddress, request, statuses: [KeyStatus.EXECUTED] });
- * const reply = verifyReply(key, ack, { serverAddress, request });
- * assert.equal(reply?.type, "ack");
- * ack[32] ^= 1; // tampered
+ * const statuses = [KeyStatus.EXECUTED];
+ * const ack = createAck(key, { serverAddress, request, statuses });
+ * assert.equal(verifyReply(key, ack, { serverAddress, request })?.type, "ack");
+ * // A retry's re-ack says the keys ran once, for an earlier copy.
+ * const reAck = createAck(key, { serverAddress, request, statuses, repeat: true });
+ * const again = verifyReply(key, reAck, { serverAddress, request });
+ * assert.equal(again?.type === "ack" && again.repeat, true);
+ * // A refusal carries the server's boot id and clock to re-stamp from.
+ * const refusal = createRefusal(key, {
+ *   serverAddress, nonce: request.nonce, reason: RefusalReason.BOOT,
+ *   bootId: new Uint8Array(8).fill(9), serverTime: 5000,
+ * });
+ * const r = verifyReply(key, refusal, { serverAddress, request });
+ * assert.equal(r?.type === "refusal" && r.serverTime, 5000);
+ * ack[40] ^= 1; // tampered
  * assert.equal(verifyReply(key, ack, { serverAddress, request }), null);
  * ```
  */
 export function verifyReply(
   key: MacKey,
   packet: Uint8Array,
-  options: { serverAddress: string; request: RequestInfo },
+  options: { serverAddress: string; request: RequestInfo | ProbeInfo },
 ): Reply | null {
   checkMacKey(key);
   checkBytes(packet, "packet");
   checkOptions(options);
-  const { request } = options;
-  checkRequestInfo(request);
+  const count = checkSent(options.request);
   setAddress(checkString(options.serverAddress, "serverAddress"));
   if (packet.length > MAX_MSG_LEN) return null;
   const len = loadMessage(packet);
-  expectNonce(request.nonce);
   // Every check but the tag in the core, in one call; the tag here.
-  const type = core.checkReply(len, request.keys.length, request.timestamp);
-  if (type !== TYPE_ACK && type !== TYPE_REFUSAL) return null;
-  if (!tagVerifies(key, len)) return null;
+  const type = core.checkReply(len, count);
+  if (type === 0 || !tagVerifies(key, len)) return null;
   const nonce = messageBytes(OFF_NONCE, NONCE_LEN);
+  const bootId = messageBytes(OFF_BOOT, BOOT_ID_LEN);
   if (type === TYPE_ACK) {
     const statuses = Array.from(
       { length: messageByte(OFF_COUNT) },
@@ -220,15 +390,18 @@ export function verifyReply(
     );
     return {
       type: "ack",
+      bootId,
       timestamp: messageTime(),
       nonce,
       statuses: statuses as KeyStatus[],
+      repeat: (messageByte(OFF_FLAGS) & ACK_FLAG_REPEAT) !== 0,
     };
   }
-  return {
-    type: "refusal",
-    reason: messageByte(OFF_FLAGS) as RefusalReason,
-    serverTime: messageTime(),
-    nonce,
-  };
+  const serverTime = messageTime();
+  if (type === TYPE_REFUSAL) {
+    const reason = messageByte(OFF_FLAGS) as RefusalReason;
+    return { type: "refusal", reason, bootId, serverTime, nonce };
+  }
+  if (type !== TYPE_CLOCK) return null;
+  return { type: "clock", bootId, serverTime, nonce };
 }

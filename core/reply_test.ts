@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import {
   createAck,
+  createClockAnswer,
   createRefusal,
   createRequest,
+  createServerState,
   KeyStatus,
   MacKey,
   RefusalReason,
@@ -14,71 +16,108 @@ import {
 
 const key = await MacKey.fromBytes(new Uint8Array(32).fill(2));
 const serverAddress = "2001:db8::7";
+const BOOT = new Uint8Array(8).fill(0xb0);
 const request: RequestInfo = {
   keys: "sub",
+  bootId: BOOT,
   timestamp: 1700000000000,
   nonce: new Uint8Array(16).fill(9),
   ackWanted: true,
 };
 
 Deno.test("reply: the server's answer to a real request verifies at the client", () => {
-  const packet = createRequest(key, { keys: "su", serverAddress });
-  const state = { lastAccepted: 0, refusalTokens: 5 };
+  const state = createServerState();
+  const packet = createRequest(key, {
+    keys: "su",
+    serverAddress,
+    bootId: state.bootId,
+    timestamp: 1700000000000,
+  });
   const result = verifyRequest(key, packet, {
     serverAddress,
-    now: Date.now(),
-    toleranceMs: 300000,
+    now: 1700000000000,
+    toleranceMs: 60000,
     state,
+    statuses: () => [KeyStatus.EXECUTED, KeyStatus.REFUSED_BY_SYSCTL],
   });
   assert.equal(result.verdict, Verdict.ACCEPTED);
   const sent = result.request!;
-  const ack = createAck(key, {
-    serverAddress,
-    request: sent,
-    statuses: [KeyStatus.EXECUTED, KeyStatus.REFUSED_BY_SYSCTL],
-  });
+  const ack = result.reply!;
   assert.equal(ack.length, packet.length, "an ack is as long as its request");
   const reply = verifyReply(key, ack, { serverAddress, request: sent });
   assert.deepEqual(reply, {
     type: "ack",
+    bootId: state.bootId,
     timestamp: sent.timestamp,
     nonce: sent.nonce,
     statuses: [0, 2],
+    repeat: false,
   });
 });
 
-Deno.test("reply: refusals carry reason and server time, never exceed 48 bytes", () => {
+Deno.test("reply: refusals carry reason, boot id and server time, 56 bytes", () => {
   for (
     const reason of [
       RefusalReason.STALE,
       RefusalReason.FUTURE,
       RefusalReason.REPLAY,
+      RefusalReason.BOOT,
     ]
   ) {
+    const bootId = new Uint8Array(8).fill(reason);
     const refusal = createRefusal(key, {
       serverAddress,
-      request,
+      nonce: request.nonce,
       reason,
-      serverTime: 42,
+      bootId,
+      serverTime: 1700000300000,
     });
-    assert.equal(refusal.length, 48);
+    assert.equal(refusal.length, 56);
     assert.deepEqual(verifyReply(key, refusal, { serverAddress, request }), {
       type: "refusal",
       reason,
-      serverTime: 42,
+      bootId,
+      serverTime: 1700000300000,
       nonce: request.nonce,
     });
   }
 });
 
-Deno.test("reply: a refusal may answer a request stamped past 2^53", () => {
+Deno.test("reply: a clock answer fits only its probe, never a request", () => {
+  const nonce = new Uint8Array(16).fill(4);
+  const answer = createClockAnswer(key, {
+    serverAddress,
+    nonce,
+    bootId: BOOT,
+    serverTime: 42,
+  });
+  const probe = { probe: true as const, nonce };
+  assert.equal(
+    verifyReply(key, answer, { serverAddress, request: probe })?.type,
+    "clock",
+  );
+  const asRequest = { ...request, nonce };
+  assert.equal(
+    verifyReply(key, answer, { serverAddress, request: asRequest }),
+    null,
+  );
+  const other = { probe: true as const, nonce: new Uint8Array(16) };
+  assert.equal(
+    verifyReply(key, answer, { serverAddress, request: other }),
+    null,
+  );
+  // An ack or a refusal is never the answer to a probe.
   const refusal = createRefusal(key, {
     serverAddress,
-    request: { ...request, timestamp: 2 ** 64 },
-    reason: RefusalReason.FUTURE,
-    serverTime: 1,
+    nonce,
+    reason: RefusalReason.STALE,
+    bootId: BOOT,
+    serverTime: 42,
   });
-  assert.equal(refusal.length, 48);
+  assert.equal(
+    verifyReply(key, refusal, { serverAddress, request: probe }),
+    null,
+  );
 });
 
 Deno.test("reply: anything that does not answer this request is null", () => {
@@ -144,8 +183,9 @@ Deno.test("reply: bad input throws", () => {
   );
   const refusal = {
     serverAddress,
-    request,
+    nonce: request.nonce,
     reason: RefusalReason.STALE,
+    bootId: BOOT,
     serverTime: 1,
   };
   assert.throws(
@@ -161,8 +201,12 @@ Deno.test("reply: bad input throws", () => {
     TypeError,
   );
   assert.throws(
+    () => createRefusal(key, { ...refusal, bootId: new Uint8Array(9) }),
+    RangeError,
+  );
+  assert.throws(
     () =>
-      verifyReply(key, new Uint8Array(48), {
+      verifyReply(key, new Uint8Array(56), {
         serverAddress,
         request: null as never,
       }),

@@ -1,9 +1,13 @@
 import assert from "node:assert/strict";
 import {
+  createProbe,
   createRequest,
+  createServerState,
   deriveKey,
+  KeyStatus,
   MacKey,
   type RequestOptions,
+  type ServerState,
   Verdict,
   verifyRequest,
 } from "../mod.ts";
@@ -12,63 +16,74 @@ import { testPassword } from "../tests/_testing.ts";
 const key = await MacKey.fromBytes(new Uint8Array(32).fill(1));
 const serverAddress = "192.0.2.7";
 const NOW = 1700000000000;
+const BOOT = new Uint8Array(8).fill(0xb0);
+
+function freshState(tokens = 5): ServerState {
+  return { ...createServerState(tokens), bootId: BOOT };
+}
 
 function verifyAt(
   packet: Uint8Array,
-  state = { lastAccepted: NOW - 60000, refusalTokens: 5 },
+  state = freshState(),
   k: MacKey | null = key,
+  now = NOW,
 ) {
   const result = verifyRequest(k, packet, {
     serverAddress,
-    now: NOW,
-    toleranceMs: 300000,
+    now,
+    toleranceMs: 60000,
     state,
   });
   return { ...result, state };
 }
 
+function request(keys: string, timestamp = NOW, bootId = BOOT) {
+  return createRequest(key, { keys, serverAddress, bootId, timestamp });
+}
+
 Deno.test("createRequest: every printable key round-trips through verify", () => {
   let printable = "";
   for (let c = 0x21; c <= 0x7e; c++) printable += String.fromCharCode(c);
-  let last = NOW - 60000;
+  const state = freshState(0);
+  let ts = NOW - 1000;
   for (let i = 0; i < printable.length; i += 16) {
     const keys = printable.slice(i, i + 16);
-    const packet = createRequest(key, {
-      keys,
-      serverAddress,
-      timestamp: ++last,
-    });
-    assert.equal(packet.length, 48 + keys.length);
-    const { verdict, request } = verifyAt(packet, {
-      lastAccepted: last - 1,
-      refusalTokens: 0,
-    });
+    const packet = request(keys, ++ts);
+    assert.equal(packet.length, 56 + keys.length);
+    const { verdict, request: info } = verifyAt(packet, state);
     assert.equal(verdict, Verdict.ACCEPTED);
-    assert.equal(request?.keys, keys);
-    assert.equal(request?.timestamp, last);
-    assert.equal(request?.ackWanted, true);
+    assert.equal(info?.keys, keys);
+    assert.equal(info?.timestamp, ts);
+    assert.deepEqual(info?.bootId, BOOT);
+    assert.equal(info?.ackWanted, true);
+    assert.equal(state.floor, BigInt(ts));
   }
 });
 
-Deno.test("createRequest: defaults are a fresh nonce and the current time", () => {
-  const before = Date.now();
-  const a = createRequest(key, { keys: "s", serverAddress });
-  const b = createRequest(key, { keys: "s", serverAddress });
-  const after = Date.now();
-  assert.notDeepEqual(a.subarray(16, 32), b.subarray(16, 32));
-  const ts = Number(new DataView(a.buffer).getBigUint64(8));
-  assert.ok(before <= ts && ts <= after);
+Deno.test("createRequest: a fresh nonce by default, the time given, ack wanted", () => {
+  const a = request("s");
+  const b = request("s");
+  assert.notDeepEqual(a.subarray(24, 40), b.subarray(24, 40));
+  assert.equal(Number(new DataView(a.buffer).getBigUint64(16)), NOW);
+  assert.deepEqual(a.subarray(8, 16), BOOT);
   assert.equal(a[6], 1, "ack wanted by default");
   const quiet = createRequest(key, {
     keys: "s",
     serverAddress,
+    bootId: BOOT,
+    timestamp: NOW,
     ackWanted: false,
   });
   assert.equal(quiet[6], 0);
 });
 
 Deno.test("createRequest: bad input throws, naming what was wrong", () => {
-  const ok: RequestOptions = { keys: "s", serverAddress };
+  const ok: RequestOptions = {
+    keys: "s",
+    serverAddress,
+    bootId: BOOT,
+    timestamp: NOW,
+  };
   const cases: [
     Partial<Record<keyof RequestOptions, unknown>>,
     ErrorConstructor,
@@ -82,11 +97,14 @@ Deno.test("createRequest: bad input throws, naming what was wrong", () => {
     [{ keys: 7 }, TypeError],
     [{ serverAddress: "server.example" }, TypeError],
     [{ serverAddress: undefined }, TypeError],
+    [{ timestamp: undefined }, TypeError], // never the local clock by default
     [{ timestamp: -1 }, RangeError],
     [{ timestamp: 1.5 }, RangeError],
     [{ timestamp: NaN }, RangeError],
     [{ timestamp: 2 ** 53 }, RangeError],
     [{ timestamp: "1" }, TypeError],
+    [{ bootId: undefined }, TypeError],
+    [{ bootId: new Uint8Array(7) }, RangeError],
     [{ nonce: new Uint8Array(15) }, RangeError],
     [{ nonce: [1, 2] }, TypeError],
     [{ ackWanted: "yes" }, TypeError],
@@ -99,22 +117,82 @@ Deno.test("createRequest: bad input throws, naming what was wrong", () => {
       JSON.stringify(change),
     );
   }
-  assert.throws(
-    () => createRequest({} as MacKey, ok),
-    TypeError,
-  );
+  assert.throws(() => createRequest({} as MacKey, ok), TypeError);
   assert.throws(
     () => createRequest(key, null as unknown as RequestOptions),
     TypeError,
   );
+  assert.throws(
+    () => createProbe(key, { serverAddress, nonce: new Uint8Array(3) }),
+    RangeError,
+  );
+});
+
+Deno.test("verifyRequest: a probe is answered and changes nothing", () => {
+  const state = freshState(0);
+  const before = structuredClone(state);
+  const result = verifyAt(createProbe(key, { serverAddress }), state);
+  assert.equal(result.verdict, Verdict.PROBE_ANSWERED);
+  assert.equal(result.reply?.length, 56);
+  assert.deepEqual(state, before, "a probe changed the state");
+});
+
+Deno.test("verifyRequest: exactly once: a retry is re-acked with the stored statuses", () => {
+  const state = freshState();
+  const packet = request("sub");
+  let ran = 0;
+  const options = {
+    serverAddress,
+    now: NOW,
+    toleranceMs: 60000,
+    state,
+    statuses: (keys: string) => {
+      ran++;
+      return Array.from(keys, (_, i) => i as KeyStatus);
+    },
+  };
+  const first = verifyRequest(key, packet, options);
+  assert.equal(first.verdict, Verdict.ACCEPTED);
+  for (let i = 0; i < 3; i++) {
+    const again = verifyRequest(key, packet, { ...options, now: NOW + 1000 });
+    assert.equal(again.verdict, Verdict.REPEATED);
+    assert.equal(again.reply?.[6], 1, "REPEAT flag");
+    assert.deepEqual([...again.reply!.subarray(40, 43)], [0, 1, 2]);
+  }
+  assert.equal(ran, 1, "the keys were judged (and run) more than once");
+  // Another request since: the old one is a replay, never run again.
+  assert.equal(
+    verifyAt(request("h", NOW + 1), state).verdict,
+    Verdict.ACCEPTED,
+  );
+  assert.equal(verifyAt(packet, state).verdict, Verdict.REFUSED_REPLAY);
+});
+
+Deno.test("verifyRequest: refused as FUTURE now, never accepted later", () => {
+  const state = freshState();
+  const ahead = request("b", NOW + 3600000);
+  assert.equal(verifyAt(ahead, state).verdict, Verdict.REFUSED_FUTURE);
+  assert.equal(state.floor, BigInt(NOW + 3600000));
+  const later = verifyAt(ahead, state, key, NOW + 3600000);
+  assert.equal(later.verdict, Verdict.REFUSED_REPLAY);
+  // Consumed even with no token to answer it.
+  const quiet = freshState(0);
+  assert.equal(verifyAt(ahead, quiet).verdict, Verdict.FUTURE);
+  assert.equal(quiet.floor, BigInt(NOW + 3600000));
+});
+
+Deno.test("verifyRequest: a request for another boot id never acts", () => {
+  const other = request("b", NOW, new Uint8Array(8).fill(7));
+  const state = freshState();
+  const r = verifyAt(other, state);
+  assert.equal(r.verdict, Verdict.REFUSED_BOOT);
+  assert.deepEqual(r.reply?.subarray(8, 16), BOOT, "refusal names this boot");
+  assert.equal(state.floor, 0n);
+  assert.equal(verifyAt(other, freshState(0)).verdict, Verdict.WRONG_BOOT);
 });
 
 Deno.test("verifyRequest: packets at any offset, and oversized ones", () => {
-  const packet = createRequest(key, {
-    keys: "s",
-    serverAddress,
-    timestamp: NOW,
-  });
+  const packet = request("s");
   const framed = new Uint8Array(200);
   framed.set(packet, 100);
   assert.equal(
@@ -126,48 +204,36 @@ Deno.test("verifyRequest: packets at any offset, and oversized ones", () => {
   assert.equal(verifyAt(huge).verdict, Verdict.BAD_LENGTH);
 });
 
-Deno.test("verifyRequest: refusal tokens are spent only on time failures", () => {
-  const stale = createRequest(key, { keys: "s", serverAddress, timestamp: 5 });
-  const first = verifyAt(stale, { lastAccepted: 0, refusalTokens: 2 });
+Deno.test("verifyRequest: refusal tokens are spent only on refusals and re-acks", () => {
+  const stale = request("s", 5);
+  const first = verifyAt(stale, freshState(2));
   assert.equal(first.verdict, Verdict.REFUSED_STALE);
   assert.equal(first.state.refusalTokens, 1);
   assert.equal(first.request?.timestamp, 5);
-  const none = verifyAt(stale, { lastAccepted: 0, refusalTokens: 0 });
+  const none = verifyAt(stale, freshState(0));
   assert.equal(none.verdict, Verdict.STALE);
   assert.equal(none.request, undefined);
-  const negative = verifyAt(stale, { lastAccepted: 0, refusalTokens: -3 });
+  const negative = verifyAt(stale, freshState(-3));
   assert.equal(negative.verdict, Verdict.STALE);
   assert.equal(negative.state.refusalTokens, -3);
-  const fresh = createRequest(key, {
-    keys: "s",
-    serverAddress,
-    timestamp: NOW,
-  });
-  const ok = verifyAt(fresh, { lastAccepted: 0, refusalTokens: 2 });
+  const ok = verifyAt(request("s"), freshState(2));
   assert.equal(ok.verdict, Verdict.ACCEPTED);
   assert.equal(ok.state.refusalTokens, 2);
-  assert.equal(ok.state.lastAccepted, NOW);
+  assert.equal(ok.state.floor, BigInt(NOW));
 });
 
-Deno.test("verifyRequest: a bad MAC changes nothing but the token it took", () => {
-  const packet = createRequest(key, {
-    keys: "s",
-    serverAddress,
-    timestamp: NOW,
-  });
+Deno.test("verifyRequest: a bad MAC changes nothing", () => {
+  const packet = request("s");
   packet[packet.length - 1] ^= 0x80;
-  const { verdict, state, request } = verifyAt(packet);
+  const { verdict, state, request: info, reply } = verifyAt(packet);
   assert.equal(verdict, Verdict.BAD_MAC);
-  assert.deepEqual(state, { lastAccepted: NOW - 60000, refusalTokens: 5 });
-  assert.equal(request, undefined);
+  assert.deepEqual(state, freshState());
+  assert.equal(info, undefined);
+  assert.equal(reply, undefined);
 });
 
 Deno.test("verifyRequest: each tag byte counts", () => {
-  const packet = createRequest(key, {
-    keys: "ab",
-    serverAddress,
-    timestamp: NOW,
-  });
+  const packet = request("ab");
   for (let i = packet.length - 16; i < packet.length; i++) {
     const bad = packet.slice();
     bad[i] ^= 1;
@@ -186,15 +252,24 @@ Deno.test("verifyRequest: no key means NO_PASSWORD before anything else", () => 
 Deno.test("verifyRequest: a key from another password fails the MAC", async () => {
   const a = await deriveKey(testPassword());
   const b = await deriveKey(testPassword());
-  const packet = createRequest(a, { keys: "s", serverAddress, timestamp: NOW });
+  const packet = createRequest(a, {
+    keys: "s",
+    serverAddress,
+    bootId: BOOT,
+    timestamp: NOW,
+  });
   assert.equal(verifyAt(packet, undefined, b).verdict, Verdict.BAD_MAC);
   assert.equal(verifyAt(packet, undefined, a).verdict, Verdict.ACCEPTED);
 });
 
 Deno.test("verifyRequest: bad options throw", () => {
-  const packet = createRequest(key, { keys: "s", serverAddress });
-  const state = { lastAccepted: 0, refusalTokens: 0 };
-  const base = { serverAddress, now: NOW, toleranceMs: 1000, state };
+  const packet = request("s");
+  const base = {
+    serverAddress,
+    now: NOW,
+    toleranceMs: 1000,
+    state: freshState(),
+  };
   assert.throws(
     () => verifyRequest(key, packet, { ...base, now: -1 }),
     RangeError,
@@ -214,6 +289,22 @@ Deno.test("verifyRequest: bad options throw", () => {
   assert.throws(
     () => verifyRequest(key, packet, { ...base, state: undefined as never }),
     TypeError,
+  );
+  assert.throws(
+    () =>
+      verifyRequest(key, packet, {
+        ...base,
+        state: { ...freshState(), floor: 5 as never },
+      }),
+    TypeError,
+  );
+  assert.throws(
+    () =>
+      verifyRequest(key, packet, {
+        ...base,
+        state: { ...freshState(), bootId: new Uint8Array(4) },
+      }),
+    RangeError,
   );
 });
 

@@ -12,19 +12,46 @@ export interface RequestOptions {
   keys: string;
   /** The server's IP address as the server sees it (covered by the MAC). */
   serverAddress: string;
-  /** Milliseconds since the epoch; default `Date.now()`. */
-  timestamp?: number;
+  /**
+   * The server's 8-byte boot id, learnt from its clock answer or refusal
+   * (see {@link verifyReply}).
+   */
+  bootId: Uint8Array;
+  /**
+   * The server's protocol clock as the client estimates it, ms: the time of
+   * its clock answer or refusal plus the local monotonic time elapsed since
+   * it arrived. Never the client's own wall clock.
+   */
+  timestamp: number;
   /** 16 bytes; default fresh random bytes. Never reuse one. */
   nonce?: Uint8Array;
   /** Ask for an ack or refusal; default true. */
   ackWanted?: boolean;
 }
 
-/** The server's replay state; {@link verifyRequest} updates it in place. */
+/** What goes into a probe. */
+export interface ProbeOptions {
+  /** The server's IP address as the server sees it (covered by the MAC). */
+  serverAddress: string;
+  /** 16 bytes; default fresh random bytes. Never reuse one. */
+  nonce?: Uint8Array;
+}
+
+/**
+ * The server's replay state for one password (docs/PROTOCOL.md, "The
+ * server's state"); {@link verifyRequest} updates it in place. Make one with
+ * {@link createServerState}.
+ */
 export interface ServerState {
-  /** Timestamp (ms) of the last accepted request. */
-  lastAccepted: number;
-  /** Refusal budget left; each authenticated time refusal takes one. */
+  /** 8 random bytes, not all zero, fixed for the state's life. */
+  bootId: Uint8Array;
+  /** Ms; only rises. A bigint: a consumed time can be any u64. */
+  floor: bigint;
+  /** The bytes of the last accepted request, or null. */
+  lastAccepted: Uint8Array | null;
+  /** The statuses the last accepted request got, one per key, or null. */
+  lastStatuses: KeyStatus[] | null;
+  /** Refusal budget left; refusals and re-acks each take one. */
   refusalTokens: number;
 }
 
@@ -32,45 +59,90 @@ export interface ServerState {
 export interface VerifyOptions {
   /** The server's own address, the one the request was sent to. */
   serverAddress: string;
-  /** The server's clock, ms since the epoch. */
+  /** The server's protocol clock, ms. */
   now: number;
-  /** Allowed clock difference either way, ms. */
+  /** How far in the past a request may be stamped and still act, ms. */
   toleranceMs: number;
   /** Replay state; mutated. */
   state: ServerState;
+  /**
+   * What each key of a request about to be accepted will get (the rule's
+   * key set, the kernel's mask), judged before the commit and stored with
+   * it for re-acks; default every key EXECUTED.
+   */
+  statuses?: (keys: string) => KeyStatus[];
 }
 
 /** What an authenticated request said. */
 export interface RequestInfo {
   /** SysRq keys, in order. */
   keys: string;
-  /** The request's timestamp, ms since the epoch. */
+  /** The 8-byte boot id it was made for. */
+  bootId: Uint8Array;
+  /**
+   * Its time, ms on the server's protocol clock (the nearest number when
+   * above 2^53 - 1, which only a consumed FUTURE request can be).
+   */
   timestamp: number;
-  /** The request's 16-byte nonce. */
+  /**
+   * The request's 16-byte nonce. (From verifyRequest, the byte fields are
+   * views of the stored last request: do not modify them.)
+   */
   nonce: Uint8Array;
   /** Whether the client asked for an ack or refusal. */
   ackWanted: boolean;
 }
 
-/** The outcome of {@link verifyRequest}. */
-export interface VerifyResult {
-  /** ACCEPTED, or the rung that failed. */
-  verdict: Verdict;
-  /** Set for ACCEPTED and REFUSED_*: the authenticated request. */
-  request?: RequestInfo;
+/** What a probe carried that its answer must echo. */
+export interface ProbeInfo {
+  /** Marks a probe. */
+  probe: true;
+  /** The probe's 16-byte nonce. */
+  nonce: Uint8Array;
 }
 
-/** A verified reply to one request. */
+/** The outcome of {@link verifyRequest}. */
+export interface VerifyResult {
+  /** ACCEPTED, or the rung that failed (or REPEATED, PROBE_ANSWERED). */
+  verdict: Verdict;
+  /** Set for every authenticated request: ACCEPTED, REPEATED, REFUSED_*. */
+  request?: RequestInfo;
+  /**
+   * What the server sends back, when anything: the ack (ACCEPTED), the
+   * re-ack (REPEATED) or the refusal (REFUSED_*) when the request asked for
+   * one, the clock answer to a probe. A `--sysrq-no-ack` rule sends only
+   * clock answers.
+   */
+  reply?: Uint8Array;
+}
+
+/** A verified reply to one request or probe. */
 export type Reply =
   | {
     type: "ack";
+    /** The request's boot id, echoed. */
+    bootId: Uint8Array;
     timestamp: number;
     nonce: Uint8Array;
+    /** The statuses of the one time the keys ran. */
     statuses: KeyStatus[];
+    /** A re-ack: the keys ran for an earlier copy; nothing ran now. */
+    repeat: boolean;
   }
   | {
     type: "refusal";
     reason: RefusalReason;
+    /** The server's current boot id. */
+    bootId: Uint8Array;
+    /** The server's protocol clock when it refused, ms. */
+    serverTime: number;
+    nonce: Uint8Array;
+  }
+  | {
+    type: "clock";
+    /** The server's current boot id. */
+    bootId: Uint8Array;
+    /** The server's protocol clock when it answered, ms. */
     serverTime: number;
     nonce: Uint8Array;
   };

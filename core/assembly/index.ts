@@ -1,24 +1,26 @@
 // The netsysrq packet core: framing, the cheap rungs of the server's ladder
-// and the constant-time comparisons, for protocol v1 and for the legacy text
+// and the constant-time comparisons, for protocol v2 and for the legacy text
 // format alike (docs/PROTOCOL.md). Hashing is not done here: the TypeScript
 // glue (core/_wasm.ts) hashes the input this module lays out or points to.
 //
-// One packet's work, v1 or legacy, is three steps: a check export runs every
-// rung before the MAC and returns the verdict, or ACCEPTED (or REFUSED_*)
-// still pending the MAC; the glue hashes and writes the result back; a
-// compare export says whether it matches. The glue owns that last rung and
-// the state (it alone knows the key, the tokens and the last accepted time),
-// and reads the fields of an accepted message at the wire offsets.
+// One packet's work, v2 or legacy, is at most two calls: a check export runs
+// every rung that needs no hash and returns the verdict, final or pending
+// the tag (PENDING_TAG set); the glue then hashes and a compare export says
+// whether the tag matches. The glue owns the state (the key, the tokens,
+// the floor, the last accepted request) and updates it from the verdict.
 //
 // Everything works on two static buffers; exports take lengths, never
-// pointers, and nothing is allocated. The v1 buffer is laid out so that the
+// pointers, and nothing is allocated. The v2 buffer is laid out so that the
 // MAC input `label || address || message` is contiguous:
 //
 //   0   label    16   written here for the message being built or checked
 //   16  address  16   written by the glue (the server's address A)
-//   32  message  64   the packet (MAX_MSG_LEN); the glue copies at most this
-//   96  tag      16   the tag the glue computed
-//   112 nonce    16   the nonce a reply must echo (checkReply)
+//   32  message  72   the packet (MAX_MSG_LEN); the glue copies at most this
+//   104 tag      16   the tag the glue computed
+//   120 expect   32   what a reply must echo: boot id, time, nonce (the
+//                     bytes 8..40 of the request or probe sent); for
+//                     checkRequest, the state's boot id in its first 8
+//   152 last     72   the last accepted request (rung 11), as accepted
 //
 // The legacy buffer holds the text (LEGACY_MAX_LEN), then the digest the
 // glue computed (up to 32 bytes), then what checkLegacy found, as f64s:
@@ -26,10 +28,13 @@
 // number of keys and the digest's length in hex digits.
 
 import {
+  ACK_FLAG_REPEAT,
   ADDR_LEN,
+  BOOT_ID_LEN,
   FIXED_LEN,
   FLAG_ACK_WANTED,
   FLAGS_KNOWN,
+  FUTURE_SLACK_MS,
   HEADER_LEN,
   KEY_MAX,
   KEY_MIN,
@@ -44,6 +49,8 @@ import {
   MAX_KEYS,
   MAX_MSG_LEN,
   MIN_KEYS,
+  NONCE_LEN,
+  OFF_BOOT,
   OFF_COUNT,
   OFF_FLAGS,
   OFF_KEYS,
@@ -52,25 +59,29 @@ import {
   OFF_TIME,
   OFF_TYPE,
   OFF_VERSION,
-  REASON_REPLAY,
+  PROBE_LEN,
+  REASON_BOOT,
   REASON_STALE,
-  REFUSAL_LEN,
   STATUS_REFUSED_SYSCTL,
   TAG_LEN,
   TYPE_ACK,
+  TYPE_CLOCK,
+  TYPE_PROBE,
   TYPE_REFUSAL,
   TYPE_REQUEST,
   Verdict,
   VERSION,
 } from "./proto";
 
-const SCRATCH_LEN: u32 = 128;
+const EXPECT_LEN: u32 = BOOT_ID_LEN + 8 + NONCE_LEN; // bytes 8..40
+const SCRATCH_LEN: u32 = 224;
 const SCRATCH: usize = memory.data(SCRATCH_LEN, 16);
 const LABEL: usize = SCRATCH;
 const ADDR: usize = LABEL + LABEL_LEN;
 const MSG: usize = ADDR + ADDR_LEN;
 const TAG: usize = MSG + MAX_MSG_LEN;
-const NONCE: usize = TAG + TAG_LEN;
+const EXPECT: usize = TAG + TAG_LEN;
+const LAST: usize = EXPECT + EXPECT_LEN;
 
 const LEGACY_DIGEST_MAX: u32 = LEGACY_SHA256_HEX / 2;
 const LEGACY: usize = memory.data(LEGACY_MAX_LEN + LEGACY_DIGEST_MAX + 32, 16);
@@ -79,14 +90,21 @@ const LEGACY_FOUND: usize = LEGACY_DIGEST + LEGACY_DIGEST_MAX;
 const COMMA: u8 = 0x2c;
 const LF: u8 = 0x0a;
 
-// Largest timestamp a JavaScript number holds exactly (2^53 - 1).
+// Largest time a JavaScript number holds exactly (2^53 - 1).
 const MAX_SAFE_MS: u64 = 9007199254740991;
+
+/**
+ * Set in checkRequest's result when the verdict still needs the tag: the
+ * label is in place, and the glue must hash and call tagMatches. A bad tag
+ * makes the verdict BAD_MAC whatever the pending one was.
+ */
+export const PENDING_TAG: i32 = 0x100;
 
 // Errors of the encoders (negative, so no length is mistaken for one).
 const ERR_COUNT: i32 = -1; // key or status count outside 1..16
 const ERR_CHAR: i32 = -2; // a key outside 0x21..0x7e
 const ERR_STATUS: i32 = -3; // a status byte outside 0..2
-const ERR_REASON: i32 = -4; // a refusal reason outside 1..3
+const ERR_REASON: i32 = -4; // a refusal reason outside 1..4
 const ERR_TIME: i32 = -5; // a time above 2^53 - 1 ms
 
 /** Offset of the scratch buffer in linear memory (the layout above). */
@@ -124,9 +142,14 @@ export function tagOffset(): u32 {
   return <u32>(TAG - SCRATCH);
 }
 
-/** Offset of the expected reply nonce within the scratch buffer. */
-export function nonceOffset(): u32 {
-  return <u32>(NONCE - SCRATCH);
+/** Offset of what a reply must echo (boot id, time, nonce). */
+export function expectOffset(): u32 {
+  return <u32>(EXPECT - SCRATCH);
+}
+
+/** Offset of the last accepted request within the scratch buffer. */
+export function lastOffset(): u32 {
+  return <u32>(LAST - SCRATCH);
 }
 
 /** Offset of the 16-byte address within the scratch buffer. */
@@ -135,12 +158,14 @@ export function addressOffset(): u32 {
 }
 
 function writeLabel(type: u8): void {
-  // "netsysrq v1 " then "req", "ack" or "ref", then NUL: 16 bytes.
+  // "netsysrq v2 " then "req", "ack", "ref", "prb" or "clk", then NUL.
   store<u64>(LABEL, 0x717273797374656e); // "netsysrq" little-endian
-  store<u32>(LABEL + 8, 0x20317620); // " v1 "
+  store<u32>(LABEL + 8, 0x20327620); // " v2 "
   let tail: u32 = 0x00716572; // "req\0"
   if (type == TYPE_ACK) tail = 0x006b6361; // "ack\0"
   if (type == TYPE_REFUSAL) tail = 0x00666572; // "ref\0"
+  if (type == TYPE_PROBE) tail = 0x00627270; // "prb\0"
+  if (type == TYPE_CLOCK) tail = 0x006b6c63; // "clk\0"
   store<u32>(LABEL + 12, tail);
 }
 
@@ -163,12 +188,15 @@ function writeTime(ms: f64): void {
   store<u64>(MSG + OFF_TIME, bswap<u64>(<u64>ms));
 }
 
-function hasMagicAndVersion(): bool {
+function isSafeMs(ms: f64): bool {
+  return ms >= 0 && ms <= <f64>MAX_SAFE_MS;
+}
+
+function hasMagic(): bool {
   return load<u8>(MSG + OFF_MAGIC) == MAGIC_0 &&
     load<u8>(MSG + OFF_MAGIC + 1) == MAGIC_1 &&
     load<u8>(MSG + OFF_MAGIC + 2) == MAGIC_2 &&
-    load<u8>(MSG + OFF_MAGIC + 3) == MAGIC_3 &&
-    load<u8>(MSG + OFF_VERSION) == VERSION;
+    load<u8>(MSG + OFF_MAGIC + 3) == MAGIC_3;
 }
 
 // Index of the first key outside 0x21..0x7e, or -1 when all are printable.
@@ -188,69 +216,110 @@ function tagDiffers(len: u32): bool {
   return d != 0;
 }
 
+// Rungs 2 to 9: everything that needs neither the state nor the key.
+function checkFrame(len: u32): i32 {
+  if (len < HEADER_LEN) return Verdict.TRUNCATED;
+  if (!hasMagic()) return Verdict.BAD_MAGIC;
+  if (load<u8>(MSG + OFF_VERSION) != VERSION) return Verdict.BAD_VERSION;
+  const type = load<u8>(MSG + OFF_TYPE);
+  const probe = type == TYPE_PROBE;
+  if (!probe && type != TYPE_REQUEST) return Verdict.BAD_TYPE;
+  const count = <u32>load<u8>(MSG + OFF_COUNT);
+  if (probe ? count != 0 : count < MIN_KEYS || count > MAX_KEYS) {
+    return Verdict.BAD_KEY_COUNT;
+  }
+  // From here on len == FIXED_LEN + count <= MAX_MSG_LEN: all bytes present.
+  if (len != FIXED_LEN + count) return Verdict.BAD_LENGTH;
+  const unknown: u8 = probe ? 0xff : ~FLAGS_KNOWN;
+  if ((load<u8>(MSG + OFF_FLAGS) & unknown) != 0) return Verdict.BAD_FLAGS;
+  if (badKeyAt(count) >= 0) return Verdict.BAD_KEY_CHAR;
+  return Verdict.ACCEPTED;
+}
+
+// Whether the message is the `lastLen`-byte last accepted request.
+function isLast(len: u32, lastLen: u32): bool {
+  if (len != lastLen) return false;
+  for (let i: u32 = 0; i < len; i++) {
+    if (load<u8>(MSG + i) != load<u8>(LAST + i)) return false;
+  }
+  return true;
+}
+
+function bootIdMatches(): bool {
+  return load<u64>(MSG + OFF_BOOT) == load<u64>(EXPECT);
+}
+
+// A refusal that needs a token before its hash: pending with one, silent
+// (no hash) without.
+function refuse(silent: i32, tokens: i32): i32 {
+  if (tokens <= 0) return silent;
+  writeLabel(TYPE_REQUEST);
+  if (silent == Verdict.WRONG_BOOT) return PENDING_TAG | Verdict.REFUSED_BOOT;
+  if (silent == Verdict.STALE) return PENDING_TAG | Verdict.REFUSED_STALE;
+  return PENDING_TAG | Verdict.REFUSED_REPLAY;
+}
+
 /**
- * Rungs 1 to 12 of the ladder for the `len`-byte request in the message
- * area (the glue copies at most MAX_MSG_LEN bytes; `len` is the real length).
- * Returns the final verdict, or a pending one that needs rung 13, the MAC:
- * ACCEPTED, or REFUSED_* when a time rung failed while `tokens` > 0 (the
- * caller then takes one refusal token). A pending verdict leaves the
- * request label in place for the glue to hash, and guarantees that `len`
- * is FIXED_LEN + count, all of it in the message area.
+ * Every rung of the ladder that needs no hash, for the `len`-byte packet in
+ * the message area (the glue copies at most MAX_MSG_LEN bytes; `len` is the
+ * real length), against the state: its boot id (in the expect area), the
+ * protocol clock `now`, the past window `tolerance` (both ms),
+ * the `floor`, the refusal `tokens` left and the length of the last
+ * accepted request in the last area (0: none).
+ *
+ * Returns a final verdict, or one pending the tag (PENDING_TAG set, the
+ * label in place, `len` == FIXED_LEN + count): PROBE_ANSWERED; ACCEPTED;
+ * REFUSED_BOOT, REFUSED_STALE or REFUSED_REPLAY (the glue takes a token
+ * before the tag); REFUSED_FUTURE or FUTURE (an authentic one raises the
+ * floor to its time; REFUSED_FUTURE takes a token after the tag). REPEATED
+ * is final: the glue takes a token and re-acks, nothing runs.
  */
 export function checkRequest(
   len: u32,
   hasKey: bool,
   now: f64,
   tolerance: f64,
-  lastAccepted: f64,
+  floor: u64,
   tokens: i32,
+  lastLen: u32,
 ): i32 {
   if (!hasKey) return Verdict.NO_PASSWORD;
-  if (len < HEADER_LEN) return Verdict.TRUNCATED;
-  if (
-    load<u8>(MSG + OFF_MAGIC) != MAGIC_0 ||
-    load<u8>(MSG + OFF_MAGIC + 1) != MAGIC_1 ||
-    load<u8>(MSG + OFF_MAGIC + 2) != MAGIC_2 ||
-    load<u8>(MSG + OFF_MAGIC + 3) != MAGIC_3
-  ) return Verdict.BAD_MAGIC;
-  if (load<u8>(MSG + OFF_VERSION) != VERSION) return Verdict.BAD_VERSION;
-  if (load<u8>(MSG + OFF_TYPE) != TYPE_REQUEST) return Verdict.BAD_TYPE;
-  const count = <u32>load<u8>(MSG + OFF_COUNT);
-  if (count < MIN_KEYS || count > MAX_KEYS) return Verdict.BAD_KEY_COUNT;
-  // From here on len == FIXED_LEN + count <= MAX_MSG_LEN: all bytes present.
-  if (len != FIXED_LEN + count) return Verdict.BAD_LENGTH;
-  if ((load<u8>(MSG + OFF_FLAGS) & ~FLAGS_KNOWN) != 0) return Verdict.BAD_FLAGS;
-  if (badKeyAt(count) >= 0) return Verdict.BAD_KEY_CHAR;
-  const time = timeRung(readTime(), <u64>now, <u64>tolerance, <u64>lastAccepted);
-  if (time != Verdict.ACCEPTED) {
-    // No refusal token: silence, and no hash spent on this packet.
-    if (tokens <= 0) return time;
-    writeLabel(TYPE_REQUEST);
-    return time + (Verdict.REFUSED_STALE - Verdict.STALE);
+  const frame = checkFrame(len);
+  if (frame != Verdict.ACCEPTED) return frame;
+  if (load<u8>(MSG + OFF_TYPE) == TYPE_PROBE) {
+    writeLabel(TYPE_PROBE);
+    return PENDING_TAG | Verdict.PROBE_ANSWERED;
   }
+  if (!bootIdMatches()) return refuse(Verdict.WRONG_BOOT, tokens);
+  const ts = readTime();
+  // The last accepted request's time is at or below the floor.
+  if (ts <= floor && isLast(len, lastLen)) {
+    return tokens > 0 ? Verdict.REPEATED : Verdict.REPLAY;
+  }
+  const nowMs = <u64>now;
+  // No sum or difference below can wrap.
+  if (ts < nowMs && nowMs - ts > <u64>tolerance) {
+    return refuse(Verdict.STALE, tokens);
+  }
+  if (ts <= floor) return refuse(Verdict.REPLAY, tokens);
   writeLabel(TYPE_REQUEST);
-  return Verdict.ACCEPTED;
-}
-
-// Rungs 10 to 12: STALE, FUTURE, REPLAY or ACCEPTED.
-function timeRung(ts: u64, now: u64, tolerance: u64, last: u64): i32 {
-  // now - tolerance would wrap below zero: then nothing is stale.
-  if (now > tolerance && ts < now - tolerance) return Verdict.STALE;
-  if (ts > now + tolerance) return Verdict.FUTURE;
-  if (ts <= last) return Verdict.REPLAY;
-  return Verdict.ACCEPTED;
+  if (ts > nowMs && ts - nowMs > <u64>FUTURE_SLACK_MS) {
+    return PENDING_TAG |
+      (tokens > 0 ? Verdict.REFUSED_FUTURE : Verdict.FUTURE);
+  }
+  return PENDING_TAG | Verdict.ACCEPTED;
 }
 
 /**
- * Frame a request around the `count` keys and the nonce the glue wrote in
- * the message area, and lay out its MAC input. Returns the request's length
- * (the glue appends the tag over its first length - 16 bytes), or a negative
- * error: ERR_COUNT, ERR_CHAR or ERR_TIME.
+ * Frame a request around the boot id, nonce and `count` keys the glue
+ * wrote in the message area, and lay out its MAC input. Returns the
+ * request's length (the glue appends the tag over its first length - 16
+ * bytes), or a negative error: ERR_COUNT, ERR_CHAR or ERR_TIME.
  */
 export function encodeRequest(count: u32, ackWanted: bool, timestamp: f64): i32 {
   if (count < MIN_KEYS || count > MAX_KEYS) return ERR_COUNT;
   if (badKeyAt(count) >= 0) return ERR_CHAR;
-  if (!(timestamp >= 0 && timestamp <= <f64>MAX_SAFE_MS)) return ERR_TIME;
+  if (!isSafeMs(timestamp)) return ERR_TIME;
   writeHeader(TYPE_REQUEST, ackWanted ? FLAG_ACK_WANTED : 0, <u8>count);
   writeTime(timestamp);
   writeLabel(TYPE_REQUEST);
@@ -258,76 +327,123 @@ export function encodeRequest(count: u32, ackWanted: bool, timestamp: f64): i32 
 }
 
 /**
- * Frame an ack around the `count` status bytes and the nonce the glue wrote,
- * echoing `timestamp`. Returns the ack's length, or ERR_COUNT, ERR_STATUS
- * or ERR_TIME.
+ * Frame a probe around the nonce the glue wrote: boot id and time zero.
+ * Returns PROBE_LEN.
  */
-export function encodeAck(count: u32, timestamp: f64): i32 {
+export function encodeProbe(): i32 {
+  writeHeader(TYPE_PROBE, 0, 0);
+  store<u64>(MSG + OFF_BOOT, 0);
+  store<u64>(MSG + OFF_TIME, 0);
+  writeLabel(TYPE_PROBE);
+  return <i32>PROBE_LEN;
+}
+
+/**
+ * Frame an ack around the boot id, nonce and `count` status bytes the glue
+ * wrote, echoing `timestamp`, with flag REPEAT when `repeat`. Returns the
+ * ack's length, or ERR_COUNT, ERR_STATUS or ERR_TIME.
+ */
+export function encodeAck(count: u32, repeat: bool, timestamp: f64): i32 {
   if (count < MIN_KEYS || count > MAX_KEYS) return ERR_COUNT;
   for (let i: u32 = 0; i < count; i++) {
     if (load<u8>(MSG + OFF_KEYS + i) > STATUS_REFUSED_SYSCTL) return ERR_STATUS;
   }
-  if (!(timestamp >= 0 && timestamp <= <f64>MAX_SAFE_MS)) return ERR_TIME;
-  writeHeader(TYPE_ACK, 0, <u8>count);
+  if (!isSafeMs(timestamp)) return ERR_TIME;
+  writeHeader(TYPE_ACK, repeat ? ACK_FLAG_REPEAT : 0, <u8>count);
   writeTime(timestamp);
   writeLabel(TYPE_ACK);
   return <i32>(FIXED_LEN + count);
 }
 
 /**
- * Frame a refusal around the nonce the glue wrote. Returns REFUSAL_LEN, or
- * ERR_REASON or ERR_TIME.
+ * Frame a refusal around the boot id and nonce the glue wrote. Returns
+ * REFUSAL_LEN, or ERR_REASON or ERR_TIME.
  */
 export function encodeRefusal(reason: u32, serverTime: f64): i32 {
-  if (reason < REASON_STALE || reason > REASON_REPLAY) return ERR_REASON;
-  if (!(serverTime >= 0 && serverTime <= <f64>MAX_SAFE_MS)) return ERR_TIME;
+  if (reason < REASON_STALE || reason > REASON_BOOT) return ERR_REASON;
+  if (!isSafeMs(serverTime)) return ERR_TIME;
   writeHeader(TYPE_REFUSAL, <u8>reason, 0);
   writeTime(serverTime);
   writeLabel(TYPE_REFUSAL);
-  return <i32>REFUSAL_LEN;
-}
-
-function nonceMatches(): bool {
-  const at = MSG + OFF_NONCE;
-  const d = (load<u64>(at) ^ load<u64>(NONCE)) |
-    (load<u64>(at + 8) ^ load<u64>(NONCE + 8));
-  return d == 0;
+  return <i32>FIXED_LEN;
 }
 
 /**
- * Frame check of a `len`-byte reply to a request of `count` keys stamped
- * `timestamp` whose nonce the glue wrote at the nonce offset: TYPE_ACK or
- * TYPE_REFUSAL when it is well formed and answers that request (the reply
+ * Frame a clock answer around the boot id and nonce the glue wrote.
+ * Returns CLOCK_LEN, or ERR_TIME.
+ */
+export function encodeClock(serverTime: f64): i32 {
+  if (!isSafeMs(serverTime)) return ERR_TIME;
+  writeHeader(TYPE_CLOCK, 0, 0);
+  writeTime(serverTime);
+  writeLabel(TYPE_CLOCK);
+  return <i32>FIXED_LEN;
+}
+
+// Whether bytes [from, to) of the message equal those of the expect area
+// (which holds bytes OFF_BOOT..OFF_KEYS of what was sent).
+function echoes(from: u32, to: u32): bool {
+  let d: u64 = 0;
+  for (let i = from; i < to; i += 8) {
+    d |= load<u64>(MSG + i) ^ load<u64>(EXPECT + i - OFF_BOOT);
+  }
+  return d == 0;
+}
+
+function bootIdSet(): bool {
+  return load<u64>(MSG + OFF_BOOT) != 0;
+}
+
+// An ack to a request of `count` keys: its boot id, time and nonce echoed.
+function ackOk(len: u32, count: u32): bool {
+  if ((load<u8>(MSG + OFF_FLAGS) & ~ACK_FLAG_REPEAT) != 0) return false;
+  if (load<u8>(MSG + OFF_COUNT) != count) return false;
+  if (count < MIN_KEYS || count > MAX_KEYS || len != FIXED_LEN + count) {
+    return false;
+  }
+  if (!echoes(OFF_BOOT, OFF_KEYS) || readTime() > MAX_SAFE_MS) return false;
+  for (let i: u32 = 0; i < count; i++) {
+    if (load<u8>(MSG + OFF_KEYS + i) > STATUS_REFUSED_SYSCTL) return false;
+  }
+  return true;
+}
+
+// A refusal or clock answer: 56 bytes, no count, the nonce echoed, a boot
+// id (never all zero), a time a number holds.
+function fixedOk(len: u32): bool {
+  return len == FIXED_LEN && load<u8>(MSG + OFF_COUNT) == 0 &&
+    echoes(OFF_NONCE, OFF_KEYS) && bootIdSet() && readTime() <= MAX_SAFE_MS;
+}
+
+/**
+ * Frame check of a `len`-byte reply to what was sent: a probe (`count` 0;
+ * only a clock answer fits) or a request of `count` keys (an ack or a
+ * refusal). The expect area holds the sent message's bytes 8..40. Returns
+ * the reply's type when it is well formed and answers what was sent (its
  * label is then in place for the glue to hash), else 0.
  */
-export function checkReply(len: u32, count: u32, timestamp: f64): u32 {
-  if (len < FIXED_LEN || len > MAX_MSG_LEN || !hasMagicAndVersion()) return 0;
-  if (!nonceMatches()) return 0;
+export function checkReply(len: u32, count: u32): u32 {
+  if (len < FIXED_LEN || len > MAX_MSG_LEN || !hasMagic()) return 0;
+  if (load<u8>(MSG + OFF_VERSION) != VERSION) return 0;
   const type = load<u8>(MSG + OFF_TYPE);
   const flags = load<u8>(MSG + OFF_FLAGS);
-  if (type == TYPE_ACK) {
-    if (flags != 0 || load<u8>(MSG + OFF_COUNT) != count) return 0;
-    if (count < MIN_KEYS || count > MAX_KEYS || len != FIXED_LEN + count) {
-      return 0;
-    }
-    if (<f64>readTime() != timestamp || readTime() > MAX_SAFE_MS) return 0;
-    for (let i: u32 = 0; i < count; i++) {
-      if (load<u8>(MSG + OFF_KEYS + i) > STATUS_REFUSED_SYSCTL) return 0;
-    }
+  let ok = false;
+  if (count == 0) {
+    ok = type == TYPE_CLOCK && flags == 0 && fixedOk(len);
+  } else if (type == TYPE_ACK) {
+    ok = ackOk(len, count);
   } else if (type == TYPE_REFUSAL) {
-    if (len != REFUSAL_LEN || load<u8>(MSG + OFF_COUNT) != 0) return 0;
-    if (flags < REASON_STALE || flags > REASON_REPLAY) return 0;
-    if (readTime() > MAX_SAFE_MS) return 0;
-  } else {
-    return 0;
+    ok = flags >= REASON_STALE && flags <= REASON_BOOT && fixedOk(len);
   }
+  if (!ok) return 0;
   writeLabel(type);
   return type;
 }
 
 /**
- * Rung 13 for a request, and the last check of a reply: 1 when the tag the
- * glue wrote equals the last 16 of the `len` bytes in the message area.
+ * The tag rung of a request or probe, and the last check of a reply: 1 when
+ * the tag the glue wrote equals the last 16 of the `len` bytes in the
+ * message area.
  */
 export function tagMatches(len: u32): bool {
   if (len < TAG_LEN || len > MAX_MSG_LEN) return false;

@@ -1,4 +1,4 @@
-// netsysrq wire protocol v1: every size, offset and value on the wire, as
+// netsysrq wire protocol v2: every size, offset and value on the wire, as
 // AssemblyScript constants. kernel/nsr_proto.h is the C coding of the same
 // table (docs/PROTOCOL.md); tests/unit/constants_test.ts proves they agree.
 // Names are the C names without their NSR_ prefix; keep one per line.
@@ -7,14 +7,17 @@ export const MAGIC_0: u8 = 0x4e; // 'N'
 export const MAGIC_1: u8 = 0x53; // 'S'
 export const MAGIC_2: u8 = 0x52; // 'R'
 export const MAGIC_3: u8 = 0x51; // 'Q'
-export const VERSION: u8 = 1;
+export const VERSION: u8 = 2;
 
 export const TYPE_REQUEST: u8 = 1;
 export const TYPE_ACK: u8 = 2;
 export const TYPE_REFUSAL: u8 = 3;
+export const TYPE_PROBE: u8 = 4;
+export const TYPE_CLOCK: u8 = 5; // the answer to a probe
 
 export const FLAG_ACK_WANTED: u8 = 0x01;
 export const FLAGS_KNOWN: u8 = 0x01;
+export const ACK_FLAG_REPEAT: u8 = 0x01; // a retry's ack: nothing ran now
 
 // Offsets within every message.
 export const OFF_MAGIC: u32 = 0;
@@ -22,23 +25,27 @@ export const OFF_VERSION: u32 = 4;
 export const OFF_TYPE: u32 = 5;
 export const OFF_FLAGS: u32 = 6; // refusal: the reason
 export const OFF_COUNT: u32 = 7;
-export const OFF_TIME: u32 = 8; // u64 big-endian, ms since the epoch
-export const OFF_NONCE: u32 = 16;
-export const OFF_KEYS: u32 = 32; // ack: status bytes
+export const OFF_BOOT: u32 = 8; // the server's boot id
+export const OFF_TIME: u32 = 16; // u64 big-endian, ms, server protocol clock
+export const OFF_NONCE: u32 = 24;
+export const OFF_KEYS: u32 = 40; // ack: status bytes
 
 export const HEADER_LEN: u32 = 8;
+export const BOOT_ID_LEN: u32 = 8;
 export const NONCE_LEN: u32 = 16;
 export const TAG_LEN: u32 = 16; // HMAC-SHA256 truncated to 128 bits
-export const FIXED_LEN: u32 = 48; // request/ack length without keys
+export const FIXED_LEN: u32 = 56; // every message without keys/statuses
 export const MIN_KEYS: u32 = 1;
 export const MAX_KEYS: u32 = 16;
-export const REFUSAL_LEN: u32 = 48;
-export const MAX_MSG_LEN: u32 = 64; // FIXED_LEN + MAX_KEYS
+export const REFUSAL_LEN: u32 = 56;
+export const PROBE_LEN: u32 = 56;
+export const CLOCK_LEN: u32 = 56;
+export const MAX_MSG_LEN: u32 = 72; // FIXED_LEN + MAX_KEYS
 
 export const KEY_MIN: u8 = 0x21; // printable ASCII, no space
 export const KEY_MAX: u8 = 0x7e;
 
-export const LABEL_LEN: u32 = 16; // "netsysrq v1 req" and its NUL
+export const LABEL_LEN: u32 = 16; // "netsysrq v2 req" and its NUL
 export const ADDR_LEN: u32 = 16; // IPv6, or IPv4-mapped ::ffff:a.b.c.d
 
 export const KEY_LEN: u32 = 32; // derived MAC key
@@ -55,6 +62,11 @@ export const STATUS_REFUSED_SYSCTL: u8 = 2;
 export const REASON_STALE: u8 = 1;
 export const REASON_FUTURE: u8 = 2;
 export const REASON_REPLAY: u8 = 3;
+export const REASON_BOOT: u8 = 4; // made for another boot id
+
+// Time rules: how far ahead a request may be; the default past window.
+export const FUTURE_SLACK_MS: u32 = 1000;
+export const TOLERANCE_DEFAULT_S: u32 = 60;
 
 export const REFUSALS_PER_SEC: u32 = 5;
 
@@ -83,4 +95,8 @@ export enum Verdict {
   REFUSED_FUTURE = 15,
   REFUSED_REPLAY = 16,
   BAD_FORMAT = 17,
+  WRONG_BOOT = 18,
+  REFUSED_BOOT = 19,
+  REPEATED = 20,
+  PROBE_ANSWERED = 21,
 }
