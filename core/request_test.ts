@@ -4,7 +4,7 @@ import {
   createRequest,
   createServerState,
   deriveKey,
-  KeyStatus,
+  type KeyStatus,
   MacKey,
   type RequestOptions,
   type ServerState,
