@@ -214,12 +214,12 @@ function describeKey(key: string): string {
 }
 
 function checkConflicts(values: Values, legacy: Options["legacy"]): void {
-  const noAck = values["no-ack"] ? "--no-ack" : legacy ? "--legacy" : undefined;
-  if (noAck !== undefined) {
+  // --no-ack still waits for the probe's answer; --legacy waits for nothing.
+  if (legacy !== undefined) {
     for (const name of ["timeout", "retries"] as const) {
       if (values[name] !== undefined) {
         throw new UsageError(
-          `--${name} conflicts with ${noAck}: no reply is awaited`,
+          `--${name} conflicts with --legacy: no reply is awaited`,
         );
       }
     }
@@ -237,6 +237,9 @@ export const HELP = `Usage: send_sysrq [options] KEYS HOST...
 
 Send the magic SysRq KEYS (run in order, e.g. s, sub, reisub) to each HOST
 with one authenticated UDP packet, and report whether each host acked.
+Each host is first asked for its clock (a probe, which runs nothing): the
+request is stamped from the server's clock, so this machine's clock may be
+wrong. A retry resends the same packet: the keys run at most once.
 HOST is a name, an IPv4 or IPv6 address, host:port or [v6]:port.
 
 Password (never on the command line), first found wins:
@@ -249,15 +252,16 @@ Options:
   -p, --port PORT           UDP port of hosts without one (default 9)
       --server-address ADDR the address the server sees itself as (behind
                             NAT); it is part of the MAC
-      --timeout SECONDS     wait this long for each ack (default 1)
-      --retries N           resend this often without an ack, each time with
-                            a fresh timestamp and nonce (default 2)
-      --no-ack              fire and forget: ask for no ack, send once
+      --timeout SECONDS     wait this long for each reply (default 1)
+      --retries N           resend the same probe or request this often
+                            without a reply (default 2); never runs twice
+      --no-ack              fire and forget: probe, then send the request
+                            once asking for no ack (runs at most once)
       --legacy [sha1|sha256]  xtables-addons' text format (no ack)
       --hosts-file FILE     more hosts, one per line, # comments (- = stdin)
       --concurrency N       hosts in flight at once (default 128)
       --json                one JSON object per host on stdout
-      --dry-run             print each packet as hex; send nothing
+      --dry-run             print each host's probe as hex; send nothing
   -V, --version             print the version
   -h, --help                print this help
 

@@ -71,8 +71,8 @@ Deno.test("parseOptions: bad input is a UsageError naming it", async (t) => {
     [["--timeout", "0", "s", "h"], /--timeout must be seconds/],
     [["--concurrency", "x", "s", "h"], /--concurrency/],
     [
-      ["--no-ack", "--timeout", "1", "s", "h"],
-      /--timeout conflicts with --no-ack/,
+      ["--legacy", "--timeout", "1", "s", "h"],
+      /--timeout conflicts with --legacy/,
     ],
     [["--json=yes", "s", "h"], /--json does not take an argument/],
     [["keygen", "extra"], /keygen takes no other arguments/],

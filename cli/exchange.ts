@@ -1,7 +1,11 @@
 /**
- * One host's exchange: resolve it, build the request (v1 or legacy), show it
- * (`--dry-run`), send it once (`--no-ack`, `--legacy`), or send, wait for a
- * reply that verifies and resend on silence; then say how it ended.
+ * One host's exchange (docs/PROTOCOL.md, "Client behaviour"): resolve it;
+ * probe it once per run for its boot id and clock; stamp the request from
+ * that clock (never the local one); show it (`--dry-run`), send it once
+ * (`--no-ack`), or send it and resend the IDENTICAL bytes on silence until
+ * a reply verifies. After an authenticated refusal of a request of which
+ * only one copy was sent (so that copy never ran, and never will), make one
+ * new request, re-stamped from the refusal. The legacy format is sent once.
  *
  * @module
  */
@@ -9,13 +13,16 @@
 import type { Options } from "./args.ts";
 import { type HostSpec, resolve, type Target } from "./hosts.ts";
 import type { HostResult } from "./output.ts";
+import { ServerClock } from "./server_clock.ts";
 import { LocalFailure, type Transport } from "./transport.ts";
 import { NONCE_LEN } from "../core/constants.ts";
 import { hex } from "../core/hex.ts";
 import {
   createLegacyRequest,
+  createProbe,
   createRequest,
   type MacKey,
+  type ProbeInfo,
   type Reply,
   type RequestInfo,
   verifyReply,
@@ -28,9 +35,18 @@ export interface Context {
   key: MacKey | null;
   password: string;
   transport: Transport;
+  /** Each host's clock, probed once per run ("address port"). */
+  clocks?: Map<string, Promise<ServerClock | null>>;
 }
 
-/** Resolve, build, send and (unless told not to) wait for the reply. */
+/** A verified reply and when it arrived. */
+interface Answer {
+  reply: Reply;
+  at: number;
+  wall: number;
+}
+
+/** Resolve, probe, stamp, send and (unless told not to) wait for the reply. */
 export async function exchange(
   spec: HostSpec,
   context: Context,
@@ -52,38 +68,101 @@ export async function exchange(
   result.address = target.address;
   const serverAddress = options.serverAddress ?? target.address;
   try {
-    if (options.dryRun) {
-      const packet = await firstPacket(context, serverAddress);
-      return { ...result, outcome: "dry-run", packet: hex(packet) };
-    }
-    if (!options.ack) {
-      const packet = await firstPacket(context, serverAddress);
+    if (options.legacy !== undefined) {
+      const packet = await legacyPacket(
+        options,
+        context.password,
+        serverAddress,
+      );
+      if (options.dryRun) {
+        return { ...result, outcome: "dry-run", packet: hex(packet) };
+      }
       await send(context.transport, target, packet);
       return { ...result, outcome: "sent", attempts: 1 };
     }
-    return await untilReply(context, target, serverAddress, result);
+    if (options.dryRun) {
+      // The request needs the server's clock; the probe is what goes first.
+      const probe = createProbe(context.key!, { serverAddress });
+      return { ...result, outcome: "dry-run", packet: hex(probe) };
+    }
+    const clock = await clockOf(context, target, serverAddress);
+    if (clock === null) {
+      return noReply(context, target, result, "probe");
+    }
+    result.clockOffsetMs = clock.offsetMs;
+    if (!options.ack) {
+      const request = newRequest(options.keys, false, clock);
+      const packet = createRequest(context.key!, { ...request, serverAddress });
+      await send(context.transport, target, packet);
+      return { ...result, outcome: "sent", attempts: 1 };
+    }
+    return await untilAnswered(context, target, serverAddress, result, clock);
   } catch (error) {
     if (error instanceof LocalFailure) throw error;
     return { ...result, error: `cannot send: ${(error as Error).message}` };
   }
 }
 
-/** The packet of a first (or only) attempt. */
-function firstPacket(
+/** The host's clock: probed on first use in this run, then remembered. */
+function clockOf(
   context: Context,
+  target: Target,
   serverAddress: string,
-): Promise<Uint8Array> | Uint8Array {
-  const { options, key, password } = context;
-  if (options.legacy !== undefined) {
-    return legacyPacket(options, password, serverAddress);
+): Promise<ServerClock | null> {
+  const clocks = context.clocks ??= new Map();
+  const id = `${target.address} ${target.port} ${serverAddress}`;
+  let clock = clocks.get(id);
+  if (clock === undefined) {
+    clock = probe(context, target, serverAddress);
+    clocks.set(id, clock);
   }
-  const request = newRequest(options.keys, options.ack);
-  return createRequest(key!, { ...request, serverAddress });
+  return clock;
 }
 
-function newRequest(keys: string, ackWanted: boolean): RequestInfo {
+/** Send a probe (the identical bytes again on silence); its clock or null. */
+async function probe(
+  context: Context,
+  target: Target,
+  serverAddress: string,
+): Promise<ServerClock | null> {
   const nonce = crypto.getRandomValues(new Uint8Array(NONCE_LEN));
-  return { keys, timestamp: Date.now(), nonce, ackWanted };
+  const packet = createProbe(context.key!, { serverAddress, nonce });
+  const sent: ProbeInfo = { probe: true, nonce };
+  const { answer, rttMs } = await sendUntilReply(
+    context,
+    target,
+    packet,
+    (reply) =>
+      verifyReply(context.key!, reply, { serverAddress, request: sent }),
+  );
+  if (answer === null || answer.reply.type !== "clock") return null;
+  return clockFrom(answer, rttMs);
+}
+
+function clockFrom(answer: Answer, rttMs: number): ServerClock {
+  const reply = answer.reply as Reply & { type: "clock" | "refusal" };
+  return new ServerClock(
+    reply.bootId,
+    reply.serverTime,
+    answer.at,
+    rttMs,
+    answer.wall,
+  );
+}
+
+function newRequest(
+  keys: string,
+  ackWanted: boolean,
+  clock: ServerClock,
+): RequestInfo {
+  const nonce = crypto.getRandomValues(new Uint8Array(NONCE_LEN));
+  return {
+    keys,
+    bootId: clock.bootId,
+    timestamp: clock.stamp(),
+    nonce,
+    ackWanted,
+  };
 }
 
 function legacyPacket(
@@ -115,47 +194,121 @@ function send(
 }
 
 /**
- * Send, wait, resend: every attempt is a new request (fresh timestamp and
- * nonce), and a reply to any of them counts once its MAC and echoed fields
- * verify. Anything else that comes back is ignored and counted.
+ * Send `packet`, wait, and resend the very same bytes on silence, up to
+ * --retries times, until `verify` accepts a reply (the transport routes
+ * replies by the nonce they echo). Returns the verified reply (or null),
+ * the number of copies sent and the round trip of the last copy.
  */
-async function untilReply(
+async function sendUntilReply(
+  context: Context,
+  target: Target,
+  packet: Uint8Array,
+  verify: (reply: Uint8Array) => Reply | null,
+): Promise<{ answer: Answer | null; copies: number; rttMs: number }> {
+  const { options, transport } = context;
+  let settle: (answer: Answer) => void = () => {};
+  const answered = new Promise<Answer>((r) => settle = r);
+  const nonce = packet.subarray(24, 40);
+  const stop = transport.expect(nonce, ({ packet: reply }) => {
+    const verified = verify(reply);
+    if (verified !== null) {
+      settle({ reply: verified, at: performance.now(), wall: Date.now() });
+    }
+    return verified !== null;
+  });
+  let sentAt = 0;
+  let copies = 0;
+  try {
+    while (copies <= options.retries) {
+      sentAt = performance.now();
+      await send(transport, target, packet);
+      copies++;
+      const answer = await within(answered, options.timeoutMs);
+      if (answer !== null) {
+        return { answer, copies, rttMs: answer.at - sentAt };
+      }
+    }
+  } finally {
+    stop();
+  }
+  return { answer: null, copies, rttMs: 0 };
+}
+
+/**
+ * Send the request (identical bytes on silence) until an ack or refusal
+ * verifies. A refusal of the only copy sent allows one new request, stamped
+ * from the refusal's boot id and clock.
+ */
+async function untilAnswered(
   context: Context,
   target: Target,
   serverAddress: string,
   result: HostResult,
+  clock: ServerClock,
 ): Promise<HostResult> {
-  const { options, key, transport } = context;
-  let settle: (answer: { reply: Reply; at: number }) => void = () => {};
-  const answered = new Promise<{ reply: Reply; at: number }>((r) => settle = r);
-  const stops: (() => void)[] = [];
-  let sentAt = 0;
-  try {
-    for (let attempt = 1; attempt <= options.retries + 1; attempt++) {
-      const request = newRequest(options.keys, true);
-      const packet = createRequest(key!, { ...request, serverAddress });
-      stops.push(transport.expect(request.nonce, ({ packet: reply }) => {
-        const verified = verifyReply(key!, reply, { serverAddress, request });
-        if (verified !== null) {
-          settle({ reply: verified, at: performance.now() });
-        }
-        return verified !== null;
-      }));
-      sentAt = performance.now();
-      await send(transport, target, packet);
-      result.attempts = attempt;
-      const answer = await within(answered, options.timeoutMs);
-      if (answer !== null) {
-        return interpret(result, answer.reply, answer.at - sentAt);
-      }
+  const { options, key } = context;
+  let attempts = 0;
+  for (let round = 1; round <= 2; round++) {
+    const request = newRequest(options.keys, true, clock);
+    const packet = createRequest(key!, { ...request, serverAddress });
+    const { answer, copies, rttMs } = await sendUntilReply(
+      context,
+      target,
+      packet,
+      (reply) => verifyReply(key!, reply, { serverAddress, request }),
+    );
+    attempts += copies;
+    result.attempts = attempts;
+    if (answer === null) return noReply(context, target, result, "request");
+    const reply = answer.reply;
+    if (reply.type === "ack") {
+      return {
+        ...result,
+        outcome: "acked",
+        statuses: reply.statuses,
+        repeat: reply.repeat,
+        rttMs,
+      };
     }
-  } finally {
-    for (const stop of stops) stop();
+    if (reply.type !== "refusal") break;
+    clock = clockFrom(answer, rttMs);
+    result.clockOffsetMs = clock.offsetMs;
+    // A refusal answers one of identical copies: only when one copy went
+    // out is it that copy's, which then never ran and never will.
+    const final = copies === 1 && round === 1;
+    if (!final) {
+      return {
+        ...result,
+        outcome: "refused",
+        rttMs,
+        refusal: {
+          reason: reply.reason,
+          serverTime: reply.serverTime,
+          clockOffsetMs: clock.offsetMs,
+          mayHaveRun: copies > 1,
+        },
+      };
+    }
+    result.restamped = true;
   }
+  return { ...result, error: "unexpected reply" };
+}
+
+/** The result for silence after every copy of a probe or a request. */
+function noReply(
+  context: Context,
+  target: Target,
+  result: HostResult,
+  stage: "probe" | "request",
+): HostResult {
+  const { options, transport } = context;
   const ignored = transport.ignored.get(`${target.address} ${target.port}`);
   return {
     ...result,
+    attempts: stage === "probe" ? 0 : result.attempts,
+    probes: stage === "probe" ? options.retries + 1 : undefined,
     outcome: "no-reply",
+    stage,
     waitedMs: options.timeoutMs,
     ignored,
   };
@@ -172,27 +325,4 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** The host's result from a verified reply that came `rttMs` after sending. */
-function interpret(
-  result: HostResult,
-  reply: Reply,
-  rttMs: number,
-): HostResult {
-  if (reply.type === "ack") {
-    return { ...result, outcome: "acked", statuses: reply.statuses, rttMs };
-  }
-  // The server stamped serverTime about half a round trip ago.
-  const clockOffsetMs = Date.now() - rttMs / 2 - reply.serverTime;
-  return {
-    ...result,
-    outcome: "refused",
-    rttMs,
-    refusal: {
-      reason: reply.reason,
-      serverTime: reply.serverTime,
-      clockOffsetMs,
-    },
-  };
 }

@@ -38,13 +38,13 @@ async function exercise(t: Deno.TestContext, form: ClientForm) {
     await t.step(`${form.name}: --dry-run sends nothing`, async () => {
       const run = await runClient(form, ["--dry-run", "s", host], { env });
       assert.equal(run.code, 0, run.stderr);
-      assert.match(run.stdout, /^127\.0\.0\.1:\d+: 4e535251010101/);
+      assert.match(run.stdout, /^127\.0\.0\.1:\d+: 4e5352510204/);
       assert.equal(responder.seen.length, 0);
     });
     await t.step(`${form.name}: a real request is acked`, async () => {
       const run = await runClient(form, ["su", host], { env });
       assert.equal(run.code, 0, run.stdout + run.stderr);
-      assert.match(run.stdout, /acked in .*, ran s, u\n/);
+      assert.match(run.stdout, /acked in .*, ran once: s, u\n/);
       assert.equal(responder.seen.at(-1)?.verdict, Verdict.ACCEPTED);
     });
     await t.step(`${form.name}: refused key and --json`, async () => {

@@ -32,11 +32,23 @@ export interface HostResult {
   rttMs?: number;
   /** Per-key status from a verified ack. */
   statuses?: KeyStatus[];
+  /** The ack was a re-ack (REPEAT): the keys ran once, for an earlier copy. */
+  repeat?: boolean;
+  /** This machine's wall clock minus the server's protocol clock, ms. */
+  clockOffsetMs?: number;
+  /** The first request was refused and one new one was sent. */
+  restamped?: boolean;
+  /** Where the silence was: the probe (nothing sent) or the request. */
+  stage?: "probe" | "request";
+  /** Probes sent, when the probe got no answer. */
+  probes?: number;
   /** From a verified refusal; offset is local clock minus server clock. */
   refusal?: {
     reason: RefusalReason;
     serverTime: number;
     clockOffsetMs: number;
+    /** Refused after a retry: an earlier copy may have run (once). */
+    mayHaveRun?: boolean;
   };
   /** Replies from this host that failed verification and were ignored. */
   ignored?: number;
@@ -65,6 +77,7 @@ const REASON_TEXT: Record<RefusalReason, string> = {
   [RefusalReason.STALE]: "stale",
   [RefusalReason.FUTURE]: "future",
   [RefusalReason.REPLAY]: "replay",
+  [RefusalReason.BOOT]: "boot",
 };
 
 /** Keys whose effect may stop the ack from leaving the server. */
@@ -172,7 +185,9 @@ function ackText(result: HostResult, colour: Palette): string {
   const word = ran.length === keys.length
     ? colour.good("acked")
     : colour.warn("acked");
-  let line = `${word} in ${humanDuration(result.rttMs ?? 0)}, ran ${list(ran)}`;
+  const once = result.repeat ? "ran once; ack re-sent" : "ran once";
+  const what = ran.length === 0 ? "ran no keys" : `${once}: ${list(ran)}`;
+  let line = `${word} in ${humanDuration(result.rttMs ?? 0)}, ${what}`;
   if (byRule.length) {
     line += `\n  refused ${
       list(byRule)
@@ -183,7 +198,30 @@ function ackText(result: HostResult, colour: Palette): string {
       list(bySysctl)
     }: masked by the server's kernel.sysrq setting`;
   }
-  return line;
+  if (result.repeat) {
+    line +=
+      "\n  the first ack was lost; the retry (the same packet) ran nothing";
+  }
+  return line + restampNote(result) + offsetNote(result);
+}
+
+/** Below this clock offset, the user is not told about it. */
+const OFFSET_SHOWN_MS = 1000;
+
+/** "server clock …" when this machine's clock is off the server's. */
+function offsetNote(result: HostResult): string {
+  const offset = result.clockOffsetMs;
+  if (offset === undefined || Math.abs(offset) < OFFSET_SHOWN_MS) return "";
+  const side = offset < 0 ? "ahead of" : "behind";
+  return `\n  the server's clock is ${humanDuration(offset)} ${side} this` +
+    " machine's (harmless: requests are stamped from the server's clock)";
+}
+
+function restampNote(result: HostResult): string {
+  return result.restamped
+    ? "\n  the first request was refused (it never ran); one new request" +
+      " was sent,\n  stamped from the refusal's clock"
+    : "";
 }
 
 function list(keys: string[]): string {
@@ -192,33 +230,33 @@ function list(keys: string[]): string {
 
 function refusalText(result: HostResult, colour: Palette): string {
   const refusal = result.refusal!;
-  const offset = refusal.clockOffsetMs;
-  const skew = Math.abs(offset) < 1000
-    ? "your clock agrees with the server's to within a second"
-    : `your clock is ${humanDuration(offset)} ${
-      offset < 0 ? "behind" : "ahead of"
-    } the server's`;
   const word = colour.warn("refused");
-  switch (refusal.reason) {
-    case RefusalReason.STALE:
-      return `${word}: request too old for the server, ${skew}` +
-        "\n  set this machine's clock (NTP) and send again";
-    case RefusalReason.FUTURE:
-      return `${word}: request dated in the server's future, ${skew}` +
-        "\n  set this machine's clock (NTP) and send again";
-    case RefusalReason.REPLAY:
-      return `${word}: not newer than the last request the server accepted (${skew})` +
-        "\n  someone whose clock runs ahead sent one recently; wait until the" +
-        "\n  server's clock passes it (at most its tolerance) and send again";
-  }
+  const why: Record<RefusalReason, string> = {
+    [RefusalReason.STALE]: "too old for the server (held back on the way?)",
+    [RefusalReason.FUTURE]: "stamped ahead of the server's clock",
+    [RefusalReason.REPLAY]:
+      "not newer than a request the server accepted or refused" +
+      " (another client's, in the same moment?)",
+    [RefusalReason.BOOT]:
+      "made for an earlier boot of the server (the module was reloaded," +
+      " its password\n  written again, or the machine rebooted)",
+  };
+  const fate = refusal.mayHaveRun
+    ? "\n  nothing ran now; an earlier copy of this request (sent before the" +
+      "\n  retry) may have run once: check the server before sending again"
+    : "\n  it did not run, and this packet never will; send again";
+  return `${word}: ${why[refusal.reason]}${fate}` + offsetNote(result);
 }
 
 function noReplyText(result: HostResult, colour: Palette): string {
+  if (result.stage === "probe") return noProbeAnswerText(result, colour);
   const waited = humanDuration((result.waitedMs ?? 0) * result.attempts);
   const tries = result.attempts === 1
     ? "1 attempt"
     : `${result.attempts} attempts`;
-  let text = `${colour.bad("no reply")} (${tries}, ${waited})`;
+  let text = `${colour.bad("no reply")} (${tries}, ${waited}): may not have` +
+    " arrived;\n  it ran once or not at all, never twice (every retry was the" +
+    " same packet)";
   const silencing = [...new Set(result.keys)].filter((k) =>
     k in SILENCING_KEYS
   );
@@ -227,19 +265,30 @@ function noReplyText(result: HostResult, colour: Palette): string {
     text +=
       `\n  expected with ${what}: the server may go down before its ack leaves`;
   }
+  text += "\n  the server answered the probe, so the password and address are" +
+    "\n  right; likely causes: the request or its ack lost on the way, or a" +
+    "\n  rule with --sysrq-no-ack (send with --no-ack)";
+  return text + ignoredNote(result);
+}
+
+function noProbeAnswerText(result: HostResult, colour: Palette): string {
+  const probes = result.probes ?? 1;
+  const waited = humanDuration((result.waitedMs ?? 0) * probes);
+  const tries = probes === 1 ? "1 probe" : `${probes} probes`;
+  let text = `${colour.bad("no reply")} (${tries}, ${waited}): no key was` +
+    " sent (the server's clock is asked first)";
   text +=
     "\n  likely causes: wrong password; wrong --server-address (behind NAT," +
     "\n  give the address the server sees itself as); a firewall dropping UDP" +
-    `\n  port ${result.port}; the xt_SYSRQ module not loaded, no SYSRQ rule, or a` +
-    "\n  rule with --sysrq-no-ack";
-  if (result.ignored) {
-    text +=
-      `\n  ignored ${result.ignored} repl${
-        result.ignored === 1 ? "y" : "ies"
-      }` +
-      " that failed verification (forged, corrupted or not for this request)";
-  }
-  return text;
+    `\n  port ${result.port}; the xt_SYSRQ module not loaded or no SYSRQ rule`;
+  return text + ignoredNote(result);
+}
+
+function ignoredNote(result: HostResult): string {
+  if (!result.ignored) return "";
+  return `\n  ignored ${result.ignored} repl${
+    result.ignored === 1 ? "y" : "ies"
+  }` + " that failed verification (forged, corrupted or not for this request)";
 }
 
 /** The JSON object for one host (one line of `--json` output). */
@@ -260,10 +309,17 @@ export function formatJson(result: HostResult): string {
       key: keys[i],
       status: STATUS_TEXT[s],
     })),
+    repeat: result.repeat,
+    restamped: result.restamped,
+    stage: result.stage,
+    clockOffsetMs: result.clockOffsetMs === undefined
+      ? undefined
+      : Math.round(result.clockOffsetMs),
     refusal: result.refusal && {
       reason: REASON_TEXT[result.refusal.reason],
       serverTime: new Date(result.refusal.serverTime).toISOString(),
       clockOffsetMs: Math.round(result.refusal.clockOffsetMs),
+      mayHaveRun: result.refusal.mayHaveRun,
     },
     ignoredReplies: result.ignored || undefined,
     packet: result.packet,

@@ -7,7 +7,8 @@
  * Options: --address ADDR (default 127.0.0.1), --port N (default 0: any),
  * --count N responders (ports in a row when --port is given), and the
  * behaviours of tests/responder/responder.ts: --refuse-by-rule KEYS,
- * --refuse-by-sysctl KEYS, --clock-offset MS, --silent. The password comes
+ * --refuse-by-sysctl KEYS, --clock-offset MS, --silent, --no-ack (answer
+ * probes only, as a --sysrq-no-ack rule). The password comes
  * from SYSRQ_PASSWORD. Ctrl-C stops it.
  *
  * @module
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     "refuse-by-sysctl": { type: "string" },
     "clock-offset": { type: "string", default: "0" },
     silent: { type: "boolean" },
+    "no-ack": { type: "boolean" },
   },
 });
 
@@ -46,6 +48,7 @@ for (let i = 0; i < Number(values.count); i++) {
     refuseBySysctl: values["refuse-by-sysctl"],
     clockOffsetMs: Number(values["clock-offset"]),
     silent: values.silent,
+    noAck: values["no-ack"],
   });
   const where = `${values.address}:${responder.port}`;
   console.log(`responder listening on ${where}`);

@@ -1,12 +1,16 @@
 /**
- * A loopback test responder: a small UDP server built on mod.ts that judges
- * requests with the server's ladder ({@link verifyRequest}) and answers the
- * way the kernel target does (an ack, a refusal, or silence). It is a test
- * double for the client's tests; the product's server is the kernel module.
+ * A loopback test responder: a small UDP server built on mod.ts that speaks
+ * protocol v2 as the kernel target does: it keeps a server state (a random
+ * boot id, the floor, the last accepted request), judges every probe and
+ * request with the server's ladder ({@link verifyRequest}) and sends the
+ * reply it builds (a clock answer, an ack, a re-ack, a refusal, or
+ * nothing). It is a test double for the client's tests; the product's
+ * server is the kernel module.
  *
  * Tests can make it misbehave on purpose: refuse keys, run its clock off,
- * stay silent, drop the first requests, or send forged and mismatched
- * replies, to prove the client believes only replies that verify.
+ * stay silent, drop the first datagrams or the first replies, reload (a new
+ * boot id), or send forged and mismatched replies, to prove the client
+ * believes only replies that verify and never runs the keys twice.
  *
  * @module
  */
@@ -14,11 +18,11 @@
 import dgram from "node:dgram";
 import {
   createAck,
-  createRefusal,
+  createServerState,
   KeyStatus,
   type MacKey,
-  RefusalReason,
   type RequestInfo,
+  type ServerState,
   Verdict,
   verifyRequest,
 } from "../../mod.ts";
@@ -31,6 +35,8 @@ export type Forgery =
   | "wrong-nonce"
   /** An ack echoing another timestamp. */
   | "wrong-timestamp"
+  /** An ack echoing another boot id than the request's. */
+  | "wrong-boot"
   /** An ack MAC'd for another server address. */
   | "wrong-address"
   /** An ack whose tag has one bit flipped. */
@@ -43,6 +49,7 @@ export const FORGERIES: readonly Forgery[] = [
   "wrong-key",
   "wrong-nonce",
   "wrong-timestamp",
+  "wrong-boot",
   "wrong-address",
   "bad-tag",
   "garbage",
@@ -52,32 +59,36 @@ export const FORGERIES: readonly Forgery[] = [
 export interface Behaviour {
   /** The address the server sees itself as (default: the bound address). */
   serverAddress?: string;
-  /** Server clock minus real clock, to provoke time refusals (ms). */
+  /** Server protocol clock minus the real clock (ms). */
   clockOffsetMs?: number;
-  /** Tolerance of the time window (default 300 s, as the module). */
+  /** Past window (default 60 s, as the module). */
   toleranceMs?: number;
-  /** Initial last-accepted timestamp (default: start time, as a module load). */
-  lastAccepted?: number;
+  /** Answer probes only, as a rule with --sysrq-no-ack. */
+  noAck?: boolean;
+  /** Drop the first N replies to requests (an ack lost on the way back). */
+  dropReplies?: number;
   /** Keys refused by the "rule" and by the "sysctl mask". */
   refuseByRule?: string;
   refuseBySysctl?: string;
-  /** Send no reply at all (the server is down, or the MAC failed). */
+  /** Send no reply at all, not even to probes (the server is down). */
   silent?: boolean;
   /** Drop the first N datagrams unjudged (lost on the way): retries. */
   dropFirst?: number;
-  /** Send these forged replies before the true one. */
+  /** Send these forged acks before the true reply to a request. */
   forgeries?: Forgery[];
-  /** Send only the forged replies, never the true one. */
+  /** Send only the forged acks, never the true reply to a request. */
   onlyForgeries?: boolean;
 }
 
-/** One request as the responder saw it. */
+/** One datagram as the responder saw it. */
 export interface Seen {
   packet: Uint8Array;
   /** null: dropped unjudged (`dropFirst`), as if lost on the way. */
   verdict: Verdict | null;
   request?: RequestInfo;
   from: { address: string; port: number };
+  /** Whether a reply was sent (not dropped, silenced or forged only). */
+  replied: boolean;
 }
 
 /** A running responder. */
@@ -86,7 +97,18 @@ export interface Responder {
   port: number;
   /** Every datagram received, in order. */
   seen: Seen[];
+  /** The server state (boot id, floor, last accepted request). */
+  state: ServerState;
+  /** How many times keys ran: one per ACCEPTED request. */
+  runs(): number;
+  /** A module reload: a new state, with a new boot id. */
+  reload(): void;
   close(): Promise<void>;
+}
+
+/** The requests among what a responder saw (probes left out). */
+export function requestsSeen(responder: Responder): Seen[] {
+  return responder.seen.filter((s) => s.verdict !== Verdict.PROBE_ANSWERED);
 }
 
 /** Options for {@link startResponder}. */
@@ -126,21 +148,36 @@ export async function startResponder(
     });
   });
   const seen: Seen[] = [];
-  const state = {
-    lastAccepted: options.lastAccepted ?? Date.now(),
-    refusalTokens: 5,
-  };
-  socket.on("message", (message, from) => {
-    const packet = new Uint8Array(message);
-    const replies = judge(options, address, packet, state, seen, from);
-    for (const reply of replies) socket.send(reply, from.port, from.address);
-  });
-  return {
+  const responder: Responder = {
     address,
     port: socket.address().port,
     seen,
+    state: createServerState(),
+    runs: () => seen.filter((s) => s.verdict === Verdict.ACCEPTED).length,
+    reload: () => responder.state = createServerState(),
     close: () => new Promise((resolve) => socket.close(() => resolve())),
   };
+  let repliesToDrop = options.dropReplies ?? 0;
+  socket.on("message", (message, from) => {
+    const packet = new Uint8Array(message);
+    const replies = judge(
+      options,
+      address,
+      packet,
+      responder.state,
+      seen,
+      from,
+    );
+    const entry = seen.at(-1)!;
+    const isRequest = entry.request !== undefined;
+    if (isRequest && replies.length > 0 && repliesToDrop > 0) {
+      repliesToDrop--;
+      return;
+    }
+    entry.replied = replies.length > 0;
+    for (const reply of replies) socket.send(reply, from.port, from.address);
+  });
+  return responder;
 }
 
 /** Judge one datagram; returns the replies to send, in order. */
@@ -148,50 +185,35 @@ function judge(
   options: ResponderOptions,
   address: string,
   packet: Uint8Array,
-  state: { lastAccepted: number; refusalTokens: number },
+  state: ServerState,
   seen: Seen[],
   from: { address: string; port: number },
 ): Uint8Array[] {
   if (seen.length < (options.dropFirst ?? 0)) {
-    seen.push({ packet, verdict: null, from: { ...from } });
+    seen.push({ packet, verdict: null, from: { ...from }, replied: false });
     return [];
   }
   const serverAddress = options.serverAddress ?? address;
   const now = Date.now() + (options.clockOffsetMs ?? 0);
   // A test double: the refusal budget refills per packet instead of per second.
   state.refusalTokens = 5;
-  const { verdict, request } = verifyRequest(options.key, packet, {
+  const { verdict, request, reply } = verifyRequest(options.key, packet, {
     serverAddress,
     now,
-    toleranceMs: options.toleranceMs ?? 300_000,
+    toleranceMs: options.toleranceMs ?? 60_000,
     state,
+    statuses: (keys) => statuses(options, keys),
   });
-  seen.push({ packet, verdict, request, from: { ...from } });
-  if (options.silent) return [];
-  if (request === undefined || !request.ackWanted) return [];
-  const truth = verdict === Verdict.ACCEPTED
-    ? createAck(options.key, {
-      serverAddress,
-      request,
-      statuses: statuses(options, request.keys),
-    })
-    : createRefusal(options.key, {
-      serverAddress,
-      request,
-      reason: REASONS[verdict]!,
-      serverTime: now,
-    });
+  seen.push({ packet, verdict, request, from: { ...from }, replied: false });
+  if (options.silent || reply === undefined) return [];
+  // A probe's clock answer goes out on every rule; the rest only with acks.
+  if (request === undefined) return [reply];
+  if (options.noAck) return [];
   const forged = (options.forgeries ?? []).map((kind) =>
-    forge(kind, options, serverAddress, request, truth)
+    forge(kind, options, serverAddress, request, reply)
   );
-  return options.onlyForgeries ? forged : [...forged, truth];
+  return options.onlyForgeries ? forged : [...forged, reply];
 }
-
-const REASONS: Partial<Record<Verdict, RefusalReason>> = {
-  [Verdict.REFUSED_STALE]: RefusalReason.STALE,
-  [Verdict.REFUSED_FUTURE]: RefusalReason.FUTURE,
-  [Verdict.REFUSED_REPLAY]: RefusalReason.REPLAY,
-};
 
 function statuses(options: Behaviour, keys: string): KeyStatus[] {
   return [...keys].map((key) => {
@@ -229,6 +251,11 @@ function forge(
         ...request,
         timestamp: request.timestamp + 1,
       });
+    case "wrong-boot": {
+      const bootId = request.bootId.slice();
+      bootId[0] ^= 0xff;
+      return ack(options.key, serverAddress, { ...request, bootId });
+    }
     case "wrong-address":
       return ack(
         options.key,

@@ -4,6 +4,7 @@
 import assert from "node:assert";
 import dgram from "node:dgram";
 import {
+  createProbe,
   createRequest,
   deriveKey,
   KeyStatus,
@@ -12,105 +13,195 @@ import {
   Verdict,
   verifyReply,
 } from "../../mod.ts";
-import { type Behaviour, FORGERIES, startResponder } from "./responder.ts";
+import {
+  type Behaviour,
+  FORGERIES,
+  type Responder,
+  startResponder,
+} from "./responder.ts";
 
 const KEY = await deriveKey("test-responder-not-a-secret");
 const OTHER = await deriveKey("test-other-not-a-secret");
 const SERVER = "127.0.0.1";
 
-/** Send one request; collect whatever comes back within 150 ms. */
-async function exchange(behaviour: Behaviour, request: RequestInfo, key = KEY) {
-  // As if the module loaded a second ago (a stamp equal to it is a replay).
-  const lastAccepted = Date.now() - 1000;
-  const options = { key: KEY, otherKey: OTHER, lastAccepted, ...behaviour };
-  const responder = await startResponder(options);
+/** A responder and a socket to talk to it; the packets sent get replies. */
+async function withResponder(
+  behaviour: Behaviour,
+  fn: (
+    responder: Responder,
+    send: (packet: Uint8Array) => Promise<Uint8Array[]>,
+  ) => Promise<void>,
+) {
+  const responder = await startResponder({
+    key: KEY,
+    otherKey: OTHER,
+    ...behaviour,
+  });
   const socket = dgram.createSocket("udp4");
-  const replies: Uint8Array[] = [];
+  let replies: Uint8Array[] = [];
   socket.on("message", (m) => replies.push(new Uint8Array(m)));
   await new Promise<void>((r) => socket.bind(0, SERVER, () => r()));
-  try {
-    const packet = createRequest(key, { ...request, serverAddress: SERVER });
+  const send = async (packet: Uint8Array) => {
+    replies = [];
     socket.send(packet, responder.port, SERVER);
     await new Promise((r) => setTimeout(r, 150));
-    return { replies, seen: responder.seen };
+    return replies;
+  };
+  try {
+    await fn(responder, send);
   } finally {
     socket.close();
     await responder.close();
   }
 }
 
-function request(keys = "sub", ackWanted = true): RequestInfo {
+/** A request stamped from the responder's state and clock. */
+function request(
+  responder: Responder,
+  keys = "sub",
+  ackWanted = true,
+  offsetMs = 0,
+): RequestInfo {
   return {
     keys,
-    timestamp: Date.now(),
+    bootId: responder.state.bootId,
+    timestamp: Date.now() + offsetMs,
     nonce: crypto.getRandomValues(new Uint8Array(16)),
     ackWanted,
   };
 }
 
+const packetOf = (info: RequestInfo, key = KEY) =>
+  createRequest(key, { ...info, serverAddress: SERVER });
+
 const check = (reply: Uint8Array, info: RequestInfo) =>
   verifyReply(KEY, reply, { serverAddress: SERVER, request: info });
 
-Deno.test("accepted: one ack with per-key statuses", async () => {
-  const info = request();
-  const { replies, seen } = await exchange({
-    refuseByRule: "u",
-    refuseBySysctl: "b",
-  }, info);
-  assert.equal(seen[0].verdict, Verdict.ACCEPTED);
-  assert.equal(replies.length, 1);
-  const reply = check(replies[0], info);
-  assert.equal(reply?.type, "ack");
-  assert.deepEqual(reply?.type === "ack" && reply.statuses, [
-    KeyStatus.EXECUTED,
-    KeyStatus.REFUSED_BY_RULE,
-    KeyStatus.REFUSED_BY_SYSCTL,
-  ]);
+Deno.test("probe: a clock answer with the boot id, on every rule", async () => {
+  for (const noAck of [false, true]) {
+    await withResponder({ noAck, clockOffsetMs: 600_000 }, async (r, send) => {
+      const nonce = crypto.getRandomValues(new Uint8Array(16));
+      const [answer] = await send(
+        createProbe(KEY, { serverAddress: SERVER, nonce }),
+      );
+      const clock = verifyReply(KEY, answer, {
+        serverAddress: SERVER,
+        request: { probe: true, nonce },
+      });
+      assert.ok(clock?.type === "clock");
+      assert.deepEqual(clock.bootId, r.state.bootId);
+      assert.ok(Math.abs(clock.serverTime - (Date.now() + 600_000)) < 5000);
+    });
+  }
 });
 
-Deno.test("time failures: a verified refusal with the server's clock", async () => {
-  const info = request();
-  const { replies } = await exchange({ clockOffsetMs: 3_600_000 }, info);
-  const reply = check(replies[0], info);
-  assert.equal(reply?.type, "refusal");
-  if (reply?.type !== "refusal") return;
-  assert.equal(reply.reason, RefusalReason.STALE);
-  assert.ok(Math.abs(reply.serverTime - (Date.now() + 3_600_000)) < 5000);
+Deno.test("accepted: one ack with per-key statuses, run once", async () => {
+  await withResponder(
+    { refuseByRule: "u", refuseBySysctl: "b" },
+    async (responder, send) => {
+      const info = request(responder);
+      const replies = await send(packetOf(info));
+      assert.equal(responder.seen[0].verdict, Verdict.ACCEPTED);
+      assert.equal(replies.length, 1);
+      const reply = check(replies[0], info);
+      assert.ok(reply?.type === "ack");
+      assert.deepEqual(reply.statuses, [
+        KeyStatus.EXECUTED,
+        KeyStatus.REFUSED_BY_RULE,
+        KeyStatus.REFUSED_BY_SYSCTL,
+      ]);
+      assert.equal(reply.repeat, false);
+      assert.equal(responder.runs(), 1);
+    },
+  );
 });
 
-Deno.test("silence: bad MAC, no ack wanted, silent mode, dropped", async (t) => {
+Deno.test("a lost ack: the identical retry is re-acked, nothing runs again", async () => {
+  await withResponder({ dropReplies: 1 }, async (responder, send) => {
+    const info = request(responder);
+    const packet = packetOf(info);
+    assert.equal((await send(packet)).length, 0, "the first ack was dropped");
+    const replies = await send(packet);
+    const reply = check(replies[0], info);
+    assert.ok(reply?.type === "ack");
+    assert.equal(reply.repeat, true);
+    assert.equal(responder.runs(), 1);
+  });
+});
+
+Deno.test("refusals: verified, with the server's boot id and clock", async (t) => {
+  await t.step("stale", async () => {
+    await withResponder({ clockOffsetMs: 3_600_000 }, async (r, send) => {
+      const info = request(r);
+      const reply = check((await send(packetOf(info)))[0], info);
+      assert.ok(reply?.type === "refusal");
+      assert.equal(reply.reason, RefusalReason.STALE);
+      assert.ok(Math.abs(reply.serverTime - (Date.now() + 3_600_000)) < 5000);
+    });
+  });
+  await t.step("future, then consumed", async () => {
+    await withResponder({}, async (r, send) => {
+      const info = request(r, "h", true, 200_000);
+      const reply = check((await send(packetOf(info)))[0], info);
+      assert.ok(reply?.type === "refusal");
+      assert.equal(reply.reason, RefusalReason.FUTURE);
+      assert.equal(r.state.floor, BigInt(info.timestamp));
+    });
+  });
+  await t.step("boot: made before a reload", async () => {
+    await withResponder({}, async (r, send) => {
+      const info = request(r);
+      assert.equal(check((await send(packetOf(info)))[0], info)?.type, "ack");
+      r.reload();
+      const reply = check((await send(packetOf(info)))[0], info);
+      assert.ok(reply?.type === "refusal");
+      assert.equal(reply.reason, RefusalReason.BOOT);
+      assert.deepEqual(reply.bootId, r.state.bootId);
+      assert.equal(r.runs(), 1);
+    });
+  });
+});
+
+Deno.test("silence: bad MAC, no ack wanted, --sysrq-no-ack, silent, dropped", async (t) => {
   await t.step("wrong password", async () => {
-    const { replies, seen } = await exchange({}, request(), OTHER);
-    assert.equal(seen[0].verdict, Verdict.BAD_MAC);
-    assert.equal(replies.length, 0);
+    await withResponder({}, async (r, send) => {
+      assert.equal((await send(packetOf(request(r), OTHER))).length, 0);
+      assert.equal(r.seen[0].verdict, Verdict.BAD_MAC);
+    });
   });
   await t.step("no ack wanted", async () => {
-    const { replies, seen } = await exchange({}, request("s", false));
-    assert.equal(seen[0].verdict, Verdict.ACCEPTED);
-    assert.equal(replies.length, 0);
+    await withResponder({}, async (r, send) => {
+      assert.equal((await send(packetOf(request(r, "s", false)))).length, 0);
+      assert.equal(r.seen[0].verdict, Verdict.ACCEPTED);
+    });
   });
-  await t.step(
-    "silent",
-    async () =>
-      assert.equal(
-        (await exchange({ silent: true }, request())).replies.length,
-        0,
-      ),
-  );
+  await t.step("a --sysrq-no-ack rule", async () => {
+    await withResponder({ noAck: true }, async (r, send) => {
+      assert.equal((await send(packetOf(request(r)))).length, 0);
+      assert.equal(r.runs(), 1);
+    });
+  });
+  await t.step("silent", async () => {
+    await withResponder({ silent: true }, async (r, send) => {
+      assert.equal((await send(packetOf(request(r)))).length, 0);
+    });
+  });
   await t.step("dropped unjudged", async () => {
-    const { replies, seen } = await exchange({ dropFirst: 1 }, request());
-    assert.equal(seen[0].verdict, null);
-    assert.equal(replies.length, 0);
+    await withResponder({ dropFirst: 1 }, async (r, send) => {
+      assert.equal((await send(packetOf(request(r)))).length, 0);
+      assert.equal(r.seen[0].verdict, null);
+    });
   });
 });
 
 Deno.test("forgeries: none of them verifies, the true ack still does", async () => {
-  const info = request();
-  const forgeries = FORGERIES;
-  const { replies } = await exchange({ forgeries: [...forgeries] }, info);
-  assert.equal(replies.length, forgeries.length + 1);
-  assert.deepEqual(replies.map((r) => check(r, info)?.type ?? null), [
-    ...forgeries.map(() => null),
-    "ack",
-  ]);
+  await withResponder({ forgeries: [...FORGERIES] }, async (r, send) => {
+    const info = request(r);
+    const replies = await send(packetOf(info));
+    assert.equal(replies.length, FORGERIES.length + 1);
+    assert.deepEqual(replies.map((p) => check(p, info)?.type ?? null), [
+      ...FORGERIES.map(() => null),
+      "ack",
+    ]);
+  });
 });
