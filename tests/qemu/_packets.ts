@@ -1,13 +1,16 @@
 /**
- * Packets and guest state for the end-to-end scenarios: requests built with
- * mod.ts (keeping the timestamp and nonce so replies can be checked), reply
- * checks, and the target's counters from /proc/net/xt_SYSRQ.
+ * Packets and guest state for the end-to-end scenarios: probes and requests
+ * built with mod.ts (keeping the boot id, time and nonce so replies can be
+ * checked), reply checks, and the target's counters from /proc/net/xt_SYSRQ.
+ * Requests are stamped as the real client stamps them: from the guest's
+ * protocol clock and boot id, learnt by a probe ({@link Sender.probe}).
  *
  * @module
  */
 
 import assert from "node:assert";
 import {
+  createProbe,
   createRequest,
   deriveKey,
   type KeyStatus,
@@ -27,49 +30,102 @@ export interface Sent {
   serverAddress: string;
 }
 
-/** Builds requests for one guest address with one key. */
+/** The guest's boot id and protocol clock, as a clock answer told them. */
+export interface GuestClock {
+  bootId: Uint8Array;
+  serverTime: number;
+  /** performance.now() when the answer arrived. */
+  at: number;
+}
+
+/** Builds probes and requests for one guest address with one key. */
 export class Sender {
-  /** Timestamps this process handed out last, shared by every Sender. */
-  static #lastTimestamp = 0;
+  /** The last timestamp this Sender stamped (stamps strictly increase). */
+  #last = 0;
+  /** What the last probe learnt; requests are stamped from it. */
+  clock?: GuestClock;
 
   constructor(readonly key: MacKey, readonly serverAddress: string) {}
-
-  /**
-   * Now in ms, strictly after the last timestamp handed out: the target
-   * refuses a request not newer than the last accepted one, and two
-   * requests built in the same millisecond would otherwise collide.
-   */
-  static now(): number {
-    Sender.#lastTimestamp = Math.max(Date.now(), Sender.#lastTimestamp + 1);
-    return Sender.#lastTimestamp;
-  }
 
   static async forPassword(password: string, serverAddress: string) {
     return new Sender(await deriveKey(password), serverAddress);
   }
 
+  /** A probe and its nonce. */
+  probePacket(): { packet: Uint8Array; nonce: Uint8Array } {
+    const nonce = crypto.getRandomValues(new Uint8Array(16));
+    const packet = createProbe(this.key, {
+      serverAddress: this.serverAddress,
+      nonce,
+    });
+    return { packet, nonce };
+  }
+
   /**
-   * A request with a fresh nonce; timestamp now unless given. Junk built in
-   * bulk should pass `timestamp: Date.now()`: each default timestamp is a
-   * millisecond past the last, and thousands of them would run ahead of
-   * the clock (and lock out other clients until it catches up).
+   * Asks the guest for its boot id and clock (as the client does before its
+   * first request), and stamps requests from them from now on. Needed after
+   * every module load or password write (a new boot id).
+   */
+  async probe(vm: Vm, target: Target = "v4"): Promise<GuestClock> {
+    const { packet, nonce } = this.probePacket();
+    const replies = await vm.exchange([packet], { target, want: 1 });
+    const at = performance.now();
+    for (const r of replies) {
+      const clock = verifyReply(this.key, r, {
+        serverAddress: this.serverAddress,
+        request: { probe: true, nonce },
+      });
+      if (clock?.type === "clock") {
+        this.clock = { bootId: clock.bootId, serverTime: clock.serverTime, at };
+        this.#last = 0;
+        return this.clock;
+      }
+    }
+    throw new Error(`no verified clock answer (${replies.length} replies)`);
+  }
+
+  /** The guest's protocol clock now, as estimated from the last probe. */
+  now(): number {
+    const clock = this.#clock();
+    return clock.serverTime + Math.floor(performance.now() - clock.at);
+  }
+
+  #clock(): GuestClock {
+    if (this.clock === undefined) {
+      throw new Error("probe the guest first (Sender.probe)");
+    }
+    return this.clock;
+  }
+
+  /**
+   * A request with a fresh nonce, for the probed boot id (or `bootId`),
+   * stamped from the guest's clock, strictly after this Sender's last stamp
+   * (two requests in one millisecond would collide), unless `timestamp`
+   * is given (which leaves the stamping alone).
    */
   request(
     keys: string,
-    options: { timestamp?: number; ackWanted?: boolean } = {},
+    options: {
+      timestamp?: number;
+      ackWanted?: boolean;
+      bootId?: Uint8Array;
+    } = {},
   ): Sent {
+    let timestamp = options.timestamp;
+    if (timestamp === undefined) {
+      this.#last = Math.max(this.now(), this.#last + 1);
+      timestamp = this.#last;
+    }
     const info: RequestInfo = {
       keys,
-      timestamp: options.timestamp ?? Sender.now(),
+      bootId: options.bootId ?? this.#clock().bootId,
+      timestamp,
       nonce: crypto.getRandomValues(new Uint8Array(16)),
       ackWanted: options.ackWanted ?? true,
     };
     const packet = createRequest(this.key, {
-      keys,
+      ...info,
       serverAddress: this.serverAddress,
-      timestamp: info.timestamp,
-      nonce: info.nonce,
-      ackWanted: info.ackWanted,
     });
     return { packet, info, serverAddress: this.serverAddress };
   }
@@ -154,6 +210,10 @@ export const VERDICTS = [
   "refused_future",
   "refused_replay",
   "bad_format",
+  "wrong_boot",
+  "refused_boot",
+  "repeated",
+  "probe_answered",
 ];
 
 /** Counter differences `after - before`, only the ones that changed. */
@@ -200,9 +260,9 @@ export function count(text: string, pattern: RegExp): number {
   return text.match(new RegExp(pattern.source, "g"))?.length ?? 0;
 }
 
-/** The console line our target logs for an accepted v1 request. */
+/** The console line our target logs for an accepted v2 request. */
 export function acceptedLine(keys: string): RegExp {
-  return new RegExp(`v1 request from \\S+ accepted, keys "${escape(keys)}"`);
+  return new RegExp(`v2 request from \\S+ accepted, keys "${escape(keys)}"`);
 }
 
 function escape(text: string): string {

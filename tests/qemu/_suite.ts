@@ -39,6 +39,7 @@ export class Suite {
         this.vm.password!,
         this.vm.address("v4"),
       );
+      if (this.vm.password !== undefined) await this.sender.probe(this.vm);
     })();
     await this.#booting;
     return { vm: this.vm!, sender: this.sender! };
@@ -120,13 +121,34 @@ export async function rearm(
   );
 }
 
-/** Unloads and reloads xt_SYSRQ with `password`, rules back in place. */
-export async function reload(vm: Vm, password: string): Promise<void> {
+/**
+ * Unloads and reloads xt_SYSRQ with `password`, rules back in place; the
+ * `senders` probe the new boot id and clock.
+ */
+export async function reload(
+  vm: Vm,
+  password: string,
+  ...senders: Sender[]
+): Promise<void> {
   await vm.must(
     `nsr unload && NSR_PASSWORD=${shellQuote(password)} nsr load && ` +
       "nsr rule legacy 4 && nsr rule legacy 6",
     60_000,
   );
+  for (const sender of senders) await sender.probe(vm);
+}
+
+/**
+ * Writes `password` to the loaded module (a new replay state: new boot id,
+ * floor 0); the `senders` probe the new boot id and clock.
+ */
+export async function rewritePassword(
+  vm: Vm,
+  password: string,
+  ...senders: Sender[]
+): Promise<void> {
+  await vm.must(`NSR_PASSWORD=${shellQuote(password)} nsr password`, 60_000);
+  for (const sender of senders) await sender.probe(vm);
 }
 
 /**

@@ -20,7 +20,7 @@ export interface RequestCase {
   serverAddress: string;
   now: number;
   toleranceMs: number;
-  state: { lastAccepted: number; refusalTokens: number };
+  state: { bootIdHex: string; floor: string; refusalTokens: number };
   packetHex: string;
   expected: { verdict: string; replyHex: string | null };
 }
@@ -37,19 +37,17 @@ export interface LegacyCase {
 
 /** The module state a group of cases needs: one fresh load each. */
 export interface Load {
-  /** Guest clock (s) when the module loads: last_accepted, last_seqno. */
-  clockS: number;
+  /** Guest clock (s) when the module loads (legacy: last_seqno), or null. */
+  clockS: number | null;
   password: string | null;
   legacy: boolean;
-  /** The tolerance parameter, seconds. */
-  toleranceS: number;
 }
 
 /** A case the guest can reproduce. */
 export type Step =
   & { load: Load; /** needs a load of its own */ fresh: boolean }
   & (
-    | { kind: "v1"; c: RequestCase; drain: number; last?: boolean }
+    | { kind: "v2"; c: RequestCase }
     | { kind: "legacy"; c: LegacyCase }
   );
 
@@ -59,163 +57,79 @@ export interface Skip {
   reason: string;
 }
 
-/** Refusal bucket size and rate (kernel/nsr_proto.h). */
-export const REFUSAL_TOKENS = 5;
 /** Largest payload each rule reads (kernel/nsr_proto.h); more: "oversize". */
-export const V1_MAX_LEN = 64;
+export const V2_MAX_LEN = 72;
 export const LEGACY_MAX_LEN = 256;
-/**
- * How far the guest's clock may run on between setting it and the kernel
- * reading it (load, or a packet judged). The test measures both spans and
- * fails if one exceeds this, so a case judged robust here really was.
- */
-export const CLOCK_SLACK_MS = 5_000;
-
-/** Below this a guest clock cannot be set (its uptime in this test). */
-const EARLIEST_CLOCK_MS = 300_000;
-
-const TIME_VERDICTS = new Set([
-  "ACCEPTED",
-  "STALE",
-  "FUTURE",
-  "REPLAY",
-  "REFUSED_STALE",
-  "REFUSED_FUTURE",
-  "REFUSED_REPLAY",
-]);
-
-/** The packet's timestamp (bytes 8..16), or null if it has none. */
-export function timestampOf(packet: Uint8Array): bigint | null {
-  if (packet.length < 16) return null;
-  return new DataView(packet.buffer, packet.byteOffset).getBigUint64(8);
-}
-
-/** Rungs 10 to 12 of docs/PROTOCOL.md: which time check fails first. */
-export function timeRung(
-  ts: bigint,
-  now: bigint,
-  last: bigint,
-  tol: bigint,
-): "ok" | "stale" | "future" | "replay" {
-  if (now >= tol && ts < now - tol) return "stale";
-  if (ts > now + tol) return "future";
-  if (ts <= last) return "replay";
-  return "ok";
-}
 
 /**
- * The guest sets its clock in whole seconds and the clock runs on: now is
- * somewhere in [floor(now), floor(now) + slack], last_accepted in
- * [floor(last), floor(last) + slack]. Returns why the case's time verdict
- * changes inside that box, or null when it holds everywhere (each rung is
- * monotonic in one variable, so the corners decide).
+ * Verdicts of the rungs that need neither the replay state nor the clock
+ * (docs/PROTOCOL.md, rungs 1 to 9): their packets replay as bytes.
  */
-export function timeEdge(c: RequestCase): string | null {
-  const ts = timestampOf(fromHex(c.packetHex));
-  if (ts === null) return null;
-  const tol = BigInt(c.toleranceMs);
-  const exact = timeRung(ts, BigInt(c.now), BigInt(c.state.lastAccepted), tol);
-  const nowLo = BigInt(Math.floor(c.now / 1000) * 1000);
-  const lastLo = BigInt(Math.floor(c.state.lastAccepted / 1000) * 1000);
-  const slack = BigInt(CLOCK_SLACK_MS);
-  for (const now of [nowLo, nowLo + slack]) {
-    for (const last of [lastLo, lastLo + slack]) {
-      const got = timeRung(ts, now, last, tol);
-      if (got !== exact) {
-        const dn = now - BigInt(c.now);
-        const dl = last - BigInt(c.state.lastAccepted);
-        return `on a time edge: "${exact}" at the vector's clock, "${got}" ` +
-          `with now ${dn >= 0 ? "+" : ""}${dn} ms and last_accepted ` +
-          `${dl >= 0 ? "+" : ""}${dl} ms (the guest clock is set in whole ` +
-          `seconds and runs on up to ${CLOCK_SLACK_MS} ms before the packet)`;
-      }
-    }
-  }
-  return null;
-}
+export const FRAME_VERDICTS = [
+  "NO_PASSWORD",
+  "TRUNCATED",
+  "BAD_MAGIC",
+  "BAD_VERSION",
+  "BAD_TYPE",
+  "BAD_KEY_COUNT",
+  "BAD_LENGTH",
+  "BAD_FLAGS",
+  "BAD_KEY_CHAR",
+];
 
-/** Does the case's time fail anywhere in the box (so it takes a token)? */
-export function mayTakeToken(c: RequestCase): boolean {
-  const ts = timestampOf(fromHex(c.packetHex));
-  if (
-    ts === null || !["BAD_MAC", ...TIME_VERDICTS].includes(c.expected.verdict)
-  ) {
-    return false;
-  }
-  const tol = BigInt(c.toleranceMs);
-  const lo = BigInt(Math.floor(c.now / 1000) * 1000);
-  const last = BigInt(Math.floor(c.state.lastAccepted / 1000) * 1000);
-  const slack = BigInt(CLOCK_SLACK_MS);
-  return [lo, lo + slack].some((n) =>
-    [last, last + slack].some((l) => timeRung(ts, n, l, tol) !== "ok")
-  );
-}
+/** Type byte of a probe (kernel/nsr_proto.h). */
+const TYPE_PROBE = 4;
 
 /** Keys the guest must never run: 'b' reboots it (-no-reboot ends QEMU). */
 export const FATAL_KEYS = "bco";
 
+/** Whether a request case's packet is a probe. */
+export function isProbe(c: RequestCase): boolean {
+  const packet = fromHex(c.packetHex);
+  return packet.length > 5 && packet[5] === TYPE_PROBE;
+}
+
 /**
- * Orders the cases for one guest and says which cannot run. Every accepted
- * case changes the state (last_accepted, last_seqno), so each gets its own
- * load; the others share one load per state. Requests whose keys include a
- * fatal key run under a rule that refuses it (status 01 in the ack), except
- * `exactLast`, which runs last with every key allowed: its 'b' ends the
- * guest, after the ack left.
+ * Orders the cases for one guest and says which cannot run. A v2 case runs
+ * when its packet is judged without the replay state: a frame rung, or a
+ * probe (whose answer carries the live boot id and clock). Every other v2
+ * case needs a boot id the kernel draws at random and never lets anyone
+ * set (a settable one would revive captured packets): those are checked in
+ * the C and WebAssembly verifiers only. Legacy cases need the load clock:
+ * each accepted one gets its own load.
  */
 export function plan(
   requests: RequestCase[],
   legacy: LegacyCase[],
-  exactLast?: string,
 ): { steps: Step[]; skipped: Skip[] } {
   const skipped: Skip[] = [];
   const shared = new Map<string, Step[]>();
   const own: Step[] = [];
-  let final: Step | undefined;
   for (const c of requests) {
     const why = skipReason(c);
     if (why) {
       skipped.push({ name: c.name, reason: why });
       continue;
     }
-    const load: Load = {
-      clockS: Math.floor(c.state.lastAccepted / 1000),
-      password: c.password,
-      legacy: false,
-      toleranceS: c.toleranceMs / 1000,
-    };
-    const drain = REFUSAL_TOKENS - c.state.refusalTokens;
-    const fresh = c.expected.verdict === "ACCEPTED";
-    const step: Step = { kind: "v1", c, load, drain, fresh };
-    if (c.name === exactLast) final = { ...step, last: true };
-    else if (c.expected.verdict === "ACCEPTED") own.push(step);
-    else push(shared, JSON.stringify(load), step);
+    const load: Load = { clockS: null, password: c.password, legacy: false };
+    push(shared, JSON.stringify(load), { kind: "v2", c, load, fresh: false });
   }
   for (const c of legacy) {
     const load: Load = {
       clockS: c.state.lastSeqno,
       password: c.password,
       legacy: true,
-      toleranceS: 300,
     };
     const fresh = c.expected.verdict === "ACCEPTED";
     const step: Step = { kind: "legacy", c, load, fresh };
     if (c.expected.verdict === "ACCEPTED") own.push(step);
     else push(shared, JSON.stringify(load), step);
   }
-  const groups = [...shared.values()].map(tokensLast);
-  const steps = [...groups.flat(), ...own, ...(final ? [final] : [])];
-  return { steps, skipped };
+  return { steps: [...[...shared.values()].flat(), ...own], skipped };
 }
 
 function push(map: Map<string, Step[]>, key: string, step: Step): void {
   map.set(key, [...(map.get(key) ?? []), step]);
-}
-
-/** Within one load, the cases that spend refusal tokens come last. */
-function tokensLast(steps: Step[]): Step[] {
-  const spends = (s: Step) =>
-    s.kind === "v1" && (s.drain > 0 || mayTakeToken(s.c));
-  return [...steps.filter((s) => !spends(s)), ...steps.filter(spends)];
 }
 
 function skipReason(c: RequestCase): string | null {
@@ -223,16 +137,12 @@ function skipReason(c: RequestCase): string | null {
     return "the kernel takes a password, not a derived key (no key " +
       "parameter), so a server holding only the key cannot be set up";
   }
-  if (c.toleranceMs % 1000 !== 0) {
-    return "the tolerance parameter is in whole seconds";
-  }
-  if (Math.min(c.now, c.state.lastAccepted) < EARLIEST_CLOCK_MS) {
-    return "needs the guest clock seconds after 1970: the kernel refuses a " +
-      "wall clock earlier than the time since boot (busybox date: Invalid " +
-      "argument, seen at 4 s of uptime for @0 and @1)";
-  }
-  if (TIME_VERDICTS.has(c.expected.verdict)) return timeEdge(c);
-  return null;
+  if (FRAME_VERDICTS.includes(c.expected.verdict)) return null;
+  if (isProbe(c)) return null;
+  return "judged against the replay state (boot id, floor, last request): " +
+    "the kernel's boot id is random and cannot be set, so only the C " +
+    "(tests/c) and WebAssembly (tests/unit) verifiers check it; the QEMU " +
+    "scenarios (replay_test.ts, retry_test.ts) check those rungs live";
 }
 
 /** The rule's key set: every SysRq key but the fatal ones. */

@@ -28,7 +28,7 @@ function junk(sender: Sender, i: number): Uint8Array {
       return randomBytes(Math.floor(Math.random() * 100));
     case 1: {
       // A well-formed request with a wrong tag: it costs the target a hash.
-      const p = sender.request("s", { timestamp: Date.now() }).packet;
+      const p = sender.request("s", { timestamp: sender.now() }).packet;
       p[p.length - 1] ^= 1;
       return p;
     }

@@ -19,10 +19,11 @@ const needsRoot = { ignore: !isRoot() };
 
 suite.scenario("IPv6: a verified request runs and is acked", async (vm) => {
   const v6 = await Sender.forPassword(vm.password!, vm.address("v6"));
+  await v6.probe(vm, "v6");
   const sent = v6.request("h");
   const replies = await vm.exchange([sent.packet], { target: "v6", want: 1 });
   assertAck(v6, sent, replies, [KeyStatus.EXECUTED]);
-  await vm.waitFor(/v1 request from fd00:99::1 accepted, keys "h"/);
+  await vm.waitFor(/v2 request from fd00:99::1 accepted, keys "h"/);
 }, needsRoot);
 
 suite.scenario("IPv4 over the tap link is acked too", async (vm, sender) => {
@@ -35,6 +36,7 @@ suite.scenario(
   "IPv6: a packet made for the IPv4 address is refused",
   async (vm, sender, mark) => {
     const v6 = await Sender.forPassword(vm.password!, vm.address("v6"));
+    await v6.probe(vm, "v6");
     const forV4 = sender.request("s");
     const { d } = await withSentinel(vm, v6, [forV4.packet], "v6");
     assert.equal(d.bad_mac, 1);
