@@ -2,9 +2,10 @@
 /*
  * What the verifier needs from its environment, so that nsr_verify.c
  * compiles unchanged in the kernel and in the userspace harness (tests/c/):
- * fixed-size integers, bool, size_t, 64-bit and 32-bit atomics,
- * crypto_memneq, memzero_explicit and big-endian unaligned accessors.
- * In the kernel these are the kernel's own; in userspace, tiny C11 shims.
+ * fixed-size integers, bool, size_t, 64-bit and 32-bit atomics, div_u64,
+ * the replay state's lock, crypto_memneq, memzero_explicit and big-endian
+ * unaligned accessors. In the kernel these are the kernel's own (the lock a
+ * spinlock); in userspace, tiny C11 shims (the lock a pthread mutex).
  */
 #ifndef NSR_COMPAT_H
 #define NSR_COMPAT_H

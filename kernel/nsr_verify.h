@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The netsysrq verifier: pure functions over a packet's bytes. They compile
- * unchanged in the kernel module and in the userspace harness under
- * tests/c/; nsr_compat.h supplies types, atomics and crypto_memneq for each.
- * Nothing here touches an skb, allocates, sleeps or uses global buffers.
+ * The netsysrq verifier: pure functions over a packet's bytes and the
+ * replay state the caller passes. They compile unchanged in the kernel
+ * module and in the userspace harness under tests/c/; nsr_compat.h supplies
+ * types, atomics, the state's lock and crypto_memneq for each. Nothing here
+ * touches an skb, allocates or uses global buffers; the only wait is the
+ * state's lock, held for a compare and a copy, never across a hash.
  */
 #ifndef NSR_VERIFY_H
 #define NSR_VERIFY_H
