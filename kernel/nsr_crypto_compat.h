@@ -9,7 +9,11 @@
  * wrappers below are the library's own calls. Before 6.17 the HMAC is
  * built here on sha256_update()/sha256_final(), which 6.1 to 6.16 export
  * unchanged: pads hashed once per key, the inner state copied per message.
- * Either way a message costs its own blocks plus one outer block.
+ * Either way a message costs its own blocks plus one outer block: three
+ * SHA-256 compressions for a one-key request. Per message the library
+ * copies 64 bytes of prepared state, the older path 2 x 104; and from
+ * 6.17 the library's compression is the CPU's (SHA-NI, AVX2 on x86:
+ * CRYPTO_LIB_SHA256_ARCH), where 6.1 and 6.12's lib/crypto is generic C.
  *
  * Wrapper structs and nsr_ names rather than the 6.17 names themselves:
  * a distribution kernel that backports the library must not collide with
