@@ -2,7 +2,7 @@
 # Install the Debian packages the build and the test suites need, if missing.
 # Run as root; prints the apt-get command to run otherwise.
 #
-# Then, when a folder of test kernels exists ($NSR_TEST_KERNELS, else
+# Then, when a folder of test kernels exists ($NSR_TEST_KERNELS if set, else
 # ../shared/kernels beside the clone, else /work/shared/kernels), install its
 # linux-image-*.deb and linux-headers-*.deb that are not installed at that
 # version yet, so that the build and QEMU tests cover those kernels too.
@@ -39,12 +39,18 @@ install_debian_packages() {
 	apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# $NSR_TEST_KERNELS, when set, is the only place looked at: set it empty
+# (or to a missing folder) to install no test kernels.
 test_kernels_dir() {
 	local repo d
+	if [ -n "${NSR_TEST_KERNELS+set}" ]; then
+		[ -n "$NSR_TEST_KERNELS" ] && [ -d "$NSR_TEST_KERNELS" ] &&
+			echo "$NSR_TEST_KERNELS"
+		return 0
+	fi
 	repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-	for d in "${NSR_TEST_KERNELS:-}" "$repo/../shared/kernels" \
-		/work/shared/kernels; do
-		if [ -n "$d" ] && [ -d "$d" ]; then
+	for d in "$repo/../shared/kernels" /work/shared/kernels; do
+		if [ -d "$d" ]; then
 			echo "$d"
 			return
 		fi
