@@ -109,11 +109,17 @@ static enum nsr_verdict nsr_refuse(enum nsr_verdict v, const u8 *pkt,
 	}
 }
 
-/* Under the lock: is @pkt the last accepted request, byte for byte? */
+/*
+ * Under the lock: is @pkt the last accepted request, byte for byte, sent to
+ * the same address? (The same bytes sent to another of the server's
+ * addresses were never authenticated for it.)
+ */
 static bool nsr_is_last_locked(const struct nsr_state *state, const u8 *pkt,
-			       size_t len, struct nsr_request *out)
+			       size_t len, const u8 *addr,
+			       struct nsr_request *out)
 {
-	if (state->last_len != len || memcmp(state->last, pkt, len))
+	if (state->last_len != len || memcmp(state->last, pkt, len) ||
+	    memcmp(state->last_addr, addr, NSR_ADDR_LEN))
 		return false;
 	memcpy(out->status, state->last_status, out->nkeys);
 	return true;
@@ -121,12 +127,12 @@ static bool nsr_is_last_locked(const struct nsr_state *state, const u8 *pkt,
 
 /* Rung 11: a copy of the last accepted request is re-acked, never run. */
 static bool nsr_is_last(struct nsr_state *state, const u8 *pkt, size_t len,
-			struct nsr_request *out)
+			const u8 *addr, struct nsr_request *out)
 {
 	bool same;
 
 	nsr_lock(&state->lock);
-	same = nsr_is_last_locked(state, pkt, len, out);
+	same = nsr_is_last_locked(state, pkt, len, addr, out);
 	nsr_unlock(&state->lock);
 	return same;
 }
@@ -155,14 +161,14 @@ static enum nsr_verdict nsr_consume(struct nsr_state *state, u64 ts,
  * accepted this very packet (a retry racing its original) or a newer one.
  */
 static enum nsr_verdict nsr_commit(struct nsr_state *state, const u8 *pkt,
-				   size_t len, u64 ts,
+				   size_t len, const u8 *addr, u64 ts,
 				   const struct nsr_clock *clock,
 				   struct nsr_request *out)
 {
 	bool same;
 
 	nsr_lock(&state->lock);
-	same = nsr_is_last_locked(state, pkt, len, out);
+	same = nsr_is_last_locked(state, pkt, len, addr, out);
 	if (same || ts <= (u64)atomic64_read(&state->floor)) {
 		nsr_unlock(&state->lock);
 		return same ? nsr_repeated(state, clock) : NSR_REPLAY;
@@ -170,6 +176,7 @@ static enum nsr_verdict nsr_commit(struct nsr_state *state, const u8 *pkt,
 	atomic64_set(&state->floor, (s64)ts);
 	memcpy(state->last, pkt, len);
 	state->last_len = (u8)len;
+	memcpy(state->last_addr, addr, NSR_ADDR_LEN);
 	memcpy(state->last_status, out->status, out->nkeys);
 	nsr_unlock(&state->lock);
 	return NSR_ACCEPTED;
@@ -191,7 +198,7 @@ static enum nsr_verdict nsr_judge_request(const u8 *pkt, size_t len,
 		return nsr_refuse(NSR_WRONG_BOOT, pkt, len, addr, key, clock,
 				  state);
 	/* The last accepted request's time is at or below the floor. */
-	if (ts <= floor && nsr_is_last(state, pkt, len, out))
+	if (ts <= floor && nsr_is_last(state, pkt, len, addr, out))
 		return nsr_repeated(state, clock);
 	/* No sum or difference below can wrap. */
 	if (ts < now && now - ts > clock->tolerance)
@@ -204,7 +211,7 @@ static enum nsr_verdict nsr_judge_request(const u8 *pkt, size_t len,
 	if (ts > now && ts - now > NSR_FUTURE_SLACK_MS)
 		return nsr_consume(state, ts, clock);
 	judge->fn(judge->ctx, out->keys, out->nkeys, out->status);
-	return nsr_commit(state, pkt, len, ts, clock, out);
+	return nsr_commit(state, pkt, len, addr, ts, clock, out);
 }
 
 enum nsr_verdict nsr_verify_request(const u8 *pkt, size_t len,

@@ -45,6 +45,7 @@ struct nsr_state {
 	nsr_lock_t lock;
 	u8 last[NSR_MAX_MSG_LEN];	/* the last accepted request */
 	u8 last_len;			/* 0: none accepted yet */
+	u8 last_addr[NSR_ADDR_LEN];	/* the address it was sent to */
 	u8 last_status[NSR_MAX_KEYS];	/* what its keys got */
 };
 

@@ -97,6 +97,7 @@ static void run_requests(const char *name, enum nsr_verdict want,
 	if (first_is_last) {
 		memcpy(st.last, pkts[0], lens[0]);
 		st.last_len = (u8)lens[0];
+		memcpy(st.last_addr, addr, NSR_ADDR_LEN);
 	}
 	CALLGRIND_TOGGLE_COLLECT;
 	for (i = 0; i < ITERATIONS; i++) {

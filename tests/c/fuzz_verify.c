@@ -147,6 +147,7 @@ static void fuzz_request(const u8 *ctl, u8 *pkt, size_t len)
 	if (ctl[0] & MODE_LAST && len <= NSR_MAX_MSG_LEN) {
 		memcpy(st.last, pkt, len);
 		st.last_len = (u8)len;
+		memcpy(st.last_addr, addr, NSR_ADDR_LEN);
 	}
 	nsr_bucket_init(&st.refusals, ctl[1] & 7, MONO_MS);
 	tokens = nsr_bucket_tokens(&st.refusals, MONO_MS);	/* at most 5 */
@@ -161,7 +162,8 @@ static void fuzz_request(const u8 *ctl, u8 *pkt, size_t len)
 		check(nsr_hash_calls == hashes + 1);
 	if (v == NSR_ACCEPTED)
 		check((u64)atomic64_read(&st.floor) == ts && ts > floor &&
-		      st.last_len == len && !memcmp(st.last, pkt, len));
+		      st.last_len == len && !memcmp(st.last, pkt, len) &&
+		      !memcmp(st.last_addr, addr, NSR_ADDR_LEN));
 	else if (v == NSR_FUTURE || v == NSR_REFUSED_FUTURE)
 		check((u64)atomic64_read(&st.floor) == ts && ts > floor &&
 		      ts > now && ts - now > NSR_FUTURE_SLACK_MS);

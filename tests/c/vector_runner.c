@@ -5,9 +5,10 @@
  * line per case with what the verifier did. Hex "-" means empty or null.
  *
  *   R <key> <addr> <now> <tolerance_ms> <boot id> <floor> <last hex>
- *     <last statuses hex> <tokens> <packet>
+ *     <last statuses hex> <last address hex> <tokens> <packet>
  *     key: "-" (no password), "p:<password hex>" or "k:<derived key hex>"
- *   -> <verdict> <floor after> <tokens after> <last hex after> <reply hex>
+ *   -> <verdict> <floor after> <tokens after> <last hex after>
+ *      <last address hex after> <reply hex>
  *   Keys are judged all executed (status 00).
  *
  *   L <password hex> <dst text> <last_seqno> <packet>
@@ -24,7 +25,7 @@
 #include "nsr_openssl.h"
 
 #define LINE_MAX_LEN	8192
-#define TOKENS_MAX	11
+#define TOKENS_MAX	12
 #define MONO		1000000	/* the refusal bucket's clock, ms */
 
 static int unhex(const char *s, u8 *out, size_t max, size_t *len)
@@ -105,10 +106,11 @@ static int load_state(char **t, u64 now, struct nsr_state *st)
 	nsr_state_init(st, boot, now, 0, MONO);
 	atomic64_set(&st->floor, (s64)strtoull(t[6], NULL, 10));
 	if (unhex(t[7], st->last, sizeof(st->last), &n) ||
-	    unhex(t[8], st->last_status, sizeof(st->last_status), &m))
+	    unhex(t[8], st->last_status, sizeof(st->last_status), &m) ||
+	    unhex(t[9], st->last_addr, sizeof(st->last_addr), &m))
 		return -1;
 	st->last_len = (u8)n;
-	nsr_bucket_init(&st->refusals, (unsigned int)atoi(t[9]), MONO);
+	nsr_bucket_init(&st->refusals, (unsigned int)atoi(t[10]), MONO);
 	return 0;
 }
 
@@ -129,7 +131,7 @@ static int run_request(char **t)
 
 	if ((strcmp(t[1], "-") && !key) ||
 	    unhex(t[2], addr, sizeof(addr), &n) || n != NSR_ADDR_LEN ||
-	    load_state(t, now, &st) || unhex(t[10], pkt, sizeof(pkt), &n))
+	    load_state(t, now, &st) || unhex(t[11], pkt, sizeof(pkt), &n))
 		return -1;
 	v = nsr_verify_request(pkt, n, addr, key, &clock, &st, &judge, &req);
 	if (key)
@@ -138,6 +140,8 @@ static int run_request(char **t)
 	       (unsigned long long)atomic64_read(&st.floor),
 	       nsr_bucket_tokens(&st.refusals, MONO));
 	puthex(st.last, st.last_len);
+	putchar(' ');
+	puthex(st.last_addr, st.last_len ? NSR_ADDR_LEN : 0);
 	putchar(' ');
 	puthex(reply, rlen);
 	putchar('\n');
@@ -229,7 +233,7 @@ int main(void)
 		lineno++;
 		for (t[0] = strtok(line, "\n "); t[n] && n < TOKENS_MAX;)
 			t[++n] = strtok(NULL, "\n ");
-		if (n == 11 && !strcmp(t[0], "R"))
+		if (n == 12 && !strcmp(t[0], "R"))
 			err = run_request(t);
 		else if (n == 5 && !strcmp(t[0], "L"))
 			err = run_legacy(t);

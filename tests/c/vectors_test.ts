@@ -23,6 +23,7 @@ interface RequestCase {
     floor: string;
     lastAcceptedHex: string | null;
     lastStatusHex: string | null;
+    lastAddressHex: string | null;
     refusalTokens: number;
   };
   packetHex: string;
@@ -31,6 +32,7 @@ interface RequestCase {
     verdictCode: number;
     floorAfter: string;
     lastAcceptedAfterHex: string | null;
+    lastAddressAfterHex: string | null;
     refusalTokensAfter: number;
     replyHex: string | null;
   };
@@ -115,6 +117,7 @@ function requestLine(c: RequestCase): string {
     c.state.floor,
     orDash(c.state.lastAcceptedHex),
     orDash(c.state.lastStatusHex),
+    orDash(c.state.lastAddressHex),
     c.state.refusalTokens,
     orDash(c.packetHex),
   ].join(" ");
@@ -187,13 +190,19 @@ Deno.test("C verifier: every request vector", async (t) => {
   const out = await runVectors(cases.map(requestLine));
   for (const [i, c] of cases.entries()) {
     await t.step(c.name, () => {
-      const [verdict, floor, tokens, last, reply] = out[i].split(" ");
+      const [verdict, floor, tokens, last, lastAddress, reply] = out[i]
+        .split(" ");
       const e = c.expected;
       assert.equal(codes.get(e.verdict), e.verdictCode, "verdict name");
       assert.equal(Number(verdict), e.verdictCode, "verdict");
       assert.equal(floor, e.floorAfter, "floor after");
       assert.equal(Number(tokens), e.refusalTokensAfter, "tokens after");
       assert.equal(last, orDash(e.lastAcceptedAfterHex), "last after");
+      assert.equal(
+        lastAddress,
+        orDash(e.lastAddressAfterHex),
+        "last address after",
+      );
       assert.equal(reply, orDash(e.replyHex), "reply");
     });
   }

@@ -297,8 +297,8 @@ interface Case {
   now?: number;
   bootId?: string;
   floor?: bigint | number;
-  /** The last accepted request and the statuses it got. */
-  last?: { packet: Uint8Array; statuses: number[] };
+  /** The last accepted request, the statuses it got, where it was sent. */
+  last?: { packet: Uint8Array; statuses: number[]; address?: string };
   tokens?: number;
 }
 
@@ -379,6 +379,7 @@ async function requestCase(c: Case) {
       floor: floor.toString(),
       lastAcceptedHex: c.last ? hex(c.last.packet) : null,
       lastStatusHex: c.last ? hex(Uint8Array.from(c.last.statuses)) : null,
+      lastAddressHex: c.last ? ADDRESS_HEX[c.last.address ?? V4] : null,
       refusalTokens: tokens,
     },
     packetHex: hex(c.packet),
@@ -390,6 +391,11 @@ async function requestCase(c: Case) {
         ? hex(c.packet)
         : c.last
         ? hex(c.last.packet)
+        : null,
+      lastAddressAfterHex: accepted
+        ? ADDRESS_HEX[serverAddress]
+        : c.last
+        ? ADDRESS_HEX[c.last.address ?? V4]
         : null,
       refusalTokensAfter: taken && tokens > 0 ? tokens - 1 : tokens,
       replyHex: reply ? hex(reply) : null,
@@ -887,6 +893,14 @@ const requestCases: Case[] = [
       statuses: [0],
     },
     verdict: Verdict.REPEATED,
+  },
+  {
+    name: "the last accepted request again, at another of the server's " +
+      "addresses: not a copy, BAD_MAC",
+    packet: lastSub,
+    last,
+    serverAddress: V6,
+    verdict: Verdict.BAD_MAC,
   },
   {
     name: "the last accepted request with a tag bit flipped: BAD_MAC",
