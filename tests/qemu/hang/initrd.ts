@@ -61,7 +61,7 @@ export async function buildPrograms(): Promise<Record<string, string>> {
 }
 
 /** A module's file and its dependencies' (soft ones too), deps first. */
-async function moduleFiles(kernel: string, names: string[]) {
+export async function moduleFiles(kernel: string, names: string[]) {
   const ordered: { name: string; file: string }[] = [];
   const seen = new Set<string>();
   const field = async (name: string, f: string) =>
@@ -98,7 +98,7 @@ async function moduleFiles(kernel: string, names: string[]) {
  * Copies a module, decompressed: busybox insmod wants a plain ELF, and
  * newer Debian images (6.12) ship modules as .ko.xz.
  */
-async function putModule(src: string, dest: string): Promise<void> {
+export async function putModule(src: string, dest: string): Promise<void> {
   Deno.mkdirSync(dest.slice(0, dest.lastIndexOf("/")), { recursive: true });
   const tool = src.endsWith(".xz")
     ? "xz"

@@ -1,0 +1,73 @@
+/**
+ * More netfilter modules for the scenarios that need them, as a second cpio
+ * archive the kernel unpacks over the harness's initramfs (BootOptions.
+ * extraInitrd): conntrack and its match (an ESTABLISHED rule before the
+ * SYSRQ rule), statistic and length (an OUTPUT rule that drops one reply),
+ * and the nat tables (a SYSRQ rule there must be refused). The guest does
+ * not load them at boot; {@link loadNetfilterModules} does, in dependency
+ * order. Cached in tests/.work/ under a hash of its inputs.
+ *
+ * @module
+ */
+
+import { defaultKernel } from "./kernels.ts";
+import { moduleFiles, putModule } from "./hang/initrd.ts";
+import { exists, run, sha256Hex, workDir } from "./_util.ts";
+import type { Vm } from "./vm.ts";
+
+/** The matches and tables, with what they need found by modinfo. */
+const MODULES = [
+  "nf_conntrack",
+  "xt_conntrack",
+  "xt_statistic",
+  "xt_length",
+  "iptable_nat",
+  "nft_chain_nat",
+];
+
+/** Where the archive puts the modules, and their load order. */
+const DIR = "/lib/nsr/netfilter";
+
+/** Builds (or reuses) the archive for `kernel`; returns its path. */
+export async function netfilterInitrd(
+  kernel = defaultKernel(),
+): Promise<string> {
+  const modules = await moduleFiles(kernel, MODULES);
+  const stamps = [
+    new URL(import.meta.url).pathname,
+    ...modules.map((m) => m.file),
+  ]
+    .map((p) => `${p}:${Deno.statSync(p).size}`);
+  const key = await sha256Hex([kernel, ...stamps].join("\n"));
+  const out = `${workDir()}/netfilter-${kernel}-${key.slice(0, 16)}.cpio`;
+  if (exists(out)) return out;
+  const root = await Deno.makeTempDir({ dir: workDir(), prefix: "nfroot-" });
+  try {
+    for (const m of modules) {
+      await putModule(m.file, `${root}${DIR}/${m.name}.ko`);
+    }
+    Deno.writeTextFileSync(
+      `${root}${DIR}/modules`,
+      modules.map((m) => m.name).join("\n") + "\n",
+    );
+    await run([
+      "sh",
+      "-c",
+      `cd "${root}" && find . | LC_ALL=C sort | ` +
+      `cpio -o -H newc -R 0:0 --quiet > "${out}.tmp"`,
+    ]);
+    Deno.renameSync(`${out}.tmp`, out);
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+  return out;
+}
+
+/** Loads every module of the archive in the guest (those not yet loaded). */
+export async function loadNetfilterModules(vm: Vm): Promise<void> {
+  await vm.must(
+    `for m in $(cat ${DIR}/modules); do ` +
+      `[ -d /sys/module/$m ] || insmod ${DIR}/$m.ko || exit 1; done`,
+    60_000,
+  );
+}
