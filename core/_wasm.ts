@@ -105,12 +105,37 @@ export function expectEcho(
 
 /**
  * Put the last accepted request where the core compares the message with
- * it (rung 11); returns its length, 0 for none.
+ * it (rung 11); returns its length, 0 for none. A request accepted at
+ * another of the server's addresses is none: a copy of it sent here must
+ * have its tag checked for this address.
  */
-export function loadLast(last: Uint8Array | null): number {
+export function loadLast(
+  last: Uint8Array | null,
+  lastAddress: Uint8Array | null,
+): number {
   if (last === null || last.length > MAX_MSG_LEN) return 0;
+  if (lastAddress === null || !isCurrentAddress(lastAddress)) return 0;
   scratch().set(last, LAST);
   return last.length;
+}
+
+/** Whether `address` (16 bytes) is the one in place (setAddress). */
+function isCurrentAddress(address: Uint8Array): boolean {
+  if (address.length !== ADDR_LEN) return false;
+  const s = scratch();
+  for (let i = 0; i < ADDR_LEN; i++) {
+    if (s[ADDR + i] !== address[i]) return false;
+  }
+  return true;
+}
+
+/**
+ * The 16-byte address in place (setAddress): `known` when it holds the
+ * same bytes, else a copy.
+ */
+export function currentAddress16(known: Uint8Array | null): Uint8Array {
+  if (known !== null && isCurrentAddress(known)) return known;
+  return scratch().slice(ADDR, ADDR + ADDR_LEN);
 }
 
 /** Put the state's boot id where checkRequest compares the message's. */

@@ -7,6 +7,7 @@
 
 import {
   core,
+  currentAddress16,
   loadBootId,
   loadLast,
   loadMessage,
@@ -184,6 +185,7 @@ export function createServerState(refusalTokens = 5): ServerState {
     floor: 0n,
     lastAccepted: null,
     lastStatuses: null,
+    lastAddress: null,
     refusalTokens,
   };
 }
@@ -212,6 +214,9 @@ function checkState(state: ServerState): void {
   }
   if (state.lastAccepted !== null) {
     checkBytes(state.lastAccepted, "state.lastAccepted");
+  }
+  if (state.lastAddress !== null) {
+    checkBytes(state.lastAddress, "state.lastAddress");
   }
   checkInteger(state.refusalTokens, "state.refusalTokens");
 }
@@ -261,6 +266,8 @@ function settle(
     state.lastStatuses = statusesOf(options, request.keys);
     state.floor = messageTimeExact();
     state.lastAccepted = copy;
+    // Kept as is when unchanged: no copy per request on the common path.
+    state.lastAddress = currentAddress16(state.lastAddress);
   }
   return verdict;
 }
@@ -337,7 +344,7 @@ export function verifyRequest(
     options.toleranceMs,
     state.floor,
     state.refusalTokens,
-    loadLast(state.lastAccepted),
+    loadLast(state.lastAccepted, state.lastAddress),
   );
   let verdict = (pending & ~PENDING_TAG) as Verdict;
   if (verdict === Verdict.REPEATED) {

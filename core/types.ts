@@ -51,6 +51,11 @@ export interface ServerState {
   lastAccepted: Uint8Array | null;
   /** The statuses the last accepted request got, one per key, or null. */
   lastStatuses: KeyStatus[] | null;
+  /**
+   * The 16-byte address (see encodeAddress) the last accepted request was
+   * sent to, or null: only a copy sent to the same address is a retry.
+   */
+  lastAddress: Uint8Array | null;
   /** Refusal budget left; refusals and re-acks each take one. */
   refusalTokens: number;
 }

@@ -137,6 +137,7 @@ interface VectorState {
   floor: string;
   lastAcceptedHex: string | null;
   lastStatusHex: string | null;
+  lastAddressHex: string | null;
   refusalTokens: number;
 }
 
@@ -148,6 +149,7 @@ function serverState(s: VectorState): ServerState {
     lastStatuses: s.lastStatusHex === null
       ? null
       : [...unhex(s.lastStatusHex)] as KeyStatus[],
+    lastAddress: s.lastAddressHex === null ? null : unhex(s.lastAddressHex),
     refusalTokens: s.refusalTokens,
   };
 }
@@ -173,6 +175,10 @@ for (const c of requests) {
     assert.equal(
       state.lastAccepted === null ? null : hex(state.lastAccepted),
       want.lastAcceptedAfterHex,
+    );
+    assert.equal(
+      state.lastAddress === null ? null : hex(state.lastAddress),
+      want.lastAddressAfterHex,
     );
     assert.equal(state.refusalTokens, want.refusalTokensAfter);
     // The reply the server sends, as verifyRequest built it.
