@@ -14,7 +14,8 @@ import { fromFileUrl, repoRoot, run, sha256Hex, workDir } from "./_util.ts";
 /**
  * Kernel modules the guest loads at boot, in this order after their
  * dependencies (computed with modinfo). nf_tables and nft_compat serve
- * iptables-nft; xt_LOG is the stock target the harness tests itself with.
+ * iptables-nft; xt_LOG is the stock target the harness tests itself with;
+ * xt_multiport is a destination-port match the SYSRQ rule check accepts.
  */
 const GUEST_MODULES = [
   "e1000",
@@ -22,6 +23,7 @@ const GUEST_MODULES = [
   "ip_tables",
   "iptable_filter",
   "xt_tcpudp",
+  "xt_multiport",
   "ip6_tables",
   "ip6table_filter",
   "nfnetlink",
