@@ -8,6 +8,8 @@
 import { bundle, compileNode, RUN_FLAGS } from "./build.ts";
 
 const MAIN = new URL("./main.ts", import.meta.url).pathname;
+/** util-linux setsid(1), by path: the SEA form runs with an empty PATH. */
+const SETSID = "/usr/bin/setsid";
 
 /** How to start the client: the command line before the client's arguments. */
 export interface ClientForm {
@@ -41,8 +43,10 @@ export async function runClient(
 ): Promise<ClientRun> {
   const base = form.env ?? withoutClientVariables(Deno.env.toObject());
   const started = performance.now();
-  const child = new Deno.Command(form.command, {
-    args: [...form.args, ...args],
+  // In a session of its own, the client has no terminal to prompt on,
+  // wherever the tests run (guard_test.ts and terminal_test.ts give one).
+  const child = new Deno.Command(SETSID, {
+    args: ["-w", form.command, ...form.args, ...args],
     env: { ...base, ...options.env },
     clearEnv: true,
     stdin: options.stdin === undefined ? "null" : "piped",
@@ -67,6 +71,8 @@ export async function runClient(
 function withoutClientVariables(env: Record<string, string>) {
   delete env.SYSRQ_PASSWORD;
   delete env.NO_COLOR;
+  // No config file or default password file of whoever runs the tests.
+  env.XDG_CONFIG_HOME = "/nonexistent/netsysrq-tests";
   return env;
 }
 

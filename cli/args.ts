@@ -8,6 +8,7 @@
 
 import { parseArgs } from "node:util";
 import { DEFAULT_PORT, MAX_KEYS } from "../core/constants.ts";
+import type { Config } from "./config.ts";
 
 /** Bad input from the user: printed as one line, exit status 2. */
 export class UsageError extends Error {
@@ -16,12 +17,14 @@ export class UsageError extends Error {
 
 /** What the user asked for, checked. */
 export interface Options {
-  command: "send" | "keygen" | "help" | "version";
+  command: "send" | "check" | "keygen" | "help" | "version";
   /** SysRq keys in order (empty for commands other than send). */
   keys: string;
   /** Host arguments as typed (hosts-file lines are added later). */
   hosts: string[];
   hostsFile?: string;
+  /** The config file's inventory (the default hosts of --check). */
+  inventory?: string;
   passwordFile?: string;
   port: number;
   serverAddress?: string;
@@ -33,6 +36,22 @@ export interface Options {
   concurrency: number;
   json: boolean;
   dryRun: boolean;
+  /** --dry-run --packet: also the request's bytes (never accepted). */
+  packet: boolean;
+  /** --yes: send harmful keys without asking. */
+  yes: boolean;
+  /** KEYS came with --keys: not checked for being a host name. */
+  keysNamed: boolean;
+  /** -q: -1 (results only on failure), 0, -v: 1 (more detail). */
+  verbosity: -1 | 0 | 1;
+  /** -4 or -6: resolve names to this family only. */
+  family?: 4 | 6;
+  /** --source ADDR: send from this local address. */
+  source?: string;
+  /** --config FILE (else the XDG file). */
+  configFile?: string;
+  /** keygen -o FILE. */
+  output?: string;
 }
 
 /** SysRq keys the kernel's key table knows (drivers/tty/sysrq.c). */
@@ -51,6 +70,17 @@ const OPTIONS = {
   concurrency: { type: "string" },
   json: { type: "boolean" },
   "dry-run": { type: "boolean" },
+  packet: { type: "boolean" },
+  yes: { type: "boolean", short: "y" },
+  keys: { type: "string", short: "k" },
+  check: { type: "boolean" },
+  quiet: { type: "boolean", short: "q" },
+  verbose: { type: "boolean", short: "v" },
+  ipv4: { type: "boolean", short: "4" },
+  ipv6: { type: "boolean", short: "6" },
+  source: { type: "string" },
+  config: { type: "string" },
+  output: { type: "string", short: "o" },
   version: { type: "boolean", short: "V" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -83,7 +113,7 @@ function parseWithTokens(argv: string[]) {
  * assert.deepEqual(options.hosts, ["192.0.2.7"]);
  * ```
  */
-export function parseOptions(argv: string[]): Options {
+export function parseOptions(argv: string[], config: Config = {}): Options {
   let parsed;
   try {
     parsed = parseWithTokens(argv);
@@ -93,16 +123,17 @@ export function parseOptions(argv: string[]): Options {
   const { values, tokens } = parsed;
   const positionals = [...parsed.positionals];
   const legacy = takeLegacyHash(values, tokens, positionals);
-  const base = commonOptions(values, legacy);
+  const base = commonOptions(values, legacy, config);
   if (values.help) return { ...base, command: "help" };
   if (values.version) return { ...base, command: "version" };
-  if (positionals[0] === "keygen") {
-    if (positionals.length > 1 || argv.length > 1) {
-      throw new UsageError("keygen takes no other arguments or options");
-    }
-    return { ...base, command: "keygen" };
+  if (positionals[0] === "keygen") return keygenOptions(base, values, argv);
+  if (values.output !== undefined) {
+    throw new UsageError("-o/--output is for keygen only");
   }
-  const [keys, ...hosts] = positionals;
+  checkFamily(values);
+  if (values.check) return checkOptions(base, values, positionals, legacy);
+  const named = values.keys !== undefined;
+  const [keys, ...hosts] = named ? [values.keys!, ...positionals] : positionals;
   if (keys === undefined) throw new UsageError("no keys given (see --help)");
   checkKeys(keys);
   if (hosts.length === 0 && values["hosts-file"] === undefined) {
@@ -110,8 +141,62 @@ export function parseOptions(argv: string[]): Options {
       "no hosts given: name at least one HOST or --hosts-file",
     );
   }
+  if (values.packet && (!values["dry-run"] || legacy !== undefined)) {
+    throw new UsageError(
+      "--packet goes with --dry-run, and not with --legacy (a legacy request cannot be made harmless)",
+    );
+  }
   checkConflicts(values, legacy);
   return { ...base, command: "send", keys, hosts };
+}
+
+function keygenOptions(base: Options, values: Values, argv: string[]) {
+  const rest = argv.filter((arg) => arg !== "keygen");
+  const onlyOutput = values.output === undefined
+    ? rest.length === 0
+    : rest.length === 2 || (rest.length === 1 && rest[0].includes("="));
+  if (!onlyOutput) {
+    throw new UsageError(
+      "keygen takes no other arguments or options but -o FILE",
+    );
+  }
+  return { ...base, command: "keygen" as const, output: values.output };
+}
+
+/** --check: every positional is a host; the config's inventory by default. */
+function checkOptions(
+  base: Options,
+  values: Values,
+  hosts: string[],
+  legacy: Options["legacy"],
+): Options {
+  for (const name of ["keys", "dry-run", "no-ack", "yes"] as const) {
+    if (values[name] !== undefined) {
+      throw new UsageError(`--${name} conflicts with --check: no key is sent`);
+    }
+  }
+  if (legacy !== undefined) {
+    throw new UsageError(
+      "--legacy conflicts with --check: old servers cannot be probed",
+    );
+  }
+  const hostsFile = base.hostsFile ??
+    (hosts.length ? undefined : base.inventory);
+  if (hosts.length === 0 && hostsFile === undefined) {
+    throw new UsageError(
+      "no hosts given: name at least one HOST, --hosts-file, or an inventory in the config file",
+    );
+  }
+  return { ...base, command: "check", hosts, hostsFile };
+}
+
+function checkFamily(values: Values): void {
+  if (values.ipv4 && values.ipv6) {
+    throw new UsageError("-4 and -6 conflict: give one");
+  }
+  if (values.quiet && values.verbose) {
+    throw new UsageError("-q and -v conflict: give one");
+  }
 }
 
 /** parseArgs' messages run over several lines; keep the first, unquoted. */
@@ -141,32 +226,72 @@ function takeLegacyHash(
   return "sha1";
 }
 
-function commonOptions(values: Values, legacy: Options["legacy"]): Options {
+function commonOptions(
+  values: Values,
+  legacy: Options["legacy"],
+  config: Config,
+): Options {
   const noAck = values["no-ack"] === true || legacy !== undefined;
+  // A value from the config file is checked as if typed, naming the file.
+  const from = (name: string, given: string | undefined, set?: number) =>
+    given !== undefined
+      ? { name, text: given }
+      : set !== undefined
+      ? { name: `${name} (config file)`, text: String(set) }
+      : undefined;
+  const port = from("--port", values.port, config.port);
+  const timeout = from("--timeout", values.timeout, config.timeout);
+  const retries = from("--retries", values.retries, config.retries);
+  const concurrency = from(
+    "--concurrency",
+    values.concurrency,
+    config.concurrency,
+  );
   return {
     command: "send",
     keys: "",
     hosts: [],
     hostsFile: values["hosts-file"],
-    passwordFile: values["password-file"],
-    port: values.port === undefined
+    passwordFile: values["password-file"] ?? config.passwordFile,
+    inventory: config.inventory,
+    port: port === undefined
       ? DEFAULT_PORT
-      : integer("--port", values.port, 1, 65535),
+      : integer(port.name, port.text, 1, 65535),
     serverAddress: values["server-address"],
-    timeoutMs: values.timeout === undefined
+    timeoutMs: timeout === undefined
       ? DEFAULTS.timeoutMs
-      : seconds("--timeout", values.timeout),
-    retries: values.retries === undefined
+      : seconds(timeout.name, timeout.text),
+    retries: retries === undefined
       ? DEFAULTS.retries
-      : integer("--retries", values.retries, 0, 20),
+      : integer(retries.name, retries.text, 0, 20),
     ack: !noAck,
     legacy,
-    concurrency: values.concurrency === undefined
+    concurrency: concurrency === undefined
       ? DEFAULTS.concurrency
-      : integer("--concurrency", values.concurrency, 1, 65536),
+      : integer(concurrency.name, concurrency.text, 1, 65536),
     json: values.json === true,
     dryRun: values["dry-run"] === true,
+    packet: values.packet === true,
+    yes: values.yes === true,
+    keysNamed: values.keys !== undefined,
+    verbosity: values.quiet ? -1 : values.verbose ? 1 : 0,
+    family: values.ipv4 ? 4 : values.ipv6 ? 6 : undefined,
+    source: values.source,
+    configFile: values.config,
   };
+}
+
+/**
+ * The --config FILE of a command line, if any (read before the real parse,
+ * which takes the file's defaults); a bad command line yields undefined and
+ * is reported by {@link parseOptions}.
+ */
+export function configFileOf(argv: string[]): string | undefined {
+  try {
+    return parseWithTokens(argv).values.config;
+  } catch {
+    return undefined;
+  }
 }
 
 function integer(name: string, text: string, min: number, max: number) {
@@ -233,25 +358,43 @@ function checkConflicts(values: Values, legacy: Options["legacy"]): void {
 
 /** The `--help` text. */
 export const HELP = `Usage: send_sysrq [options] KEYS HOST...
-       send_sysrq keygen
+       send_sysrq [options] --keys KEYS HOST...
+       send_sysrq --check [options] [HOST...]
+       send_sysrq keygen [-o FILE]
 
 Send the magic SysRq KEYS (run in order, e.g. s, sub, reisub) to each HOST
 with one authenticated UDP packet, and report whether each host acked.
 Each host is first asked for its clock (a probe, which runs nothing): the
 request is stamped from the server's clock, so this machine's clock may be
 wrong. A retry resends the same packet: the keys run at most once.
-HOST is a name, an IPv4 or IPv6 address, host:port or [v6]:port.
+HOST is a name, an IPv4 or IPv6 address, host:port or [v6]:port; a host
+named twice (by name and by address) is sent once.
+
+Keys that stop or damage a machine (b c o e i f k u) are sent only after
+you confirm on the terminal, or with --yes. KEYS that look like a host
+(keys after b, c or o; a key twice; a HOST of this run; a name that
+resolves) are refused: the order is KEYS HOST.
 
 Password (never on the command line), first found wins:
       --password-file FILE  read it from FILE (- for stdin); one trailing
-                            newline is stripped
+                            newline is stripped; refused if others may read it
       SYSRQ_PASSWORD        environment variable
-      (prompt)              asked without echo when on a terminal
+      password_file         of the config file
+      ~/.config/netsysrq/password  (keygen -o writes it)
+      (prompt)              asked without echo on the terminal (/dev/tty)
 
 Options:
+  -k, --keys KEYS           the keys, named: KEYS is not checked for being
+                            a host, and every argument after it is a HOST
+  -y, --yes                 send harmful keys without asking
+      --check               probe each host (runs no key): reachable, key
+                            right, clock offset; exit 0 when all are fine
   -p, --port PORT           UDP port of hosts without one (default 9)
       --server-address ADDR the address the server sees itself as (behind
                             NAT); it is part of the MAC
+      --source ADDR         send from this local address
+  -4, --ipv4                resolve names to IPv4 addresses only
+  -6, --ipv6                resolve names to IPv6 addresses only
       --timeout SECONDS     wait this long for each reply (default 1)
       --retries N           resend the same probe or request this often
                             without a reply (default 2); never runs twice
@@ -261,14 +404,23 @@ Options:
       --hosts-file FILE     more hosts, one per line, # comments (- = stdin)
       --concurrency N       hosts in flight at once (default 128)
       --json                one JSON object per host on stdout
-      --dry-run             print each host's probe as hex; send nothing
+      --dry-run             show what would be sent, decoded; send nothing
+      --packet              with --dry-run: also each request's bytes (a
+                            zero boot id: never accepted)
+  -q, --quiet               print only hosts that failed, and the summary
+  -v, --verbose             print each host's address, packets, round trip
+                            and clock offset
+      --config FILE         read defaults from FILE instead of
+                            ~/.config/netsysrq/config.toml
+  -o, --output FILE         keygen: write the password to FILE (mode 0600)
   -V, --version             print the version
   -h, --help                print this help
 
 Exit status: 0 every host acked with every key run (or sent, with --no-ack,
---legacy or --dry-run); 1 some host did not; 2 usage or bad input, nothing
-sent; 3 local failure.
+--legacy or --dry-run; or fine, with --check); 1 some host did not, or the
+confirmation was declined; 2 usage or bad input, nothing sent; 3 local
+failure; 130 interrupted (Ctrl-C), after a summary of what was sent.
 
-keygen prints a new random password and the lines that install it on a
-server. See send_sysrq(1).
+keygen prints a new random password (only the password when stdout is not
+a terminal). See send_sysrq(1).
 `;

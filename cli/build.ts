@@ -25,7 +25,9 @@ const DIST = `${ROOT}dist`;
 export const PERMISSIONS = [
   "--allow-net",
   "--allow-read",
-  "--allow-env=SYSRQ_PASSWORD,NO_COLOR",
+  "--allow-env=SYSRQ_PASSWORD,NO_COLOR,XDG_CONFIG_HOME,HOME",
+  // keygen -o FILE creates the file; the prompts write to /dev/tty.
+  "--allow-write",
 ];
 /**
  * How Deno runs the client, from source or as the bundle (deno.json "start"

@@ -103,8 +103,8 @@ export async function exchange(
   }
 }
 
-/** The host's clock: probed on first use in this run, then remembered. */
-function clockOf(
+/** The host's clock: probed on first use in this run, then remembered (also --check). */
+export function clockOf(
   context: Context,
   target: Target,
   serverAddress: string,

@@ -161,16 +161,22 @@ export function reason(error: unknown): string {
  * Resolve a host to the address to send to. Throws an Error whose message
  * says why; the caller fails only this host.
  */
-export async function resolve(spec: HostSpec): Promise<Target> {
+export async function resolve(
+  spec: HostSpec,
+  only?: 4 | 6,
+): Promise<Target> {
   const family = isIP(spec.host);
   if (family === 4 || family === 6) {
+    if (only !== undefined && family !== only) {
+      throw new Error(`${spec.host} is not an IPv${only} address (-${only})`);
+    }
     return { ...spec, address: spec.host, family };
   }
   let found;
   try {
     // Loaded only when a name needs resolving: node:dns is slow to start.
     const { lookup } = await import("node:dns/promises");
-    found = await lookup(spec.host);
+    found = await lookup(spec.host, { family: only ?? 0 });
   } catch (error) {
     const code = (error as { code?: string }).code;
     const why = code === "ENOTFOUND" ? "no such host" : reason(error);

@@ -27,21 +27,50 @@ export function newPassword(): string {
     .replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-/** The text `keygen` prints for `password`. */
-export function keygenText(password: string): string {
+/**
+ * The lines that install the password kept in `file` (on the server as
+ * `/root/sysrq.password`): they read it from the file, so the secret never
+ * appears on a command line or in a shell's history.
+ */
+function serverLines(file: string): string[] {
   const conf = `/etc/modprobe.d/${MODULE}.conf`;
+  const there = "/root/sysrq.password";
+  return [
+    `Copy ${file} to each server (e.g. scp ${file} root@HOST:${there}), then`,
+    "as root there, to keep it across reboots (file readable by root only):",
+    `  ( umask 077 && printf 'options ${MODULE} ${PARAMETER}=%s\\n' "$(cat ${there})" > ${conf} )`,
+    "and to set it now on the loaded module:",
+    `  cat ${there} > /sys/module/${MODULE}/parameters/${PARAMETER}`,
+    `  rm ${there}`,
+  ];
+}
+
+/**
+ * What `keygen` prints on a terminal: the password once, and how to keep it
+ * in a file (the server lines then read that file).
+ */
+export function keygenText(password: string, defaultFile: string): string {
   return [
     `password: ${password}`,
     "",
-    "On the server, as root, to keep it across reboots (file readable by root only):",
-    `  ( umask 077 && echo 'options ${MODULE} ${PARAMETER}=${password}' > ${conf} )`,
-    `  chmod 600 ${conf}`,
-    "and to set it now on the loaded module:",
-    `  echo '${password}' > /sys/module/${MODULE}/parameters/${PARAMETER}`,
+    "Keep it in a file only you can read, rather than copying it by hand:",
+    `  send_sysrq keygen -o ${defaultFile}`,
+    "writes a new one there (mode 0600); send_sysrq reads that file when no",
+    "other password is given, and prints the server's lines for it.",
     "",
-    "On this machine, keep it in a file only you can read, then use it:",
-    "  ( umask 077 && cat > ~/.sysrq_password )   # paste it, then Ctrl-D",
-    "  send_sysrq --password-file ~/.sysrq_password s HOST",
+  ].join("\n");
+}
+
+/** What `keygen -o FILE` prints once the password is in `file`. */
+export function keygenFileText(file: string): string {
+  return [
+    `wrote a new password to ${file} (mode 0600)`,
+    "",
+    ...serverLines(file),
+    "",
+    "On this machine:",
+    `  send_sysrq --password-file ${file} s HOST`,
+    "(the --password-file is not needed when it is the default file)",
     "",
   ].join("\n");
 }

@@ -11,18 +11,25 @@
  * @module
  */
 
-import { HELP, parseOptions, UsageError } from "./args.ts";
+import { configFileOf, HELP, parseOptions, UsageError } from "./args.ts";
 import { args, exit, write } from "./runtime.ts";
 import { EXIT } from "./status.ts";
+import { Interrupted } from "./tty.ts";
 import { VERSION } from "./version.ts";
 
 async function main(argv: string[]): Promise<number> {
-  const options = parseOptions(argv);
-  if (options.command === "help") return print(HELP);
-  if (options.command === "version") return print(`send_sysrq ${VERSION}\n`);
-  if (options.command === "keygen") {
-    const { keygenText, newPassword } = await import("./keygen.ts");
-    return print(keygenText(newPassword()));
+  const first = parseOptions(argv);
+  if (first.command === "help") return print(HELP);
+  if (first.command === "version") return print(`send_sysrq ${VERSION}\n`);
+  if (first.command === "keygen") {
+    const { keygen } = await import("./keygen_command.ts");
+    return await keygen(first.output);
+  }
+  const { loadConfig } = await import("./config.ts");
+  const options = parseOptions(argv, await loadConfig(configFileOf(argv)));
+  if (options.command === "check") {
+    const { check } = await import("./check.ts");
+    return await check(options);
   }
   const { send } = await import("./send.ts");
   return await send(options);
@@ -38,6 +45,10 @@ function fail(error: unknown): number {
   if (error instanceof UsageError) {
     write("stderr", `send_sysrq: ${error.message}\n`);
     return EXIT.USAGE;
+  }
+  if (error instanceof Interrupted) {
+    write("stderr", `send_sysrq: ${error.message}, nothing sent\n`);
+    return EXIT.INTERRUPTED;
   }
   const message = error instanceof Error ? error.message : String(error);
   write("stderr", `send_sysrq: local failure: ${message.split("\n")[0]}\n`);

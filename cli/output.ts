@@ -361,6 +361,33 @@ export function summary(results: HostResult[], elapsedMs: number): string {
   return `${hosts} in ${humanDuration(elapsedMs)}: ${parts.join(", ")}`;
 }
 
+/**
+ * The -v line: where the packets went, how many, the round trip and the
+ * clock offset, whatever the outcome.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { detailText } from "./output.ts";
+ * const line = detailText({ label: "h", address: "192.0.2.7", port: 9,
+ *   keys: "s", attempts: 1, outcome: "acked", rttMs: 2.4, clockOffsetMs: -30 });
+ * assert.equal(line, "\n  to 192.0.2.7 port 9, 1 request, round trip 2 ms, clock offset -30 ms");
+ * ```
+ */
+export function detailText(result: HostResult): string {
+  const parts = [`to ${result.address ?? result.label} port ${result.port}`];
+  if (result.probes) parts.push(`${result.probes} probes`);
+  parts.push(`${result.attempts} request${result.attempts === 1 ? "" : "s"}`);
+  if (result.rttMs !== undefined) {
+    parts.push(`round trip ${humanDuration(result.rttMs)}`);
+  }
+  if (result.clockOffsetMs !== undefined) {
+    const sign = result.clockOffsetMs < 0 ? "-" : "";
+    parts.push(`clock offset ${sign}${humanDuration(result.clockOffsetMs)}`);
+  }
+  return "\n  " + parts.join(", ");
+}
+
 /** The progress line shown on a terminal while many hosts are in flight. */
 export function progressLine(done: number, total: number): string {
   return `\r\x1b[K${done}/${total} hosts done`;
@@ -399,6 +426,8 @@ export class Printer {
       json: boolean;
       progress: boolean;
       colour?: Palette;
+      /** -1 (-q): failures only; 1 (-v): a detail line per host. */
+      verbosity?: -1 | 0 | 1;
     },
     private readonly write: Sink,
   ) {
@@ -407,15 +436,17 @@ export class Printer {
 
   /** Record the result of host `index` and print what is now in order. */
   done(index: number, result: HostResult): void {
-    const { json, progress, colour } = this.style;
+    const { json, progress, colour, verbosity = 0 } = this.style;
     const total = this.#results.length;
     this.#results[index] = result;
     this.#done++;
     if (progress) this.write("stderr", "\r\x1b[K");
     while (this.#printed < total && this.#results[this.#printed]) {
       const next = this.#results[this.#printed++]!;
+      if (verbosity < 0 && succeeded(next)) continue;
       const line = json ? formatJson(next) : formatText(next, colour);
-      this.write("stdout", line + "\n");
+      const detail = verbosity > 0 && !json ? detailText(next) : "";
+      this.write("stdout", line + detail + "\n");
     }
     if (progress && this.#done < total) {
       this.write("stderr", progressLine(this.#done, total));

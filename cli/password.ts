@@ -1,22 +1,20 @@
 /**
  * Where the password comes from, in order of preference: `--password-file
- * FILE` (`-` for stdin), the `SYSRQ_PASSWORD` environment variable, or a
- * prompt without echo when stdin is a terminal. It never has to appear on
- * the command line.
+ * FILE` (`-` for stdin), the `SYSRQ_PASSWORD` environment variable, the
+ * config file's `password_file`, the default file (`keygen -o` writes
+ * it), or a prompt without echo on the terminal (`/dev/tty`, as ssh and
+ * sudo ask: it works with stdin a pipe). It never has to appear on the
+ * command line. A password file others may read is refused, as ssh
+ * refuses such a key: the secret in it is no longer only the owner's.
  *
  * @module
  */
 
 import { reason } from "./hosts.ts";
 import { UsageError } from "./args.ts";
-import {
-  env,
-  isTerminal,
-  readSecretLine,
-  readStdin,
-  readTextFile,
-  write,
-} from "./runtime.ts";
+import { defaultPasswordFile } from "./config.ts";
+import { env, fileMode, readStdin, readTextFile } from "./runtime.ts";
+import { openTty } from "./tty.ts";
 
 /** The environment variable read when no password file is named. */
 export const PASSWORD_ENV = "SYSRQ_PASSWORD";
@@ -42,14 +40,36 @@ export async function readPassword(passwordFile?: string): Promise<string> {
   if (passwordFile !== undefined) return await fromFile(passwordFile);
   const fromEnv = env(PASSWORD_ENV);
   if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
-  if (isTerminal("stdin") && isTerminal("stderr")) return await prompt();
+  const standard = defaultPasswordFile();
+  if (standard !== null && await fileMode(standard) !== null) {
+    return await fromFile(standard);
+  }
+  const asked = await prompt();
+  if (asked !== null) return asked;
   throw new UsageError(
-    `no password: use --password-file FILE, set ${PASSWORD_ENV}, or run on a terminal to be asked`,
+    `no password: use --password-file FILE, set ${PASSWORD_ENV}, keep it in ${
+      standard ?? "~/.config/netsysrq/password"
+    }, or run on a terminal to be asked`,
+  );
+}
+
+/**
+ * Refuse a password file that its group or others may read (mode 0600 or
+ * stricter, as ssh wants a private key).
+ */
+export async function checkPrivate(path: string): Promise<void> {
+  const mode = await fileMode(path);
+  if (mode === null || (mode & 0o077) === 0) return;
+  throw new UsageError(
+    `password file ${path} is readable by others (mode 0${
+      mode.toString(8)
+    }): run chmod 600 ${path}, and change the password if others may have read it`,
   );
 }
 
 async function fromFile(path: string): Promise<string> {
   const name = path === "-" ? "(stdin)" : path;
+  if (path !== "-") await checkPrivate(path);
   let text: string;
   try {
     text = path === "-" ? await readStdin() : await readTextFile(path);
@@ -61,11 +81,19 @@ async function fromFile(path: string): Promise<string> {
   return password;
 }
 
-/** Ask on the terminal with echo off; Ctrl-C or Ctrl-D gives up. */
-async function prompt(): Promise<string> {
-  write("stderr", "Password: ");
-  const typed = await readSecretLine();
-  write("stderr", "\n");
-  if (typed === null) throw new UsageError("no password entered");
-  return typed;
+/**
+ * Ask on the terminal with echo off; null with no terminal. Ctrl-D gives
+ * up (exit 2), Ctrl-C interrupts (exit 130).
+ */
+async function prompt(): Promise<string | null> {
+  const tty = await openTty();
+  if (tty === null) return null;
+  try {
+    tty.write("Password: ");
+    const typed = await tty.readSecret().finally(() => tty.write("\n"));
+    if (typed === null) throw new UsageError("no password entered");
+    return typed;
+  } finally {
+    tty.close();
+  }
 }

@@ -12,16 +12,15 @@
 interface NodeStream {
   isTTY?: boolean;
   write(text: string): boolean;
+  on(event: "error", listener: (error: Error) => void): void;
 }
-interface NodeStdin extends NodeStream, AsyncIterable<Uint8Array> {
-  setRawMode(raw: boolean): void;
-  resume(): void;
-  pause(): void;
-  on(event: "data", listener: (chunk: Uint8Array) => void): void;
-  off(event: "data", listener: (chunk: Uint8Array) => void): void;
+interface NodeStdin extends AsyncIterable<Uint8Array> {
+  isTTY?: boolean;
 }
 interface NodeProcess {
   argv: string[];
+  on(event: "SIGINT", listener: () => void): void;
+  off(event: "SIGINT", listener: () => void): void;
   env: Record<string, string | undefined>;
   stdin: NodeStdin;
   stdout: NodeStream;
@@ -46,17 +45,56 @@ export function env(name: string): string | undefined {
   return deno ? deno.env.get(name) : node!.env[name];
 }
 
-/** Write to stdout or stderr, synchronously (exit may follow at once). */
+/** Streams whose reader went away (`| head -1`): written no more. */
+const closed = new Set<"stdout" | "stderr">();
+
+/**
+ * Write to stdout or stderr, synchronously (exit may follow at once). A
+ * stream whose pipe was closed is dropped silently: a reader that stops
+ * early (`send_sysrq … | head -1`) must never stop the sending.
+ */
 export function write(stream: "stdout" | "stderr", text: string): void {
-  if (deno) {
-    const bytes = encoder.encode(text);
-    const out = stream === "stdout" ? deno.stdout : deno.stderr;
+  if (closed.has(stream)) return;
+  if (!deno) {
+    watchPipe(stream);
+    node![stream].write(text);
+    return;
+  }
+  const bytes = encoder.encode(text);
+  const out = stream === "stdout" ? deno.stdout : deno.stderr;
+  try {
     for (let done = 0; done < bytes.length;) {
       done += out.writeSync(bytes.subarray(done));
     }
-  } else {
-    node![stream].write(text);
+  } catch (error) {
+    if (!(error instanceof deno.errors.BrokenPipe)) throw error;
+    closed.add(stream);
   }
+}
+
+const watched = new Set<"stdout" | "stderr">();
+
+/** Node reports a closed pipe as an 'error' event, fatal if unheard. */
+function watchPipe(stream: "stdout" | "stderr"): void {
+  if (watched.has(stream)) return;
+  watched.add(stream);
+  node![stream].on("error", (error) => {
+    if ((error as { code?: string }).code !== "EPIPE") throw error;
+    closed.add(stream);
+  });
+}
+
+/**
+ * Call `handler` on SIGINT (Ctrl-C) instead of dying; returns the function
+ * that restores the default.
+ */
+export function onInterrupt(handler: () => void): () => void {
+  if (deno) {
+    deno.addSignalListener("SIGINT", handler);
+    return () => deno.removeSignalListener("SIGINT", handler);
+  }
+  node!.on("SIGINT", handler);
+  return () => node!.off("SIGINT", handler);
 }
 
 /** Whether the stream is a terminal. */
@@ -99,64 +137,32 @@ export async function readStdin(): Promise<string> {
 }
 
 /**
- * Read one line from the terminal with echo off (raw mode). Returns null
- * when the user gives up with Ctrl-C or Ctrl-D.
+ * The permission bits of a regular file, or null for anything else (a
+ * pipe such as `<(pass show sysrq)`, a terminal, a missing file).
  */
-export async function readSecretLine(): Promise<string | null> {
-  const typed: string[] = [];
-  // Handle typed text; true when the line is over.
-  const take = (text: string): boolean | null => {
-    for (const char of text) {
-      if (char === "\r" || char === "\n") return true;
-      if (char === "\x03" || char === "\x04") return null;
-      if (char === "\x7f" || char === "\b") typed.pop();
-      else typed.push(char);
-    }
-    return false;
-  };
-  const decoder = new TextDecoder();
-  const result = deno
-    ? await denoRaw(take, decoder)
-    : await nodeRaw(take, decoder);
-  return result ? typed.join("") : null;
-}
-
-type Take = (text: string) => boolean | null;
-
-async function denoRaw(
-  take: Take,
-  decoder: TextDecoder,
-): Promise<boolean | null> {
-  const stdin = deno!.stdin;
-  stdin.setRaw(true);
+export async function fileMode(path: string): Promise<number | null> {
   try {
-    const buffer = new Uint8Array(256);
-    while (true) {
-      const n = await stdin.read(buffer);
-      if (n === null) return null;
-      const over = take(
-        decoder.decode(buffer.subarray(0, n), { stream: true }),
-      );
-      if (over !== false) return over;
+    if (deno) {
+      const info = await deno.stat(path);
+      return info.isFile && info.mode !== null ? info.mode & 0o777 : null;
     }
-  } finally {
-    stdin.setRaw(false);
+    const fs = await import("node:fs/promises");
+    const info = await fs.stat(path);
+    return info.isFile() ? info.mode & 0o777 : null;
+  } catch {
+    return null;
   }
 }
 
-function nodeRaw(take: Take, decoder: TextDecoder): Promise<boolean | null> {
-  const stdin = node!.stdin;
-  stdin.setRawMode(true);
-  stdin.resume();
-  return new Promise((resolve) => {
-    const onData = (chunk: Uint8Array) => {
-      const over = take(decoder.decode(chunk, { stream: true }));
-      if (over === false) return;
-      stdin.off("data", onData);
-      stdin.setRawMode(false);
-      stdin.pause();
-      resolve(over);
-    };
-    stdin.on("data", onData);
-  });
+/**
+ * Create `path` with `text`, mode 0600, failing if it exists (errors carry
+ * Node-style codes: EEXIST, ENOENT...).
+ */
+export async function createSecretFile(path: string, text: string) {
+  if (deno) {
+    await deno.writeTextFile(path, text, { createNew: true, mode: 0o600 });
+    return;
+  }
+  const fs = await import("node:fs/promises");
+  await fs.writeFile(path, text, { flag: "wx", mode: 0o600 });
 }

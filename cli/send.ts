@@ -9,7 +9,15 @@
 
 import { type Options, UsageError } from "./args.ts";
 import { type Context, exchange } from "./exchange.ts";
+import {
+  checkKeysArgument,
+  checkKeysNotAHost,
+  confirm,
+  needConfirmation,
+} from "./guard.ts";
 import { type HostSpec, parseHost, readHostsFile } from "./hosts.ts";
+import { planHosts, type Planned } from "./plan.ts";
+import { harmfulKeys } from "./sysrq_keys.ts";
 import {
   type HostResult,
   palette,
@@ -19,7 +27,7 @@ import {
   wantColor,
 } from "./output.ts";
 import { readPassword } from "./password.ts";
-import { env, isTerminal, write } from "./runtime.ts";
+import { env, isTerminal, onInterrupt, write } from "./runtime.ts";
 import { EXIT } from "./status.ts";
 import { Transport } from "./transport.ts";
 import { checkPassword, deriveKey, encodeAddress } from "../mod.ts";
@@ -32,33 +40,85 @@ const PROGRESS_ABOVE = 4;
  * it); returns the exit status.
  */
 export async function send(options: Options): Promise<number> {
-  const hosts = options.hosts.map((host) => parseHost(host, options.port));
-  if (options.hostsFile !== undefined) {
-    hosts.push(...await readHostsFile(options.hostsFile, options.port));
+  const specs = await hostSpecs(options);
+  checkKeysArgument(options.keys, options.keysNamed ? [] : specs);
+  if (options.serverAddress !== undefined) {
+    checkAddress("--server-address", options.serverAddress);
   }
-  if (options.serverAddress !== undefined) checkAddress(options.serverAddress);
+  if (options.source !== undefined) checkAddress("--source", options.source);
+  const tty = options.dryRun
+    ? null
+    : await needConfirmation(options.keys, options.yes);
   const password = await readPassword(options.passwordFile);
   const key = await usablePassword(options, password);
-
-  const transport = new Transport();
+  // Swapped arguments are looked for only where they would do harm.
+  const [hosts] = await Promise.all([
+    planHosts(specs, options),
+    options.keysNamed || harmfulKeys(options.keys).length === 0
+      ? undefined
+      : checkKeysNotAHost(options.keys),
+  ]);
+  if (options.dryRun) {
+    const { dryRun } = await import("./dry_run.ts");
+    return await dryRun(hosts, { options, key });
+  }
+  if (tty !== null) {
+    const labels = hosts.map((h) => h.label);
+    if (!await confirm(tty, options.keys, labels)) {
+      write("stderr", "send_sysrq: not confirmed, nothing sent\n");
+      return EXIT.NOT_ACKED;
+    }
+  }
+  const transport = new Transport({ source: options.source });
   try {
     const context = { options, key, password, transport };
-    const started = performance.now();
-    const results = await runAll(hosts, context);
-    const line = summary(results, performance.now() - started) + "\n";
-    write(options.json ? "stderr" : "stdout", line);
-    return results.every(succeeded) ? EXIT.OK : EXIT.NOT_ACKED;
+    return await runFleet(hosts, context);
   } finally {
     await transport.close();
   }
 }
 
-function checkAddress(address: string): void {
+/** The hosts of the command line and of the hosts file, parsed. */
+export async function hostSpecs(options: Options): Promise<HostSpec[]> {
+  const hosts = options.hosts.map((host) => parseHost(host, options.port));
+  if (options.hostsFile !== undefined) {
+    hosts.push(...await readHostsFile(options.hostsFile, options.port));
+  }
+  return hosts;
+}
+
+/**
+ * Run every host, print the summary; on Ctrl-C, say what was sent and what
+ * was not before exiting 130.
+ */
+async function runFleet(hosts: Planned[], context: Context): Promise<number> {
+  const { options } = context;
+  const started = performance.now();
+  const state = new FleetState(hosts.length);
+  let stop: (code: number) => void = () => {};
+  const interrupted = new Promise<number>((r) => stop = r);
+  const restore = onInterrupt(() => {
+    write("stderr", "\n" + state.interruptedText(hosts) + "\n");
+    stop(EXIT.INTERRUPTED);
+  });
+  try {
+    const finished = runAll(hosts, context, state).then((results) => {
+      const line = summary(results, performance.now() - started) + "\n";
+      write(options.json ? "stderr" : "stdout", line);
+      return results.every(succeeded) ? EXIT.OK : EXIT.NOT_ACKED;
+    });
+    return await Promise.race([finished, interrupted]);
+  } finally {
+    restore();
+  }
+}
+
+function checkAddress(option: string, address: string): void {
   try {
     encodeAddress(address);
   } catch {
     throw new UsageError(
-      `--server-address must be an IPv4 or IPv6 address, not "${address}"`,
+      `${option} must be an IPv4 or IPv6 address, not "${address}"`,
     );
   }
 }
@@ -85,8 +145,9 @@ async function usablePassword(options: Options, password: string) {
  * each result in the order the hosts were given.
  */
 async function runAll(
-  hosts: HostSpec[],
+  hosts: Planned[],
   context: Context,
+  state: FleetState,
 ): Promise<HostResult[]> {
   const { options } = context;
   const results: HostResult[] = new Array(hosts.length);
@@ -94,16 +155,67 @@ async function runAll(
     json: options.json,
     progress: isTerminal("stderr") && hosts.length > PROGRESS_ABOVE,
     colour: palette(wantColor(isTerminal("stdout"), env("NO_COLOR"))),
+    verbosity: options.verbosity,
   }, write);
   let next = 0;
   const worker = async () => {
     while (next < hosts.length) {
       const index = next++;
-      results[index] = await exchange(hosts[index], context);
+      const host = hosts[index];
+      state.started(index);
+      results[index] = "failed" in host
+        ? host.failed
+        : await exchange(host.spec, context);
+      state.done(index, results[index]);
       printer.done(index, results[index]);
     }
   };
   const workers = Math.min(options.concurrency, hosts.length);
   await Promise.all(Array.from({ length: workers }, worker));
   return results;
+}
+
+/** Which hosts are done, in flight, or not yet started (for Ctrl-C). */
+class FleetState {
+  #state: ("waiting" | "flying" | "done")[];
+  #results: HostResult[] = [];
+
+  constructor(total: number) {
+    this.#state = new Array(total).fill("waiting");
+  }
+
+  started(index: number): void {
+    this.#state[index] = "flying";
+  }
+
+  done(index: number, result: HostResult): void {
+    this.#state[index] = "done";
+    this.#results.push(result);
+  }
+
+  /** What was sent and what was not, when Ctrl-C stops the run. */
+  interruptedText(hosts: Planned[]): string {
+    const named = (kind: string) =>
+      hosts.filter((_, i) => this.#state[i] === kind).map((h) => h.label);
+    const flying = named("flying");
+    const waiting = named("waiting");
+    const lines = [
+      `send_sysrq: interrupted: ${
+        this.#results.length
+          ? summary(this.#results, 0).replace(/ in .*?:/, ":")
+          : "no host done"
+      }`,
+    ];
+    if (flying.length) {
+      lines.push(
+        `  in flight, keys may have been sent (${flying.length}): ${
+          flying.join(" ")
+        }`,
+      );
+    }
+    if (waiting.length) {
+      lines.push(`  not sent (${waiting.length}): ${waiting.join(" ")}`);
+    }
+    return lines.join("\n");
+  }
 }

@@ -11,6 +11,7 @@ import type dgram from "node:dgram";
 import { NONCE_LEN, OFF_NONCE } from "../core/constants.ts";
 import { hex } from "../core/hex.ts";
 import { mayUseNetwork } from "./runtime.ts";
+import { isIP } from "./hosts.ts";
 
 /** Receive buffer asked for (bytes). */
 const RECEIVE_BUFFER = 4 << 20;
@@ -39,9 +40,20 @@ export class Transport {
   #waiters = new Map<string, Waiter>();
   /** Unmatched or unverified datagrams, by "address port". */
   readonly ignored = new Map<string, number>();
+  readonly #source?: string;
+
+  /** `source`: the local address to send from (--source). */
+  constructor(options: { source?: string } = {}) {
+    this.#source = options.source;
+  }
 
   /** Send one datagram (opens the family's socket on first use). */
   async send(packet: Uint8Array, address: string, port: number, family: 4 | 6) {
+    if (this.#source !== undefined && isIP(this.#source) !== family) {
+      throw new Error(
+        `--source ${this.#source} cannot reach an IPv${family} address`,
+      );
+    }
     const socket = await this.#socket(family);
     await new Promise<void>((resolve, reject) => {
       socket.send(
@@ -75,7 +87,11 @@ export class Transport {
   #socket(family: 4 | 6): Promise<dgram.Socket> {
     let pending = this.#sockets.get(family);
     if (pending === undefined) {
-      pending = open(family, (datagram) => this.#receive(datagram));
+      pending = open(
+        family,
+        (datagram) => this.#receive(datagram),
+        this.#source,
+      );
       this.#sockets.set(family, pending);
     }
     return pending;
@@ -111,6 +127,7 @@ function enlargeReceiveBuffer(socket: dgram.Socket): void {
 async function open(
   family: 4 | 6,
   onMessage: (datagram: Datagram) => void,
+  source?: string,
 ): Promise<dgram.Socket> {
   // Deno's dgram throws a missing permission where no caller can catch it.
   if (!mayUseNetwork()) {
@@ -132,9 +149,12 @@ async function open(
   });
   return new Promise((resolve, reject) => {
     socket.once("error", (error) => {
-      reject(new LocalFailure(`cannot open a UDP socket: ${error.message}`));
+      const from = source === undefined ? "" : ` on ${source} (--source)`;
+      reject(
+        new LocalFailure(`cannot open a UDP socket${from}: ${error.message}`),
+      );
     });
-    socket.bind(0, () => {
+    socket.bind(0, source, () => {
       socket.removeAllListeners("error");
       enlargeReceiveBuffer(socket);
       // Errors after bind (ICMP unreachable on some systems) must not crash.

@@ -1,0 +1,287 @@
+// What an administrator expects of the client, against the loopback test
+// responder: keygen's output and file, the config and default password
+// files, a private password file, the prompt on /dev/tty with stdin a pipe,
+// Ctrl-C (at the prompt, mid-fleet), a closed stdout pipe, and --check.
+
+import assert from "node:assert";
+import { deriveKey, Verdict } from "../mod.ts";
+import {
+  requestsSeen,
+  type Responder,
+  startFleet,
+  startResponder,
+} from "../tests/responder/responder.ts";
+import { testPassword } from "../tests/_testing.ts";
+import { bundledForms, runClient, SOURCE } from "./_run_client.ts";
+
+const PASSWORD = testPassword();
+const KEY = await deriveKey(PASSWORD);
+const ENV = { SYSRQ_PASSWORD: PASSWORD };
+const MAIN = new URL("./main.ts", import.meta.url).pathname;
+
+async function withResponder(
+  fn: (responder: Responder, host: string) => Promise<void>,
+) {
+  const responder = await startResponder({ key: KEY });
+  try {
+    await fn(responder, `127.0.0.1:${responder.port}`);
+  } finally {
+    await responder.close();
+  }
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Run a shell command line on a pseudo-terminal (util-linux `script`),
+ * typing `typed` once the prompt had time to appear.
+ */
+async function onTerminal(
+  line: string,
+  env: Record<string, string>,
+  typed = "",
+) {
+  const child = new Deno.Command("script", {
+    args: ["-qec", line, "/dev/null"],
+    env: {
+      PATH: Deno.env.get("PATH") ?? "",
+      HOME: Deno.env.get("HOME") ?? "/",
+      XDG_CONFIG_HOME: "/nonexistent/netsysrq-tests",
+      ...env,
+    },
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await new Promise((r) => setTimeout(r, 1500));
+  if (typed) await writer.write(new TextEncoder().encode(typed));
+  await new Promise((r) => setTimeout(r, 300));
+  await writer.close().catch(() => {});
+  const out = await child.output();
+  return { code: out.code, text: new TextDecoder().decode(out.stdout) };
+}
+
+/** The client from source with every permission: Deno opens /dev/tty. */
+const ALL = [Deno.execPath(), "run", "-A", "--cached-only", MAIN]
+  .map(quote).join(" ");
+
+Deno.test("keygen | cat: only the secret; keygen -o: a 0600 file, never overwritten", async () => {
+  const piped = await runClient(SOURCE, ["keygen"]);
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.match(piped.stdout, /^[A-Za-z0-9_-]{43}\n$/);
+  await deriveKey(piped.stdout.trim());
+
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/password`;
+    const made = await runClient(SOURCE, ["keygen", "-o", file]);
+    assert.equal(made.code, 0, made.stderr);
+    assert.equal((await Deno.stat(file)).mode! & 0o777, 0o600);
+    const secret = (await Deno.readTextFile(file)).trim();
+    assert.match(secret, /^[A-Za-z0-9_-]{43}$/);
+    const lines = made.stdout + made.stderr;
+    assert.ok(!lines.includes(secret), "the server lines hold the secret");
+    assert.match(lines, /"\$\(cat \/root\/sysrq\.password\)"/);
+    assert.match(lines, /cat \/root\/sysrq\.password > \/sys\/module\//);
+    const again = await runClient(SOURCE, ["keygen", "-o", file]);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /exists: keygen never overwrites/);
+    assert.equal((await Deno.readTextFile(file)).trim(), secret);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("password file: refused when others may read it; the default file and the config file are read", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await withResponder(async (responder, host) => {
+      const open = `${dir}/open`;
+      await Deno.writeTextFile(open, PASSWORD + "\n");
+      await Deno.chmod(open, 0o644);
+      const run = await runClient(SOURCE, ["--password-file", open, "s", host]);
+      assert.equal(run.code, 2);
+      assert.match(
+        run.stderr,
+        /readable by others \(mode 0644\): run chmod 600/,
+      );
+      assert.equal(responder.seen.length, 0);
+
+      const config = `${dir}/netsysrq`;
+      await Deno.mkdir(config);
+      await Deno.writeTextFile(`${config}/password`, PASSWORD, { mode: 0o600 });
+      await Deno.writeTextFile(
+        `${config}/config.toml`,
+        `port = ${responder.port}\ntimeout = 0.5\n`,
+      );
+      const env = { XDG_CONFIG_HOME: dir };
+      const plain = await runClient(SOURCE, ["s", "127.0.0.1"], { env });
+      assert.equal(plain.code, 0, plain.stderr + plain.stdout);
+      assert.equal(requestsSeen(responder).at(-1)?.verdict, Verdict.ACCEPTED);
+
+      await Deno.writeTextFile(`${config}/config.toml`, "prot = 9\n");
+      const typo = await runClient(SOURCE, ["s", host], { env });
+      assert.equal(typo.code, 2);
+      assert.match(typo.stderr, /config file .*config\.toml: unknown key prot/);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("prompt on /dev/tty with stdin a pipe; Ctrl-C there exits 130", async () => {
+  await withResponder(async (responder, host) => {
+    const line = `printf '%s\\n' ${quote(host)} | ${ALL} --hosts-file - s`;
+    const run = await onTerminal(line, { NO_COLOR: "1" }, PASSWORD + "\r");
+    assert.match(run.text, /Password: /);
+    assert.ok(!run.text.includes(PASSWORD), "the password was echoed");
+    assert.match(run.text, /: acked in/);
+    assert.equal(run.code, 0, run.text);
+
+    const before = responder.seen.length;
+    const stopped = await onTerminal(`${ALL} s ${quote(host)}`, {}, "\x03");
+    assert.equal(stopped.code, 130, stopped.text);
+    assert.match(stopped.text, /interrupted at the prompt, nothing sent/);
+    assert.equal(responder.seen.length, before);
+  });
+});
+
+Deno.test("confirmation on the terminal: names each key and host; 'n' sends nothing", async () => {
+  await withResponder(async (responder, host) => {
+    const no = await onTerminal(`${ALL} su ${quote(host)}`, ENV, "n\r");
+    assert.match(no.text, /u {2}remount every filesystem read-only {2}\(!\)/);
+    assert.match(
+      no.text,
+      new RegExp(`to 1 host: ${host}\\r?\\nSend them\\? \\[y/N\\]`),
+    );
+    assert.match(no.text, /not confirmed, nothing sent/);
+    assert.equal(no.code, 1);
+    assert.equal(responder.seen.length, 0);
+    const yes = await onTerminal(`${ALL} su ${quote(host)}`, ENV, "y\r");
+    assert.equal(yes.code, 0, yes.text);
+    assert.equal(requestsSeen(responder)[0]?.verdict, Verdict.ACCEPTED);
+  });
+});
+
+Deno.test("Ctrl-C mid-fleet: a summary of what was sent and what was not, exit 130", async () => {
+  const fleet = await startFleet(6, { key: KEY, silent: true });
+  try {
+    const hosts = fleet.map((r) => `127.0.0.1:${r.port}`);
+    const child = new Deno.Command(SOURCE.command, {
+      args: [
+        ...SOURCE.args,
+        "--concurrency",
+        "2",
+        "--timeout",
+        "5",
+        "s",
+        ...hosts,
+      ],
+      env: { ...ENV, XDG_CONFIG_HOME: "/nonexistent/netsysrq-tests" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    await new Promise((r) => setTimeout(r, 2000));
+    child.kill("SIGINT");
+    const out = await child.output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 130, stderr);
+    assert.match(stderr, /interrupted: no host done/);
+    assert.match(stderr, /in flight, keys may have been sent \(2\): /);
+    assert.match(
+      stderr,
+      new RegExp(`not sent \\(4\\): ${hosts.slice(2).join(" ")}`),
+    );
+  } finally {
+    await Promise.all(fleet.map((r) => r.close()));
+  }
+});
+
+Deno.test("a closed stdout pipe (| head -1) never stops the sending, in every form", async (t) => {
+  const fleet = await startFleet(12, { key: KEY });
+  const dir = await Deno.makeTempDir();
+  try {
+    const hosts = fleet.map((r) => `127.0.0.1:${r.port}`);
+    const forms = [SOURCE, ...await bundledForms(dir)];
+    for (const form of forms) {
+      await t.step(form.name, async () => {
+        const command = [
+          form.command,
+          ...form.args,
+          "--concurrency",
+          "1",
+          "s",
+          ...hosts,
+        ]
+          .map(quote).join(" ");
+        const out = await new Deno.Command("sh", {
+          args: ["-c", `${command} | head -1`],
+          env: { ...ENV, XDG_CONFIG_HOME: "/nonexistent/netsysrq-tests" },
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const stderr = new TextDecoder().decode(out.stderr);
+        assert.equal(
+          new TextDecoder().decode(out.stdout).split("\n").length,
+          2,
+        );
+        assert.doesNotMatch(stderr, /Broken pipe|EPIPE|at .*\.js:\d+/, stderr);
+        for (const responder of fleet) {
+          assert.equal(
+            requestsSeen(responder).filter((s) =>
+              s.verdict === Verdict.ACCEPTED
+            ).length,
+            1,
+            `${responder.port} was not sent its keys: ${stderr}`,
+          );
+          responder.seen.length = 0;
+        }
+      });
+    }
+  } finally {
+    await Promise.all(fleet.map((r) => r.close()));
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--check: one authenticated probe per host, nothing runs; JSON; exit status", async () => {
+  await withResponder(async (responder, host) => {
+    const run = await runClient(SOURCE, ["--check", host], { env: ENV });
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    assert.match(
+      run.stdout,
+      /^127\.0\.0\.1:\d+: fine: key right, answered in .*, clocks agree within 1 s, boot id [0-9a-f]{16}\n/,
+    );
+    const json = await runClient(SOURCE, ["--check", "--json", host], {
+      env: ENV,
+    });
+    assert.equal(json.code, 0);
+    const result = JSON.parse(json.stdout);
+    assert.equal(result.ok, true);
+    assert.equal(typeof result.clockOffsetMs, "number");
+    assert.equal(requestsSeen(responder).length, 0, "a request was sent");
+    assert.ok(
+      responder.seen.every((s) => s.verdict === Verdict.PROBE_ANSWERED),
+    );
+
+    const wrong = await runClient(
+      SOURCE,
+      [
+        "--check",
+        "--timeout",
+        "0.2",
+        "--retries",
+        "0",
+        host,
+        host.replace(/:\d+$/, ":9"),
+      ],
+      { env: { SYSRQ_PASSWORD: testPassword() } },
+    );
+    assert.equal(wrong.code, 1);
+    assert.equal(wrong.stdout.match(/no answer \(1 probe\)/g)?.length, 2);
+    assert.equal(wrong.stdout.match(/a wrong password/g)?.length, 1);
+  });
+});

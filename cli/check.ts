@@ -1,0 +1,177 @@
+/**
+ * `send_sysrq --check`: is the rescue path there? Each host gets one probe
+ * (resent identically on silence), which runs nothing and changes nothing
+ * on the server; its authenticated clock answer proves the host reachable,
+ * the module and rule in place and the password right, and tells the
+ * clock offset and the server's boot id. One line per host (or one JSON
+ * object, for monitoring), and an exit status for cron.
+ *
+ * @module
+ */
+
+import { type Options, UsageError } from "./args.ts";
+import { clockOf, type Context } from "./exchange.ts";
+import { resolve } from "./hosts.ts";
+import { humanDuration } from "./output.ts";
+import { readPassword } from "./password.ts";
+import { planHosts, type Planned } from "./plan.ts";
+import { write } from "./runtime.ts";
+import { hostSpecs } from "./send.ts";
+import { EXIT } from "./status.ts";
+import { Transport } from "./transport.ts";
+import { hex } from "../core/hex.ts";
+import { checkPassword, deriveKey } from "../mod.ts";
+
+/** What a probe told about one host. */
+export interface CheckResult {
+  label: string;
+  address?: string;
+  port: number;
+  ok: boolean;
+  rttMs?: number;
+  /** This machine's clock minus the server's, ms. */
+  clockOffsetMs?: number;
+  bootId?: string;
+  /** The server's protocol clock when it answered (ISO). */
+  serverTime?: string;
+  /** Probes sent without an answer. */
+  probes?: number;
+  error?: string;
+}
+
+/** Probe every host; print a line (or JSON object) each; exit status. */
+export async function check(options: Options): Promise<number> {
+  const specs = await hostSpecs(options);
+  const password = await readPassword(options.passwordFile);
+  try {
+    checkPassword(password);
+  } catch (error) {
+    throw new UsageError(`unusable password: ${(error as Error).message}`);
+  }
+  const key = await deriveKey(password);
+  const hosts = await planHosts(specs, { ...options, keys: "" });
+  const transport = new Transport({ source: options.source });
+  const context: Context = { options, key, password, transport };
+  const started = performance.now();
+  try {
+    const results = await Promise.all(hosts.map((h) => checkOne(h, context)));
+    for (const result of results) {
+      if (options.verbosity < 0 && result.ok) continue;
+      write(
+        "stdout",
+        (options.json ? checkJson(result) : checkText(result)) + "\n",
+      );
+    }
+    const fine = results.filter((r) => r.ok).length;
+    const line = `${
+      results.length === 1 ? "1 host" : `${results.length} hosts`
+    } in ${humanDuration(performance.now() - started)}: ${fine} fine${
+      fine < results.length ? `, ${results.length - fine} not` : ""
+    }`;
+    write(options.json ? "stderr" : "stdout", line + "\n");
+    if (fine < results.length && !options.json) {
+      write("stdout", LIKELY_CAUSES + "\n");
+    }
+    return fine === results.length ? EXIT.OK : EXIT.NOT_ACKED;
+  } finally {
+    await transport.close();
+  }
+}
+
+/** Said once, under the summary, when some host did not answer. */
+const LIKELY_CAUSES =
+  "no answer: a wrong password, a wrong --server-address (behind NAT), a\n" +
+  "firewall dropping the port, or the xt_SYSRQ module or its rule missing";
+
+async function checkOne(host: Planned, context: Context): Promise<CheckResult> {
+  if ("failed" in host) {
+    return {
+      label: host.label,
+      port: host.failed.port,
+      ok: false,
+      error: host.failed.error,
+    };
+  }
+  const base = {
+    label: host.label,
+    address: host.address,
+    port: host.spec.port,
+  };
+  try {
+    const target = await resolve(host.spec);
+    const serverAddress = context.options.serverAddress ?? target.address;
+    const clock = await clockOf(context, target, serverAddress);
+    if (clock === null) {
+      return { ...base, ok: false, probes: context.options.retries + 1 };
+    }
+    return {
+      ...base,
+      ok: true,
+      rttMs: clock.rttMs,
+      clockOffsetMs: clock.offsetMs,
+      bootId: hex(clock.bootId),
+      serverTime: new Date(clock.serverTime).toISOString(),
+    };
+  } catch (error) {
+    return {
+      ...base,
+      ok: false,
+      error: `cannot send: ${(error as Error).message}`,
+    };
+  }
+}
+
+/**
+ * One line for a host.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { checkText } from "./check.ts";
+ * assert.equal(
+ *   checkText({ label: "web1", address: "192.0.2.7", port: 9, ok: true,
+ *     rttMs: 1.2, clockOffsetMs: -2500, bootId: "00112233aabbccdd" }),
+ *   "web1 (192.0.2.7): fine: key right, answered in 1 ms, server clock 2.5 s ahead, boot id 00112233aabbccdd",
+ * );
+ * ```
+ */
+export function checkText(result: CheckResult): string {
+  const bare = result.label.replace(/^\[|\](:\d+)?$|:\d+$/g, "");
+  const named = result.address === undefined || result.address === bare
+    ? result.label
+    : `${result.label} (${result.address})`;
+  if (result.error !== undefined) return `${named}: error: ${result.error}`;
+  if (!result.ok) {
+    const probes = result.probes === 1 ? "1 probe" : `${result.probes} probes`;
+    return `${named}: no answer (${probes})`;
+  }
+  const offset = result.clockOffsetMs ?? 0;
+  const clock = Math.abs(offset) < 1000
+    ? "clocks agree within 1 s"
+    : `server clock ${humanDuration(offset)} ${
+      offset < 0 ? "ahead" : "behind"
+    }`;
+  return `${named}: fine: key right, answered in ${
+    humanDuration(result.rttMs ?? 0)
+  }, ${clock}, boot id ${result.bootId}`;
+}
+
+/** The JSON object for a host (one line of `--check --json`). */
+export function checkJson(result: CheckResult): string {
+  return JSON.stringify({
+    host: result.label,
+    address: result.address,
+    port: result.port,
+    ok: result.ok,
+    rttMs: result.rttMs === undefined
+      ? undefined
+      : Math.round(result.rttMs * 10) / 10,
+    clockOffsetMs: result.clockOffsetMs === undefined
+      ? undefined
+      : Math.round(result.clockOffsetMs),
+    bootId: result.bootId,
+    serverTime: result.serverTime,
+    probes: result.probes,
+    error: result.error,
+  });
+}

@@ -1,0 +1,28 @@
+/**
+ * The bytes `--dry-run --packet` prints: a request as the run would build
+ * it, but with a zero boot id (never a server's), so no server accepts it.
+ *
+ * @module
+ */
+
+import type { Options } from "./args.ts";
+import { hex } from "../core/hex.ts";
+import { createRequest, type MacKey } from "../mod.ts";
+
+/** The hex of a request for `options.keys` bound to `serverAddress`. */
+export function requestBytes(
+  context: { options: Options; key: MacKey | null },
+  serverAddress: string,
+): string {
+  const { options, key } = context;
+  const nonce = crypto.getRandomValues(new Uint8Array(16));
+  return hex(createRequest(key!, {
+    keys: options.keys,
+    // No server's boot id is zero: the server refuses this request.
+    bootId: new Uint8Array(8),
+    timestamp: Date.now(),
+    nonce,
+    ackWanted: options.ack,
+    serverAddress,
+  }));
+}
