@@ -285,3 +285,33 @@ Deno.test("--check: one authenticated probe per host, nothing runs; JSON; exit s
     assert.equal(wrong.stdout.match(/a wrong password/g)?.length, 1);
   });
 });
+
+Deno.test("ICMP port unreachable (Node forms): nothing listens there, said per host", async () => {
+  // A port that was just free: nothing listens, the kernel answers ICMP.
+  const { createSocket } = await import("node:dgram");
+  const probe = createSocket("udp4");
+  await new Promise((r) => probe.bind(0, "127.0.0.1", () => r(null)));
+  const port = probe.address().port;
+  await new Promise((r) => probe.close(() => r(null)));
+  const dir = await Deno.makeTempDir();
+  try {
+    const node = (await bundledForms(dir)).find((f) =>
+      f.name === "bundle (node)"
+    )!;
+    const run = await runClient(
+      node,
+      ["--timeout", "0.3", "--retries", "1", "s", `127.0.0.1:${port}`],
+      { env: ENV },
+    );
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(
+      run.stdout,
+      new RegExp(
+        `nothing listens on UDP ${port} there: module or rule missing`,
+      ),
+    );
+    assert.doesNotMatch(run.stdout, /likely causes/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -54,7 +54,16 @@ export async function check(options: Options): Promise<number> {
   const context: Context = { options, key, password, transport };
   const started = performance.now();
   try {
-    const results = await Promise.all(hosts.map((h) => checkOne(h, context)));
+    const results: CheckResult[] = new Array(hosts.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < hosts.length) {
+        const index = next++;
+        results[index] = await checkOne(hosts[index], context);
+      }
+    };
+    const workers = Math.min(options.concurrency, hosts.length);
+    await Promise.all(Array.from({ length: workers }, worker));
     for (const result of results) {
       if (options.verbosity < 0 && result.ok) continue;
       write(
@@ -69,7 +78,7 @@ export async function check(options: Options): Promise<number> {
       fine < results.length ? `, ${results.length - fine} not` : ""
     }`;
     write(options.json ? "stderr" : "stdout", line + "\n");
-    if (fine < results.length && !options.json) {
+    if (results.some((r) => !r.ok && r.error === undefined) && !options.json) {
       write("stdout", LIKELY_CAUSES + "\n");
     }
     return fine === results.length ? EXIT.OK : EXIT.NOT_ACKED;
@@ -101,8 +110,21 @@ async function checkOne(host: Planned, context: Context): Promise<CheckResult> {
     const target = await resolve(host.spec);
     const serverAddress = context.options.serverAddress ?? target.address;
     const clock = await clockOf(context, target, serverAddress);
+    const closed = context.transport.unreachable.has(
+      `${target.address} ${target.port}`,
+    );
+    await context.transport.release(target.address, target.port);
     if (clock === null) {
-      return { ...base, ok: false, probes: context.options.retries + 1 };
+      const probes = context.options.retries + 1;
+      return closed
+        ? {
+          ...base,
+          ok: false,
+          probes,
+          error:
+            `nothing listens on UDP ${target.port} there: module or rule missing`,
+        }
+        : { ...base, ok: false, probes };
     }
     return {
       ...base,

@@ -170,11 +170,17 @@ Deno.test("no reply to the probe: nothing sent, and the likely causes", async ()
     assert.match(run.stdout, /no reply \(3 probes, 600 ms\): no key was sent/);
     assert.match(
       run.stdout,
-      /likely causes: wrong password; wrong --server-address/,
+      /likely causes: wrong password; wrong\n--server-address/,
     );
     assert.match(
       run.stdout,
-      /firewall dropping UDP\n {2}port \d+; the xt_SYSRQ module not loaded/,
+      /firewall dropping UDP port \d+; the xt_SYSRQ module not\nloaded/,
+    );
+    // Said once, under the summary, not in the host's lines.
+    assert.equal(run.stdout.match(/likely causes/g)?.length, 1);
+    assert.match(
+      run.stdout,
+      /\n1 host in .*\n1 host did not answer the probe;/,
     );
     // The identical probe, three times; no request.
     assert.equal(responder.seen.length, 3);

@@ -42,6 +42,8 @@ export interface HostResult {
   stage?: "probe" | "request";
   /** Probes sent, when the probe got no answer. */
   probes?: number;
+  /** ICMP port unreachable came back: nothing listens on the port there. */
+  portClosed?: boolean;
   /** From a verified refusal; offset is local clock minus server clock. */
   refusal?: {
     reason: RefusalReason;
@@ -275,13 +277,40 @@ function noProbeAnswerText(result: HostResult, colour: Palette): string {
   const probes = result.probes ?? 1;
   const waited = humanDuration((result.waitedMs ?? 0) * probes);
   const tries = probes === 1 ? "1 probe" : `${probes} probes`;
-  let text = `${colour.bad("no reply")} (${tries}, ${waited}): no key was` +
+  const text = `${colour.bad("no reply")} (${tries}, ${waited}): no key was` +
     " sent (the server's clock is asked first)";
-  text +=
-    "\n  likely causes: wrong password; wrong --server-address (behind NAT," +
-    "\n  give the address the server sees itself as); a firewall dropping UDP" +
-    `\n  port ${result.port}; the xt_SYSRQ module not loaded or no SYSRQ rule`;
+  if (result.portClosed) {
+    return text + `\n  nothing listens on UDP ${result.port} there:` +
+      " module or rule missing (ICMP port unreachable)";
+  }
   return text + ignoredNote(result);
+}
+
+/**
+ * Said once under the summary, not per host (200 dead hosts would repeat
+ * it 200 times): why a probe may have gone unanswered.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { likelyCauses } from "./output.ts";
+ * const silent = { label: "h", port: 9, keys: "s", attempts: 0,
+ *   outcome: "no-reply" as const, stage: "probe" as const };
+ * assert.match(likelyCauses([silent, silent]), /^2 hosts did not answer/);
+ * assert.equal(likelyCauses([{ ...silent, portClosed: true }]), "");
+ * ```
+ */
+export function likelyCauses(results: HostResult[]): string {
+  const silent = results.filter((r) =>
+    r.outcome === "no-reply" && r.stage === "probe" && !r.portClosed
+  );
+  if (silent.length === 0) return "";
+  const ports = [...new Set(silent.map((r) => r.port))].join(", ");
+  const who = silent.length === 1 ? "1 host did" : `${silent.length} hosts did`;
+  return `${who} not answer the probe; likely causes: wrong password; wrong` +
+    "\n--server-address (behind NAT, give the address the server sees itself" +
+    `\nas); a firewall dropping UDP port ${ports}; the xt_SYSRQ module not` +
+    "\nloaded or no SYSRQ rule";
 }
 
 function ignoredNote(result: HostResult): string {
@@ -322,6 +351,7 @@ export function formatJson(result: HostResult): string {
       mayHaveRun: result.refusal.mayHaveRun,
     },
     ignoredReplies: result.ignored || undefined,
+    portClosed: result.portClosed,
     packet: result.packet,
     error: result.error,
   });

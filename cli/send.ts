@@ -20,6 +20,7 @@ import { planHosts, type Planned } from "./plan.ts";
 import { harmfulKeys } from "./sysrq_keys.ts";
 import {
   type HostResult,
+  likelyCauses,
   palette,
   Printer,
   succeeded,
@@ -103,7 +104,9 @@ async function runFleet(hosts: Planned[], context: Context): Promise<number> {
   });
   try {
     const finished = runAll(hosts, context, state).then((results) => {
-      const line = summary(results, performance.now() - started) + "\n";
+      const causes = likelyCauses(results);
+      const line = summary(results, performance.now() - started) + "\n" +
+        (causes ? causes + "\n" : "");
       write(options.json ? "stderr" : "stdout", line);
       return results.every(succeeded) ? EXIT.OK : EXIT.NOT_ACKED;
     });
@@ -165,7 +168,7 @@ async function runAll(
       state.started(index);
       results[index] = "failed" in host
         ? host.failed
-        : await exchange(host.spec, context);
+        : await exchangeWith(host, context);
       state.done(index, results[index]);
       printer.done(index, results[index]);
     }
@@ -173,6 +176,23 @@ async function runAll(
   const workers = Math.min(options.concurrency, hosts.length);
   await Promise.all(Array.from({ length: workers }, worker));
   return results;
+}
+
+/**
+ * One host's exchange; then, if it got no reply and the port answered with
+ * ICMP unreachable, say nothing listens there; and free its socket.
+ */
+async function exchangeWith(
+  host: Extract<Planned, { spec: HostSpec }>,
+  context: Context,
+): Promise<HostResult> {
+  const result = await exchange(host.spec, context);
+  const { transport } = context;
+  if (transport.unreachable.has(`${host.address} ${host.spec.port}`)) {
+    if (result.outcome === "no-reply") result.portClosed = true;
+  }
+  await transport.release(host.address, host.spec.port);
+  return result;
 }
 
 /** Which hosts are done, in flight, or not yet started (for Ctrl-C). */

@@ -36,10 +36,18 @@ export class LocalFailure extends Error {
  * no waiter are counted against their source address.
  */
 export class Transport {
-  #sockets = new Map<4 | 6, Promise<dgram.Socket>>();
+  /** By family (shared), or by "address port" (connected, under Node). */
+  #sockets = new Map<string, Promise<dgram.Socket>>();
   #waiters = new Map<string, Waiter>();
   /** Unmatched or unverified datagrams, by "address port". */
   readonly ignored = new Map<string, number>();
+  /**
+   * Destinations that answered with ICMP port unreachable ("address
+   * port"): nothing listens there. Only a connected socket learns of it;
+   * under Node each destination gets one. Deno's node:dgram does not
+   * report it (seen with Deno 2.9), so there it stays empty.
+   */
+  readonly unreachable = new Set<string>();
   readonly #source?: string;
 
   /** `source`: the local address to send from (--source). */
@@ -54,15 +62,25 @@ export class Transport {
         `--source ${this.#source} cannot reach an IPv${family} address`,
       );
     }
-    const socket = await this.#socket(family);
+    const connect = CONNECTED ? { address, port } : undefined;
+    const socket = await this.#socket(family, connect);
     await new Promise<void>((resolve, reject) => {
-      socket.send(
-        packet,
-        port,
-        address,
-        (error) => error ? reject(error) : resolve(),
-      );
+      const done = (error: Error | null) => error ? reject(error) : resolve();
+      if (connect) socket.send(packet, done);
+      else socket.send(packet, port, address, done);
     });
+  }
+
+  /** Done with a destination: close its connected socket, if it has one. */
+  async release(address: string, port: number): Promise<void> {
+    const id = `${address} ${port}`;
+    const pending = this.#sockets.get(id);
+    if (pending === undefined) return;
+    this.#sockets.delete(id);
+    const socket = await pending.catch(() => null);
+    await new Promise<void>((resolve) =>
+      socket ? socket.close(resolve) : resolve()
+    );
   }
 
   /**
@@ -84,15 +102,20 @@ export class Transport {
     this.#sockets.clear();
   }
 
-  #socket(family: 4 | 6): Promise<dgram.Socket> {
-    let pending = this.#sockets.get(family);
+  #socket(
+    family: 4 | 6,
+    connect?: { address: string; port: number },
+  ): Promise<dgram.Socket> {
+    const id = connect ? `${connect.address} ${connect.port}` : `${family}`;
+    let pending = this.#sockets.get(id);
     if (pending === undefined) {
-      pending = open(
-        family,
-        (datagram) => this.#receive(datagram),
-        this.#source,
-      );
-      this.#sockets.set(family, pending);
+      pending = open(family, {
+        onMessage: (datagram) => this.#receive(datagram),
+        onUnreachable: () => this.unreachable.add(id),
+        source: this.#source,
+        connect,
+      });
+      this.#sockets.set(id, pending);
     }
     return pending;
   }
@@ -124,10 +147,23 @@ function enlargeReceiveBuffer(socket: dgram.Socket): void {
   }
 }
 
+/**
+ * Under Node, one connected socket per destination, so that an ICMP port
+ * unreachable comes back as ECONNREFUSED for that destination; under Deno,
+ * whose node:dgram reports no ICMP errors, one shared socket per family.
+ */
+const CONNECTED = !(globalThis as { Deno?: unknown }).Deno;
+
+interface OpenOptions {
+  onMessage: (datagram: Datagram) => void;
+  onUnreachable: () => void;
+  source?: string;
+  connect?: { address: string; port: number };
+}
+
 async function open(
   family: 4 | 6,
-  onMessage: (datagram: Datagram) => void,
-  source?: string,
+  { onMessage, onUnreachable, source, connect }: OpenOptions,
 ): Promise<dgram.Socket> {
   // Deno's dgram throws a missing permission where no caller can catch it.
   if (!mayUseNetwork()) {
@@ -157,9 +193,18 @@ async function open(
     socket.bind(0, source, () => {
       socket.removeAllListeners("error");
       enlargeReceiveBuffer(socket);
-      // Errors after bind (ICMP unreachable on some systems) must not crash.
-      socket.on("error", () => {});
-      resolve(socket);
+      // Errors after bind (ICMP unreachable) must not crash.
+      socket.on("error", (error) => {
+        const code = (error as { code?: string }).code;
+        if (code === "ECONNREFUSED") onUnreachable();
+      });
+      if (connect === undefined) return resolve(socket);
+      const failed = (error: Error) => reject(error);
+      socket.once("error", failed);
+      socket.connect(connect.port, connect.address, () => {
+        socket.off("error", failed);
+        resolve(socket);
+      });
     });
   });
 }
