@@ -18,9 +18,16 @@ export interface RequestCase {
   password: string | null;
   keyHex: string | null;
   serverAddress: string;
+  addressHex: string;
   now: number;
   toleranceMs: number;
-  state: { bootIdHex: string; floor: string; refusalTokens: number };
+  state: {
+    bootIdHex: string;
+    floor: string;
+    lastAcceptedHex: string | null;
+    lastAddressHex: string | null;
+    refusalTokens: number;
+  };
   packetHex: string;
   expected: { verdict: string; replyHex: string | null };
 }
@@ -90,12 +97,12 @@ export function isProbe(c: RequestCase): boolean {
 }
 
 /**
- * Orders the cases for one guest and says which cannot run. A v2 case runs
- * when its packet is judged without the replay state: a frame rung, or a
- * probe (whose answer carries the live boot id and clock). Every other v2
- * case needs a boot id the kernel draws at random and never lets anyone
- * set (a settable one would revive captured packets): those are checked in
- * the C and WebAssembly verifiers only. Legacy cases need the load clock:
+ * Orders the cases for one guest and says which cannot run as bytes. A v2
+ * case replays as bytes when its packet is judged without the replay state:
+ * a frame rung, or a probe (whose answer carries the live boot id and
+ * clock). Every other v2 case names a boot id the kernel draws at random and
+ * never lets anyone set (a settable one would revive captured packets):
+ * those are re-made for the live state (_vectors_live.ts). Legacy cases need the load clock:
  * each accepted one gets its own load.
  */
 export function plan(
@@ -139,10 +146,9 @@ function skipReason(c: RequestCase): string | null {
   }
   if (FRAME_VERDICTS.includes(c.expected.verdict)) return null;
   if (isProbe(c)) return null;
-  return "judged against the replay state (boot id, floor, last request): " +
-    "the kernel's boot id is random and cannot be set, so only the C " +
-    "(tests/c) and WebAssembly (tests/unit) verifiers check it; the QEMU " +
-    "scenarios (replay_test.ts, retry_test.ts) check those rungs live";
+  return "judged against the replay state (boot id, floor, last request), " +
+    "whose boot id the kernel draws at random: re-made for the live state " +
+    "(_vectors_live.ts), not replayed as bytes";
 }
 
 /** The rule's key set: every SysRq key but the fatal ones. */

@@ -1,24 +1,32 @@
 /**
- * The shared vectors (tests/vectors/requests.json, legacy.json) replayed
- * against the real xt_SYSRQ in one QEMU guest. Replayed as bytes: every
- * request case judged on its frame alone (rungs 1 to 9: NO_PASSWORD to
- * BAD_KEY_CHAR, v1 packets as BAD_VERSION) and every probe case (its clock
- * answer must verify, echo the probe's nonce and carry the module's live
- * boot id, the same for every probe of one load, and a protocol clock near
- * the guest's). The module is loaded with the case's password; the packet
- * goes to the case's server address (added to the guest, routed over the
- * tap link) and the kernel's verdict is read from /proc/net/xt_SYSRQ.
- * Legacy cases are replayed with the guest clock set to lastSeqno at load.
- * The other v2 cases depend on the replay state, whose boot id the kernel
- * draws at random and never lets anyone set: they are listed as skipped
- * (checked by the C and WebAssembly verifiers; the replay, retry and clock
- * scenarios check those rungs live). Needs root (tap network in a netns).
+ * The shared vectors (tests/vectors/requests.json, legacy.json) against the
+ * real xt_SYSRQ in one QEMU guest; the kernel's verdict is read from
+ * /proc/net/xt_SYSRQ, packets go to the case's server address (added to the
+ * guest, routed over the tap link).
+ *
+ * - As bytes: every request case judged on its frame alone (rungs 1 to 9,
+ *   v1 packets as BAD_VERSION) and every probe case (its clock answer must
+ *   verify, echo the nonce, carry the load's live boot id, the same for
+ *   every probe of one load, and a clock near the guest's).
+ * - Re-made (tests/qemu/_vectors_live.ts): every stateful case the live
+ *   clock can reproduce. The kernel draws its boot id at random and lets
+ *   nobody set it, so each case gets a fresh state (the password written
+ *   again), a probe for its boot id and clock, its state rebuilt (the last
+ *   request, the floor, the spent refusal tokens) and its packet rebuilt
+ *   around them with Web Crypto; the verdict must be the vector's, the
+ *   reply of the vector's kind, for the live request, boot id and clock.
+ * - Legacy cases with the guest clock set to lastSeqno at load.
+ *
+ * Cases the live kernel cannot be put in (a time edge finer than the clock
+ * is known, a clock near 1970, a key-only server) are listed as skipped,
+ * with why; the C and WebAssembly vector tests check every case. Needs root
+ * (tap network in a netns).
  *
  * @module
  */
 
 import assert from "node:assert";
-import { MacKey, verifyReply } from "../../mod.ts";
+import { createProbe, createRequest, MacKey, verifyReply } from "../../mod.ts";
 import { type Counters, counters, delta, VERDICTS } from "./_packets.ts";
 import {
   FATAL_KEYS,
@@ -35,6 +43,14 @@ import {
   type Step,
   V2_MAX_LEN,
 } from "./_vectors.ts";
+import {
+  type LiveCase,
+  liveCase,
+  liveTime,
+  remake,
+  tagIsGood,
+  timeOf,
+} from "./_vectors_live.ts";
 import { fromHex, toHex } from "./udp.ts";
 import { delay, isRoot, run } from "./_util.ts";
 import { Vm } from "./vm.ts";
@@ -44,6 +60,8 @@ const encoder = new TextEncoder();
 const VECTORS = new URL("../vectors/", import.meta.url);
 /** Events that count a packet dropped before the verifier. */
 const DROPS = ["oversize", "malformed_udp", "fragment", "not_unicast"];
+/** The refill period is 200 ms; a second of quiet refills and re-phases. */
+const QUIET_MS = 1_300;
 /** A probe's clock answer must be this close to the guest's clock. */
 const CLOCK_NEAR_MS = 120_000;
 
@@ -61,7 +79,7 @@ async function readCases<T>(file: string): Promise<T[]> {
 class Replay {
   failures: string[] = [];
   notes = new Set<string>();
-  checked = { v2: 0, probes: 0, legacy: 0 };
+  checked = { v2: 0, probes: 0, legacy: 0, live: 0 };
   loadMs: number[] = [];
   #load?: string;
   #before: Counters = {};
@@ -121,6 +139,182 @@ class Replay {
     await this.ensure(s.load, s.fresh);
     if (s.kind === "v2") await this.#v2(s.c);
     else await this.#legacy(s.c);
+  }
+
+  /**
+   * One stateful case re-made for a fresh state of the live module (see
+   * _vectors_live.ts): the password written again (a new boot id, floor 0,
+   * a full refusal budget), a probe, the state's setup, then the case.
+   */
+  async live(lc: LiveCase): Promise<void> {
+    const c = lc.c;
+    await this.vm.must(
+      `printf '%s' ${shellQuote(c.password!)} ` +
+        ">/sys/module/xt_SYSRQ/parameters/passwd",
+      60_000,
+    );
+    const key = await MacKey.fromBytes(fromHex(c.keyHex!));
+    const clock = await this.#probe(key, c.serverAddress);
+    const est = () =>
+      BigInt(clock.serverTime + Math.floor(performance.now() - clock.at));
+    const setup = (time: bigint, keys = "h") =>
+      createRequest(key, {
+        keys,
+        serverAddress: c.serverAddress,
+        bootId: clock.bootId,
+        timestamp: Number(time),
+        ackWanted: false,
+      });
+    this.#before = await counters(this.vm);
+    const want: Counters = {};
+    const count = (v: string, n = 1) => want[v] = (want[v] ?? 0) + n;
+    const sent: { address: string; packet: Uint8Array }[] = [];
+    const now = BigInt(c.now);
+    let liveFloor: bigint | null = null;
+    let lastLive: Uint8Array | null = null;
+    let tokens = 5;
+    if (lc.last !== null) {
+      lastLive = await remake(lc.last, {
+        keyHex: c.keyHex!,
+        address: lc.lastAddress ?? c.serverAddress,
+        vectorBoot: c.state.bootIdHex,
+        bootId: clock.bootId,
+        time: est() + (timeOf(lc.last) - now),
+        badTag: false,
+      });
+      sent.push({
+        address: lc.lastAddress ?? c.serverAddress,
+        packet: lastLive,
+      });
+      count("accepted");
+      liveFloor = timeOf(lastLive);
+    }
+    if (lc.raiseFloor !== null) {
+      liveFloor = est() + lc.raiseFloor;
+      sent.push({ address: c.serverAddress, packet: setup(liveFloor) });
+      // Ahead of the clock: consumed (a token); else accepted.
+      if (lc.raiseFloor > 1000n) {
+        count("refused_future");
+        tokens--;
+      } else count("accepted");
+    }
+    // Authenticated stale requests spend the tokens the case lacks; they
+    // go out in one burst with the case (below), so that no refill comes
+    // between them.
+    const drains: Uint8Array[] = [];
+    for (; tokens > c.state.refusalTokens; tokens--) {
+      drains.push(setup(1000n));
+      count("refused_stale");
+    }
+    const packet = fromHex(c.packetHex);
+    const good = await tagIsGood(c);
+    const casePacket = lc.isLast && lastLive !== null
+      ? lastLive
+      : await remake(packet, {
+        keyHex: c.keyHex!,
+        address: c.serverAddress,
+        vectorBoot: c.state.bootIdHex,
+        bootId: clock.bootId,
+        time: liveTime(timeOf(packet), c, est(), liveFloor),
+        badTag: !good,
+      });
+    count(c.expected.verdict.toLowerCase());
+    for (const { address, packet } of sent) {
+      // The re-made last request asks for its ack as the vector's did.
+      const acked = packet === lastLive && (packet[6] & 1) === 1;
+      await this.sender.send(address, [packet]);
+      const got = await this.sender.collect(acked ? 1 : 0, 3_000, 50);
+      if (got.length !== (acked ? 1 : 0)) {
+        this.fail(c.name, `setup got ${got.length} replies`);
+      }
+    }
+    if (drains.length) {
+      // A second without packets refills the bucket to the brim and starts
+      // its refill period at the next packet: the burst has it all.
+      await delay(QUIET_MS);
+    }
+    await this.sender.send(c.serverAddress, [...drains, casePacket]);
+    const after = await this.#settle(sent.length + drains.length + 1);
+    const replies = await this.sender.collect(
+      c.expected.replyHex ? 1 : 0,
+      3_000,
+      150,
+    );
+    this.#compareVerdicts(c.name, delta(this.#before, after), want);
+    this.#before = after;
+    this.#compareLiveReply(c, key, casePacket, clock.bootId, est(), replies);
+    this.checked.live++;
+  }
+
+  /** The live boot id and clock, from a probe's verified answer. */
+  async #probe(key: MacKey, address: string) {
+    const nonce = crypto.getRandomValues(new Uint8Array(16));
+    await this.sender.send(address, [
+      createProbe(key, { serverAddress: address, nonce }),
+    ]);
+    const [answer] = await this.sender.collect(1, 3_000, 0);
+    const at = performance.now();
+    const clock = answer === undefined ? null : verifyReply(key, answer, {
+      serverAddress: address,
+      request: { probe: true, nonce },
+    });
+    if (clock?.type !== "clock") throw new Error("no clock answer");
+    return { bootId: clock.bootId, serverTime: clock.serverTime, at };
+  }
+
+  /**
+   * The reply to a re-made case: none when the vector has none; else the
+   * vector's kind (ack, with REPEAT as the vector's; refusal, with its
+   * reason), verified for the live request, carrying the live boot id and,
+   * for a refusal, the live clock. The vector's own bytes name its boot id
+   * and clock, so they are compared by their fields.
+   */
+  #compareLiveReply(
+    c: RequestCase,
+    key: MacKey,
+    packet: Uint8Array,
+    bootId: Uint8Array,
+    liveNow: bigint,
+    replies: Uint8Array[],
+  ): void {
+    if (c.expected.replyHex === null) {
+      if (replies.length) this.fail(c.name, `reply ${toHex(replies[0])}`);
+      return;
+    }
+    if (replies.length !== 1) {
+      this.fail(c.name, `${replies.length} replies, want 1`);
+      return;
+    }
+    const vector = fromHex(c.expected.replyHex);
+    const n = packet[7];
+    const keys = String.fromCharCode(...packet.subarray(40, 40 + n));
+    const request = {
+      keys,
+      bootId: packet.slice(8, 16),
+      timestamp: Number(
+        timeOf(packet) > BigInt(Number.MAX_SAFE_INTEGER) ? 0n : timeOf(packet),
+      ),
+      nonce: packet.slice(24, 40),
+      ackWanted: true,
+    };
+    const reply = verifyReply(key, replies[0], {
+      serverAddress: c.serverAddress,
+      request,
+    });
+    const what = JSON.stringify(reply);
+    if (vector[5] === 2) {
+      const statuses = [...keys].map((k) => FATAL_KEYS.includes(k) ? 1 : 0);
+      if (
+        reply?.type !== "ack" || reply.repeat !== ((vector[6] & 1) === 1) ||
+        JSON.stringify(reply.statuses) !== JSON.stringify(statuses)
+      ) this.fail(c.name, `not the ack wanted: ${what}`);
+      return;
+    }
+    if (
+      reply?.type !== "refusal" || reply.reason !== vector[6] ||
+      toHex(reply.bootId) !== toHex(bootId) ||
+      Math.abs(reply.serverTime - Number(liveNow)) > CLOCK_NEAR_MS
+    ) this.fail(c.name, `not the refusal wanted: ${what}`);
   }
 
   fail(name: string, what: string): void {
@@ -343,10 +537,11 @@ async function addAddresses(vm: Vm, addresses: string[]): Promise<void> {
 }
 
 function printSummary(r: Replay, skipped: Skip[], ms: number): void {
-  const { v2, probes, legacy } = r.checked;
+  const { v2, probes, legacy, live } = r.checked;
   console.log(
-    `  ${v2 + legacy} cases checked against the kernel (${v2} v2, of them ` +
-      `${probes} probes; ${legacy} legacy), ${skipped.length} skipped, ` +
+    `  ${v2 + legacy + live} cases checked against the kernel (${v2} v2 as ` +
+      `bytes, of them ${probes} probes; ${live} v2 re-made for the live ` +
+      `boot id and clock; ${legacy} legacy), ${skipped.length} skipped, ` +
       `${r.failures.length} disagreements, ${(ms / 1000).toFixed(1)} s; ` +
       `${r.loadMs.length} module loads`,
   );
@@ -371,7 +566,21 @@ Deno.test({
     const started = performance.now();
     const requests = await readCases<RequestCase>("requests.json");
     const legacy = await readCases<LegacyCase>("legacy.json");
-    const { steps, skipped } = plan(requests, legacy);
+    const { steps, skipped: notAsBytes } = plan(requests, legacy);
+    const byHex = new Map(
+      requests.map((c) => [c.addressHex, c.serverAddress] as const),
+    );
+    const live: LiveCase[] = [];
+    const skipped: Skip[] = [];
+    for (const s of notAsBytes) {
+      const c = requests.find((r) => r.name === s.name);
+      const lc = c === undefined || c.password === null
+        ? s.reason
+        : liveCase(c, byHex);
+      if (typeof lc === "string") skipped.push({ name: s.name, reason: lc });
+      else live.push(lc);
+    }
+    assert.ok(live.length >= 30, `${live.length} stateful cases re-made`);
     // Enough of each kind to mean something, whatever the vectors add.
     const replayed = steps.filter((s) => s.kind === "v2");
     assert.ok(replayed.length >= 30, `${replayed.length} v2 cases replayable`);
@@ -389,6 +598,10 @@ Deno.test({
       ];
       await addAddresses(vm, addresses);
       for (const s of steps) await replay.step(s);
+      // The stateful cases, re-made for the live boot id and clock.
+      const password = live[0]?.c.password ?? null;
+      await replay.ensure({ clockS: null, password, legacy: false }, true);
+      for (const lc of live) await replay.live(lc);
       vm.assertCleanConsole();
     } finally {
       await sender.close();

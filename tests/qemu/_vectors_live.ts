@@ -1,0 +1,195 @@
+/**
+ * The stateful request vectors re-made for a live module. A vector's packet
+ * names the vector's boot id and clock; the kernel draws its boot id at
+ * random and runs its own clock. So each case is rebuilt around what a
+ * probe of a fresh state learnt (the boot id B and the clock N), keeping
+ * what the case is about: the packet's boot id is B when the vector's was
+ * the state's (another one stays another), its time keeps its distance to
+ * the vector's `now` (or to its floor, when that is what it tests), its
+ * keys, flags and nonce are the vector's, and its tag is good exactly when
+ * the vector's is. Tags are computed here with Web Crypto, not with the
+ * library. The state is rebuilt the same way: the last accepted request
+ * re-made and sent first, the floor raised by a request at the vector's
+ * distance, the refusal budget drained by authenticated stale requests.
+ * Cases whose verdict hangs on a millisecond of the live clock are skipped.
+ *
+ * @module
+ */
+
+import { fromHex, toHex } from "./udp.ts";
+import { encodeAddress } from "../../mod.ts";
+import type { RequestCase } from "./_vectors.ts";
+
+/** kernel/nsr_proto.h */
+const OFF_BOOT = 8;
+const OFF_TIME = 16;
+const TAG_LEN = 16;
+const FUTURE_SLACK_MS = 1000n;
+const TYPE_REQUEST = 1;
+/** Most the kernel's clock may be past the probe's estimate at judging. */
+export const LATE_MS = 3_000n;
+/** A request's time this close to the floor is taken relative to it. */
+const NEAR_FLOOR_MS = 2_000n;
+
+const LABEL = new TextEncoder().encode("netsysrq v2 req\0");
+
+/** A stateful case as the live module needs it. */
+export interface LiveCase {
+  c: RequestCase;
+  /** The vector's last accepted request, to be re-made and sent first. */
+  last: Uint8Array | null;
+  /** Its address (it was accepted there). */
+  lastAddress: string | null;
+  /** Whether the case's packet is the last accepted request itself. */
+  isLast: boolean;
+  /** Floor above what `last` sets, relative to `now` (ms), or null. */
+  raiseFloor: bigint | null;
+  /** Authenticated stale requests to spend the missing refusal tokens. */
+  drain: number;
+}
+
+/** The packet's u64 time. */
+export function timeOf(packet: Uint8Array): bigint {
+  return new DataView(packet.buffer, packet.byteOffset).getBigUint64(OFF_TIME);
+}
+
+/** Rungs 12 and 14 at one server clock: "stale", "future" or "ok". */
+function nowRung(ts: bigint, now: bigint, tol: bigint): string {
+  if (ts < now && now - ts > tol) return "stale";
+  if (ts > now && ts - now > FUTURE_SLACK_MS) return "future";
+  return "ok";
+}
+
+/**
+ * Why a stateful case cannot be re-made live, or its plan. `addresses`
+ * maps each vector address's 16-byte hex to its text.
+ */
+export function liveCase(
+  c: RequestCase,
+  addresses: Map<string, string>,
+): LiveCase | string {
+  const packet = fromHex(c.packetHex);
+  if (packet.length < 56 || packet[5] !== TYPE_REQUEST) return "not a request";
+  if (c.password === null) return "no password: a frame case";
+  const now = BigInt(c.now);
+  const tol = BigInt(c.toleranceMs);
+  if (c.toleranceMs !== 60_000) return "the module's tolerance is 60 s here";
+  if (now < 86_400_000n) {
+    return "needs a protocol clock near 1970: the kernel refuses a wall " +
+      "clock earlier than its uptime";
+  }
+  const ts = timeOf(packet);
+  // The kernel judges at some time in [N, N + LATE]: the rung must agree.
+  if (nowRung(ts, now, tol) !== nowRung(ts, now + LATE_MS, tol)) {
+    return `on a time edge: ${ts - now} ms from now, and the live clock is ` +
+      `known to within ${LATE_MS} ms`;
+  }
+  const last = c.state.lastAcceptedHex === null
+    ? null
+    : fromHex(c.state.lastAcceptedHex);
+  const floor = BigInt(c.state.floor);
+  const lastTime = last === null ? 0n : timeOf(last);
+  if (last !== null && now - lastTime > tol - LATE_MS) {
+    return "the last accepted request is stale at the vector's clock: re-made " +
+      "now it would be refused, not accepted (it needs a minute's wait)";
+  }
+  const raiseFloor = floor > lastTime ? floor - now : null;
+  if (raiseFloor !== null && last !== null && raiseFloor <= FUTURE_SLACK_MS) {
+    return "a floor above the last request but not ahead of the clock " +
+      "cannot be set without replacing the last request";
+  }
+  const lastAddress = c.state.lastAddressHex === null
+    ? null
+    : addresses.get(c.state.lastAddressHex) ?? null;
+  return {
+    c,
+    last,
+    lastAddress,
+    isLast: last !== null && toHex(last) === toHex(packet),
+    raiseFloor: floor === 0n ? null : raiseFloor,
+    drain: 5 - c.state.refusalTokens,
+  };
+}
+
+/** HMAC-SHA256 tag (16 bytes) of a request body for `address`. */
+export async function requestTag(
+  keyHex: string,
+  address: string,
+  body: Uint8Array,
+): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new Uint8Array(fromHex(keyHex)),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const input = new Uint8Array(32 + body.length);
+  input.set(LABEL);
+  input.set(encodeAddress(address), 16);
+  input.set(body, 32);
+  const mac = await crypto.subtle.sign("HMAC", key, input);
+  return new Uint8Array(mac).subarray(0, TAG_LEN);
+}
+
+/** Whether the vector packet's tag is the good one for its case. */
+export async function tagIsGood(c: RequestCase): Promise<boolean> {
+  const packet = fromHex(c.packetHex);
+  const body = packet.subarray(0, packet.length - TAG_LEN);
+  const good = await requestTag(c.keyHex!, c.serverAddress, body);
+  return toHex(good) === toHex(packet.subarray(packet.length - TAG_LEN));
+}
+
+/**
+ * `packet` re-made: boot id `bootId` where it named `vectorBoot`, time
+ * `time` (kept when null), tag good for `address` or, when `badTag`, one
+ * bit off.
+ */
+export async function remake(
+  packet: Uint8Array,
+  options: {
+    keyHex: string;
+    address: string;
+    vectorBoot: string;
+    bootId: Uint8Array;
+    time: bigint | null;
+    badTag: boolean;
+  },
+): Promise<Uint8Array> {
+  const out = packet.slice();
+  if (toHex(out.subarray(OFF_BOOT, OFF_BOOT + 8)) === options.vectorBoot) {
+    out.set(options.bootId, OFF_BOOT);
+  }
+  if (options.time !== null) {
+    new DataView(out.buffer).setBigUint64(OFF_TIME, options.time);
+  }
+  const bodyLen = out.length - TAG_LEN;
+  const tag = await requestTag(
+    options.keyHex,
+    options.address,
+    out.subarray(0, bodyLen),
+  );
+  if (options.badTag) tag[0] ^= 1;
+  out.set(tag, bodyLen);
+  return out;
+}
+
+/**
+ * The live time for a vector time `ts`: at the same distance from the live
+ * floor when the case is about the floor (its time within 2 s of a set
+ * floor), else from the live clock. Times beyond any clock stay as they are.
+ */
+export function liveTime(
+  ts: bigint,
+  c: RequestCase,
+  liveNow: bigint,
+  liveFloor: bigint | null,
+): bigint {
+  if (ts > 1n << 62n) return ts;
+  const floor = BigInt(c.state.floor);
+  const gap = ts > floor ? ts - floor : floor - ts;
+  if (liveFloor !== null && floor !== 0n && gap <= NEAR_FLOOR_MS) {
+    return liveFloor + (ts - floor);
+  }
+  return liveNow + (ts - BigInt(c.now));
+}
