@@ -315,3 +315,41 @@ Deno.test("ICMP port unreachable (Node forms): nothing listens there, said per h
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("-q, -v, -4, -6 and --source", async () => {
+  await withResponder(async (responder, host) => {
+    const quiet = await runClient(SOURCE, ["-q", "s", host], { env: ENV });
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.match(quiet.stdout, /^1 host in .*: 1 acked\n$/);
+
+    const verbose = await runClient(SOURCE, ["-v", "s", host], { env: ENV });
+    assert.match(
+      verbose.stdout,
+      new RegExp(
+        `: acked in .*\\n {2}to 127\\.0\\.0\\.1 port ${responder.port}, 1 request, round trip .*, clock offset `,
+      ),
+    );
+
+    const six = await runClient(SOURCE, ["-6", "s", host], { env: ENV });
+    assert.equal(six.code, 1);
+    assert.match(six.stdout, /127\.0\.0\.1 is not an IPv6 address \(-6\)/);
+    const both = await runClient(SOURCE, ["-4", "-6", "s", host], { env: ENV });
+    assert.equal(both.code, 2);
+
+    const from = await runClient(SOURCE, ["--source", "127.0.0.1", "s", host], {
+      env: ENV,
+    });
+    assert.equal(from.code, 0, from.stderr);
+    assert.ok(responder.seen.every((s) => s.from.address === "127.0.0.1"));
+    const v6 = await runClient(SOURCE, ["--source", "::1", "s", host], {
+      env: ENV,
+    });
+    assert.equal(v6.code, 1);
+    assert.match(v6.stdout, /--source ::1 cannot reach an IPv4 address/);
+    const bad = await runClient(SOURCE, ["--source", "web1", "s", host], {
+      env: ENV,
+    });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--source must be an IPv4 or IPv6 address/);
+  });
+});

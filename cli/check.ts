@@ -89,8 +89,9 @@ export async function check(options: Options): Promise<number> {
 
 /** Said once, under the summary, when some host did not answer. */
 const LIKELY_CAUSES =
-  "no answer: a wrong password, a wrong --server-address (behind NAT), a\n" +
-  "firewall dropping the port, or the xt_SYSRQ module or its rule missing";
+  "no answer, likely causes: a wrong password; a wrong --server-address\n" +
+  "(behind NAT); a firewall dropping the port; the xt_SYSRQ module or its\n" +
+  "rule missing";
 
 async function checkOne(host: Planned, context: Context): Promise<CheckResult> {
   if ("failed" in host) {
