@@ -125,11 +125,35 @@ bool nsr_udp_payload(const struct sk_buff *skb, u8 family, struct nsr_pkt *p,
 		return false;
 	p->sport = uh->source;
 	p->dport = uh->dest;
-	p->len = ulen - sizeof(*uh);
-	if (p->len > buflen) {
+	p->next = thoff + sizeof(*uh);
+	p->end = thoff + ulen;
+	p->seg = ulen - sizeof(*uh);
+	/* GRO's UDP length covers every datagram; gso_size is one's. */
+	if (skb_is_gso(skb)) {
+		if (!(skb_shinfo(skb)->gso_type & SKB_GSO_UDP_L4) ||
+		    !skb_shinfo(skb)->gso_size)
+			return false;
+		p->seg = min(p->seg, skb_shinfo(skb)->gso_size);
+	}
+	if (p->seg > buflen) {
 		*why = NSR_EV_OVERSIZE;
 		return false;
 	}
-	p->data = skb_header_pointer(skb, thoff + sizeof(*uh), p->len, buf);
+	p->len = p->seg;
+	p->data = skb_header_pointer(skb, p->next, p->len, buf);
+	p->next += p->len;
+	return p->data;
+}
+
+bool nsr_udp_next(const struct sk_buff *skb, struct nsr_pkt *p, u8 *buf,
+		  size_t buflen)
+{
+	if (p->next >= p->end)
+		return false;
+	p->len = min(p->seg, p->end - p->next);
+	if (WARN_ON_ONCE(p->len > buflen))
+		return false;
+	p->data = skb_header_pointer(skb, p->next, p->len, buf);
+	p->next += p->len;
 	return p->data;
 }

@@ -18,6 +18,10 @@ struct nsr_pkt {
 	__be16 dport;
 	const u8 *data;		/* the payload, in the skb or copied */
 	size_t len;
+	/* Where the skb's next datagram starts, where they end, their size. */
+	unsigned int next;
+	unsigned int end;
+	unsigned int seg;
 };
 
 /*
@@ -28,5 +32,15 @@ struct nsr_pkt {
  */
 bool nsr_udp_payload(const struct sk_buff *skb, u8 family, struct nsr_pkt *p,
 		     u8 *buf, size_t buflen, enum nsr_event *why);
+
+/*
+ * GRO can hand LOCAL_IN one skb holding several datagrams of one flow, one
+ * after another behind a single header (seen on 6.18: two requests of the
+ * same size sent back to back arrived as one payload of twice the size).
+ * nsr_udp_payload() yields the first; this moves @p to the next, false
+ * when there is none. Each fits @buflen: none is longer than the first.
+ */
+bool nsr_udp_next(const struct sk_buff *skb, struct nsr_pkt *p, u8 *buf,
+		  size_t buflen);
 
 #endif /* NSR_PAYLOAD_H */

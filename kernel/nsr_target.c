@@ -191,35 +191,46 @@ static void nsr_handle_legacy(const struct xt_action_param *par,
 	nsr_run_keys(req.keys, status, req.nkeys);
 }
 
+/* Judges one datagram; whether it was one of ours. */
+static bool nsr_handle(const struct sk_buff *skb,
+		       const struct xt_action_param *par,
+		       const struct nsr_pkt *p, bool legacy)
+{
+	bool ours = nsr_has_magic(p);
+
+	if (legacy && !ours) {
+		ours = nsr_legacy_shaped(p->data, p->len);
+		nsr_handle_legacy(par, p);
+	} else {
+		nsr_handle_v2(skb, par, p);
+	}
+	if (!ours)
+		nsr_count_event(NSR_EV_NOT_OURS);
+	return ours;
+}
+
 static unsigned int sysrq_tg(struct sk_buff *skb,
 			     const struct xt_action_param *par)
 {
 	const struct xt_sysrq_tginfo *info = par->targinfo;
 	bool legacy = info->flags & XT_SYSRQ_LEGACY;
+	size_t max = legacy ? NSR_LEGACY_MAX_LEN : NSR_MAX_MSG_LEN;
 	u8 buf[NSR_LEGACY_MAX_LEN];
 	enum nsr_event why;
 	struct nsr_pkt p;
-	bool ours;
+	bool ours = false;
 
 	BUILD_BUG_ON(NSR_LEGACY_MAX_LEN < NSR_MAX_MSG_LEN);
 	/* Fragments, broadcasts, oversize: never a request of ours. */
-	if (!nsr_udp_payload(skb, xt_family(par), &p, buf,
-			     legacy ? NSR_LEGACY_MAX_LEN : NSR_MAX_MSG_LEN,
-			     &why)) {
+	if (!nsr_udp_payload(skb, xt_family(par), &p, buf, max, &why)) {
 		nsr_count_event(why);
 		return XT_CONTINUE;
 	}
-	ours = nsr_has_magic(&p);
-	if (legacy && !ours) {
-		ours = nsr_legacy_shaped(p.data, p.len);
-		nsr_handle_legacy(par, &p);
-	} else {
-		nsr_handle_v2(skb, par, &p);
-	}
-	if (ours)
-		return NF_DROP;
-	nsr_count_event(NSR_EV_NOT_OURS);
-	return XT_CONTINUE;
+	/* Each datagram GRO merged into this skb, as if it came alone. */
+	do {
+		ours |= nsr_handle(skb, par, &p, legacy);
+	} while (nsr_udp_next(skb, &p, buf, max));
+	return ours ? NF_DROP : XT_CONTINUE;
 }
 
 static struct xt_target sysrq_tg_reg[] __read_mostly = {
