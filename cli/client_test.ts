@@ -163,6 +163,37 @@ Deno.test("a refusal after a retry: no new request, the user is told it may have
   });
 });
 
+Deno.test("a FUTURE refusal after a resend proves nothing ran: one new request", async () => {
+  // The responder reads its behaviour per packet: changed after the probe,
+  // the server's clock falls 3 s behind and the request's first copy is
+  // lost, so its resend is refused as FUTURE. The new request must wait
+  // until the server's clock passes the refused one (the floor rose to it).
+  const behaviour: ResponderOptions = { key: KEY };
+  const responder = await startResponder(behaviour);
+  const host = `${responder.address}:${responder.port}`;
+  try {
+    const judge = responder.seen.push.bind(responder.seen);
+    responder.seen.push = (...items) => {
+      if (items[0].verdict === Verdict.PROBE_ANSWERED) {
+        behaviour.clockOffsetMs = -3_000;
+        behaviour.dropFirst = 2;
+      }
+      return judge(...items);
+    };
+    const run = await send(["--timeout", "1", "s", host]);
+    assert.equal(run.code, 0, run.stdout);
+    assert.match(run.stdout, /the first request was refused \(it never ran\)/);
+    assert.deepEqual(requestsSeen(responder).map((s) => s.verdict), [
+      null,
+      Verdict.REFUSED_FUTURE,
+      Verdict.ACCEPTED,
+    ]);
+    assert.equal(responder.runs(), 1);
+  } finally {
+    await responder.close();
+  }
+});
+
 Deno.test("no reply to the probe: nothing sent, and the likely causes", async () => {
   await withResponder({ silent: true }, async (responder, host) => {
     const run = await send([...FAST, "--retries", "2", "s", host]);

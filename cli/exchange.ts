@@ -3,9 +3,9 @@
  * probe it once per run for its boot id and clock; stamp the request from
  * that clock (never the local one); show it (`--dry-run`), send it once
  * (`--no-ack`), or send it and resend the IDENTICAL bytes on silence until
- * a reply verifies. After an authenticated refusal of a request of which
- * only one copy was sent (so that copy never ran, and never will), make one
- * new request, re-stamped from the refusal. The legacy format is sent once.
+ * a reply verifies. After an authenticated refusal that proves nothing ran
+ * (of a request sent once, or FUTURE), make one new request, re-stamped
+ * from the refusal. The legacy format is sent once.
  *
  * @module
  */
@@ -23,6 +23,7 @@ import {
   createRequest,
   type MacKey,
   type ProbeInfo,
+  RefusalReason,
   type Reply,
   type RequestInfo,
   verifyReply,
@@ -273,10 +274,12 @@ async function untilAnswered(
     if (reply.type !== "refusal") break;
     clock = clockFrom(answer, rttMs);
     result.clockOffsetMs = clock.offsetMs;
-    // A refusal answers one of identical copies: only when one copy went
-    // out is it that copy's, which then never ran and never will.
-    const final = copies === 1 && round === 1;
-    if (!final) {
+    // A refusal answers one of identical copies. It proves that none ran
+    // when one copy went out, or when it is FUTURE (within one state the
+    // server's clock only grows: every earlier copy was ahead too); after
+    // any other refusal of a resent request, an earlier copy may have run.
+    const neverRan = copies === 1 || reply.reason === RefusalReason.FUTURE;
+    if (!neverRan || round === 2 || !await laterThan(request, clock, options)) {
       return {
         ...result,
         outcome: "refused",
@@ -285,13 +288,31 @@ async function untilAnswered(
           reason: reply.reason,
           serverTime: reply.serverTime,
           clockOffsetMs: clock.offsetMs,
-          mayHaveRun: copies > 1,
+          mayHaveRun: !neverRan,
         },
       };
     }
     result.restamped = true;
   }
   return { ...result, error: "unexpected reply" };
+}
+
+/**
+ * Waits, if need be, until a new request stamped from `clock` is later than
+ * `refused`: a request refused as FUTURE raised the server's floor to its
+ * time, so a new one at or below it would be refused as a replay. False
+ * when that is further off than the run's time budget for one host.
+ */
+async function laterThan(
+  refused: RequestInfo,
+  clock: ServerClock,
+  options: Options,
+): Promise<boolean> {
+  const wait = refused.timestamp + 1 - clock.stamp();
+  if (wait <= 0) return true;
+  if (wait > options.timeoutMs * (options.retries + 1)) return false;
+  await new Promise((r) => setTimeout(r, wait));
+  return true;
 }
 
 /** The result for silence after every copy of a probe or a request. */
