@@ -34,8 +34,8 @@ async function stateWithClockOff(vm: Vm, offsetS: number): Promise<void> {
 
 for (
   const [name, offsetS, words] of [
-    ["ahead", 600, "10 min ahead of"],
-    ["behind", -600, "10 min behind"],
+    ["ahead", 600, "ahead of"],
+    ["behind", -600, "behind"],
   ] as const
 ) {
   suite.scenario(
@@ -52,7 +52,13 @@ for (
       const text = run.stdout + run.stderr;
       assert.equal(run.code, 0, text);
       assert.match(text, /acked in .*, ran once: h\n/);
-      assert.match(text, new RegExp(`the server's clock is ${words} this`));
+      // 10 min, give or take the second the guest's clock is set in.
+      assert.match(
+        text,
+        new RegExp(
+          `the server's clock is (10 min( \\d s)?|9 min 5\\d s) ${words} this`,
+        ),
+      );
       const d = delta(before, await counters(vm));
       assert.deepEqual(
         [d.probe_answered, d.accepted, d.refused_future, d.refused_stale],
