@@ -49,7 +49,10 @@ export interface ServerState {
   floor: bigint;
   /** The bytes of the last accepted request, or null. */
   lastAccepted: Uint8Array | null;
-  /** The statuses the last accepted request got, one per key, or null. */
+  /**
+   * The statuses the last accepted request got, one per key, or null (may
+   * be a shared frozen array: replace it, never modify it).
+   */
   lastStatuses: KeyStatus[] | null;
   /**
    * The 16-byte address (see encodeAddress) the last accepted request was
