@@ -75,10 +75,12 @@ Deno.test("keygen | cat: only the secret; keygen -o: a 0600 file, never overwrit
 
   const dir = await Deno.makeTempDir();
   try {
-    const file = `${dir}/password`;
+    // The directory is made too, private (~/.config/netsysrq on day one).
+    const file = `${dir}/netsysrq/password`;
     const made = await runClient(SOURCE, ["keygen", "-o", file]);
     assert.equal(made.code, 0, made.stderr);
     assert.equal((await Deno.stat(file)).mode! & 0o777, 0o600);
+    assert.equal((await Deno.stat(`${dir}/netsysrq`)).mode! & 0o777, 0o700);
     const secret = (await Deno.readTextFile(file)).trim();
     assert.match(secret, /^[A-Za-z0-9_-]{43}$/);
     const lines = made.stdout + made.stderr;
@@ -195,6 +197,35 @@ Deno.test("Ctrl-C mid-fleet: a summary of what was sent and what was not, exit 1
       stderr,
       new RegExp(`not sent \\(4\\): ${hosts.slice(2).join(" ")}`),
     );
+
+    // A host done behind a silent one is printed, not lost.
+    const live = await startResponder({ key: KEY });
+    try {
+      const order = [hosts[0], `127.0.0.1:${live.port}`];
+      const run = new Deno.Command(SOURCE.command, {
+        args: [...SOURCE.args, "--timeout", "5", "s", ...order],
+        env: { ...ENV, XDG_CONFIG_HOME: "/nonexistent/netsysrq-tests" },
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      await new Promise((r) => setTimeout(r, 2000));
+      run.kill("SIGINT");
+      const done = await run.output();
+      const text = (b: Uint8Array) => new TextDecoder().decode(b);
+      assert.equal(done.code, 130);
+      assert.match(
+        text(done.stdout),
+        new RegExp(`^${order[1]}: acked in`, "m"),
+      );
+      assert.match(text(done.stderr), /interrupted: 1 host: 1 acked\n/);
+      assert.match(
+        text(done.stderr),
+        new RegExp(`in flight.*\\(1\\): ${order[0]}\n`),
+      );
+    } finally {
+      await live.close();
+    }
   } finally {
     await Promise.all(fleet.map((r) => r.close()));
   }

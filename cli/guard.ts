@@ -17,7 +17,7 @@ const HOSTS_SHOWN = 20;
 /** How long KEYS may take to resolve as a host name before we go on. */
 const KEYS_LOOKUP_MS = 500;
 
-const ORDER = "the order is KEYS HOST..., e.g. send_sysrq s web1";
+const ORDER = "The order is KEYS HOST..., e.g. send_sysrq s web1";
 
 /**
  * Refuse KEYS that no one meant as keys: a sequence no SysRq user sends
@@ -37,13 +37,13 @@ export function checkKeysArgument(keys: string, hosts: HostSpec[]): void {
   const why = implausibleSequence(keys);
   if (why !== null) {
     throw new UsageError(
-      `KEYS "${keys}" is not a SysRq sequence (${why}): is it a host? ${ORDER}`,
+      `KEYS "${keys}" is not a SysRq sequence: ${why}. Is it a host? ${ORDER}`,
     );
   }
   if (hosts.some((h) => h.host === keys || h.label === keys)) {
     throw new UsageError(
       `KEYS "${keys}" is also given as a host: arguments swapped? ${ORDER}` +
-        ` (or name the keys with --keys)`,
+        " (or name the keys with --keys)",
     );
   }
 }

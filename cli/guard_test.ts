@@ -48,8 +48,11 @@ Deno.test("swapped arguments: refused with the likely mistake, nothing sent", as
     for (const keys of ["localhost", "web1"]) {
       const run = await runClient(SOURCE, ["--yes", keys, host], { env: ENV });
       assert.equal(run.code, 2, run.stderr);
-      assert.match(run.stderr, /is not a SysRq sequence .*is it a host\?/);
-      assert.match(run.stderr, /the order is KEYS HOST/);
+      assert.match(
+        run.stderr,
+        /is not a SysRq sequence: keys after .* would never run\. Is it a host\?/,
+      );
+      assert.match(run.stderr, /The order is KEYS HOST/);
     }
     const same = await runClient(SOURCE, ["--yes", "sub", host, "sub"], {
       env: ENV,

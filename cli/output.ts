@@ -482,4 +482,21 @@ export class Printer {
       this.write("stderr", progressLine(this.#done, total));
     }
   }
+
+  /**
+   * Print every result recorded but not yet printed, out of order (the run
+   * was interrupted: the hosts before them will not finish).
+   */
+  flush(): void {
+    const { json, colour } = this.style;
+    for (let i = this.#printed; i < this.#results.length; i++) {
+      const next = this.#results[i];
+      if (next === undefined) continue;
+      this.write(
+        "stdout",
+        (json ? formatJson(next) : formatText(next, colour)) + "\n",
+      );
+      this.#results[i] = undefined;
+    }
+  }
 }

@@ -155,14 +155,19 @@ export async function fileMode(path: string): Promise<number | null> {
 }
 
 /**
- * Create `path` with `text`, mode 0600, failing if it exists (errors carry
- * Node-style codes: EEXIST, ENOENT...).
+ * Create `path` with `text`, mode 0600, and its directory (0700) if
+ * missing; fails if the file exists (errors carry Node-style codes:
+ * EEXIST, EACCES...).
  */
 export async function createSecretFile(path: string, text: string) {
+  // A missing directory (~/.config/netsysrq) is made private too.
+  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "";
   if (deno) {
+    if (dir) await deno.mkdir(dir, { recursive: true, mode: 0o700 });
     await deno.writeTextFile(path, text, { createNew: true, mode: 0o600 });
     return;
   }
   const fs = await import("node:fs/promises");
+  if (dir) await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   await fs.writeFile(path, text, { flag: "wx", mode: 0o600 });
 }

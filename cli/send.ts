@@ -96,14 +96,22 @@ async function runFleet(hosts: Planned[], context: Context): Promise<number> {
   const { options } = context;
   const started = performance.now();
   const state = new FleetState(hosts.length);
+  const printer = new Printer(hosts.length, {
+    json: options.json,
+    progress: isTerminal("stderr") && hosts.length > PROGRESS_ABOVE,
+    colour: palette(wantColor(isTerminal("stdout"), env("NO_COLOR"))),
+    verbosity: options.verbosity,
+  }, write);
   let stop: (code: number) => void = () => {};
   const interrupted = new Promise<number>((r) => stop = r);
   const restore = onInterrupt(() => {
+    // Results held back for the order of the hosts are printed now.
+    printer.flush();
     write("stderr", "\n" + state.interruptedText(hosts) + "\n");
     stop(EXIT.INTERRUPTED);
   });
   try {
-    const finished = runAll(hosts, context, state).then((results) => {
+    const finished = runAll(hosts, context, state, printer).then((results) => {
       const causes = likelyCauses(results);
       const line = summary(results, performance.now() - started) + "\n" +
         (causes ? causes + "\n" : "");
@@ -151,15 +159,10 @@ async function runAll(
   hosts: Planned[],
   context: Context,
   state: FleetState,
+  printer: Printer,
 ): Promise<HostResult[]> {
   const { options } = context;
   const results: HostResult[] = new Array(hosts.length);
-  const printer = new Printer(hosts.length, {
-    json: options.json,
-    progress: isTerminal("stderr") && hosts.length > PROGRESS_ABOVE,
-    colour: palette(wantColor(isTerminal("stdout"), env("NO_COLOR"))),
-    verbosity: options.verbosity,
-  }, write);
   let next = 0;
   const worker = async () => {
     while (next < hosts.length) {
