@@ -20,6 +20,7 @@
  */
 
 import { runClient, SOURCE } from "../../cli/_run_client.ts";
+import { KEY_ACTIONS } from "../../cli/sysrq_keys.ts";
 import { ensureHostTools } from "./_host.ts";
 import { hang, hangBootOptions, type HangKind } from "./rescue.ts";
 import { Vm } from "./vm.ts";
@@ -73,7 +74,10 @@ async function client(vm: Vm, keys: string): Promise<string[]> {
   // Through QEMU's NAT the client must name the address the guest sees.
   const options = vm.netns ? [] : ["--server-address", vm.address("v4")];
   const host = vm.netns ? vm.address("v4") : `127.0.0.1:${vm.ports.v4}`;
-  const args = [...options, keys, host];
+  // An administrator at a terminal confirms u and b when asked; the demo
+  // has no terminal, so it says --yes, as a script would.
+  const yes = [...keys].some((k) => KEY_ACTIONS[k]?.harmful) ? ["--yes"] : [];
+  const args = [...yes, ...options, keys, host];
   say(bold(`$ send_sysrq ${args.join(" ")}`));
   const [command, ...rest] = onHost(vm, [SOURCE.command, ...SOURCE.args]);
   const out = await runClient({ name: "demo", command, args: rest }, args, {

@@ -294,6 +294,8 @@ export async function sendSysrq(
   const started = performance.now();
   const out = await runClient(SOURCE, [
     "--json",
+    // A script has no terminal to confirm u and b on: say yes up front.
+    "--yes",
     "--server-address",
     vm.address("v4"),
     ...flags,
