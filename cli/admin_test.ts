@@ -147,6 +147,35 @@ Deno.test("prompt on /dev/tty with stdin a pipe; Ctrl-C there exits 130", async 
     assert.equal(stopped.code, 130, stopped.text);
     assert.match(stopped.text, /interrupted at the prompt, nothing sent/);
     assert.equal(responder.seen.length, before);
+
+    // The bundle under Node (as the standalone binary runs) reads /dev/tty
+    // through node:tty: the prompt and the confirmation.
+    const dir = await Deno.makeTempDir();
+    try {
+      const node = (await bundledForms(dir)).find((f) =>
+        f.name === "bundle (node)"
+      )!;
+      const bundle = [node.command, ...node.args].map(quote).join(" ");
+      const viaNode = await onTerminal(
+        `printf '%s\\n' ${quote(host)} | ${bundle} --hosts-file - s`,
+        { NO_COLOR: "1" },
+        PASSWORD + "\r",
+      );
+      assert.match(viaNode.text, /Password: /);
+      assert.ok(!viaNode.text.includes(PASSWORD), "the password was echoed");
+      assert.match(viaNode.text, /: acked in/);
+      assert.equal(viaNode.code, 0, viaNode.text);
+      const declined = await onTerminal(
+        `${bundle} su ${quote(host)}`,
+        ENV,
+        "n\r",
+      );
+      assert.match(declined.text, /Send them\? \[y\/N\] n?/);
+      assert.match(declined.text, /not confirmed, nothing sent/);
+      assert.equal(declined.code, 1, declined.text);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   });
 });
 
