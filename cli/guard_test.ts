@@ -123,6 +123,18 @@ Deno.test("--dry-run: keys decoded, no packet; --packet's bytes are refused", as
     assert.doesNotMatch(run.stdout, /[0-9a-f]{40}/);
     assert.equal(responder.seen.length, 0);
 
+    const json = await runClient(SOURCE, ["--dry-run", "--json", "sub", host], {
+      env: ENV,
+    });
+    const plan = JSON.parse(json.stdout);
+    assert.equal(plan.boundAddress, "127.0.0.1");
+    assert.deepEqual(plan.keys.map((k: { harmful: boolean }) => k.harmful), [
+      false,
+      true,
+      true,
+    ]);
+    assert.equal(plan.packet, undefined);
+
     const raw = await runClient(SOURCE, ["--dry-run", "--packet", "s", host], {
       env: ENV,
     });
