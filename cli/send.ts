@@ -52,12 +52,13 @@ export async function send(options: Options): Promise<number> {
     : await needConfirmation(options.keys, options.yes);
   const password = await readPassword(options.passwordFile);
   const key = await usablePassword(options, password);
-  // Swapped arguments are looked for only where they would do harm.
+  // KEYS are looked up as a host name only where a swap would do harm:
+  // harmful keys, really sent (--dry-run shows each key's action instead).
+  const lookUp = !options.keysNamed && !options.dryRun &&
+    harmfulKeys(options.keys).length > 0;
   const [hosts] = await Promise.all([
     planHosts(specs, options),
-    options.keysNamed || harmfulKeys(options.keys).length === 0
-      ? undefined
-      : checkKeysNotAHost(options.keys),
+    lookUp ? checkKeysNotAHost(options.keys) : undefined,
   ]);
   if (options.dryRun) {
     const { dryRun } = await import("./dry_run.ts");
