@@ -76,14 +76,23 @@ Deno.test({
           hash: "sha256",
         })
       ));
-      const v2 = [sender.request("h").packet, sender.request("h").packet];
+      const sent = [sender.request("h"), sender.request("h")];
+      const v2 = sent.map((s) => s.packet);
       const pairs: [string, Uint8Array[]][] = [["legacy", legacy], ["v2", v2]];
       for (const [name, pair] of pairs) {
         assert.equal(pair[0].length, pair[1].length, "a pair of one size");
         const before = await counters(vm);
-        await vm.exchange(pair, { timeoutMs: 2_000 });
+        const replies = await vm.exchange(pair, {
+          timeoutMs: 2_000,
+          want: name === "v2" ? 2 : 0,
+        });
         const d = delta(before, await afterJudged(vm, before, 2));
         assert.equal(d.accepted, 2, `${name} pair: ${JSON.stringify(d)}`);
+        if (name === "v2") {
+          for (const s of sent) {
+            assert.equal(sender.repliesTo(s, replies).length, 1, "its ack");
+          }
+        }
       }
       vm.assertCleanConsole();
     } finally {
