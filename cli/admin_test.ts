@@ -360,7 +360,7 @@ Deno.test("ICMP port unreachable (Node forms): nothing listens there, said per h
     )!;
     const run = await runClient(
       node,
-      ["--timeout", "0.3", "--retries", "1", "s", `127.0.0.1:${port}`],
+      ["--timeout", "0.3", "--retries", "4", "s", `127.0.0.1:${port}`],
       { env: ENV },
     );
     assert.equal(run.code, 1, run.stderr);
@@ -371,6 +371,8 @@ Deno.test("ICMP port unreachable (Node forms): nothing listens there, said per h
       ),
     );
     assert.doesNotMatch(run.stdout, /likely causes/);
+    // No resend once the port is known closed: well under 5 x 0.3 s.
+    assert.ok(run.ms < 1500, `${run.ms} ms`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -121,7 +121,6 @@ async function checkOne(host: Planned, context: Context): Promise<CheckResult> {
         ? {
           ...base,
           ok: false,
-          probes,
           error:
             `nothing listens on UDP ${target.port} there: module or rule missing`,
         }

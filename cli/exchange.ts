@@ -228,6 +228,8 @@ async function sendUntilReply(
       if (answer !== null) {
         return { answer, copies, rttMs: answer.at - sentAt };
       }
+      // ICMP port unreachable (Node only): nothing listens, stop resending.
+      if (transport.unreachable.has(`${target.address} ${target.port}`)) break;
     }
   } finally {
     stop();

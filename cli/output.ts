@@ -274,15 +274,16 @@ function noReplyText(result: HostResult, colour: Palette): string {
 }
 
 function noProbeAnswerText(result: HostResult, colour: Palette): string {
+  if (result.portClosed) {
+    // The resending stopped at the ICMP error: no count or wait to give.
+    return `${colour.bad("no reply")}: nothing listens on UDP ${result.port}` +
+      " there: module or rule missing (ICMP port unreachable); no key was sent";
+  }
   const probes = result.probes ?? 1;
   const waited = humanDuration((result.waitedMs ?? 0) * probes);
   const tries = probes === 1 ? "1 probe" : `${probes} probes`;
   const text = `${colour.bad("no reply")} (${tries}, ${waited}): no key was` +
     " sent (the server's clock is asked first)";
-  if (result.portClosed) {
-    return text + `\n  nothing listens on UDP ${result.port} there:` +
-      " module or rule missing (ICMP port unreachable)";
-  }
   return text + ignoredNote(result);
 }
 

@@ -192,11 +192,17 @@ async function exchangeWith(
 ): Promise<HostResult> {
   const result = await exchange(host.spec, context);
   const { transport } = context;
-  if (transport.unreachable.has(`${host.address} ${host.spec.port}`)) {
-    if (result.outcome === "no-reply") result.portClosed = true;
-  }
+  const closed = transport.unreachable.has(`${host.address} ${host.spec.port}`);
   await transport.release(host.address, host.spec.port);
-  return result;
+  if (!closed || result.outcome !== "no-reply") return result;
+  // The exchange stopped resending at the ICMP error: its counts of probes
+  // and of the wait are not what was sent.
+  return {
+    ...result,
+    portClosed: true,
+    probes: undefined,
+    waitedMs: undefined,
+  };
 }
 
 /** Which hosts are done, in flight, or not yet started (for Ctrl-C). */
