@@ -126,7 +126,9 @@ export function parseOptions(argv: string[], config: Config = {}): Options {
   const base = commonOptions(values, legacy, config);
   if (values.help) return { ...base, command: "help" };
   if (values.version) return { ...base, command: "version" };
-  if (positionals[0] === "keygen") return keygenOptions(base, values, argv);
+  if (positionals[0] === "keygen") {
+    return keygenOptions(base, values, positionals);
+  }
   if (values.output !== undefined) {
     throw new UsageError("-o/--output is for keygen only");
   }
@@ -150,12 +152,9 @@ export function parseOptions(argv: string[], config: Config = {}): Options {
   return { ...base, command: "send", keys, hosts };
 }
 
-function keygenOptions(base: Options, values: Values, argv: string[]) {
-  const rest = argv.filter((arg) => arg !== "keygen");
-  const onlyOutput = values.output === undefined
-    ? rest.length === 0
-    : rest.length === 2 || (rest.length === 1 && rest[0].includes("="));
-  if (!onlyOutput) {
+function keygenOptions(base: Options, values: Values, positionals: string[]) {
+  const others = Object.keys(values).filter((name) => name !== "output");
+  if (others.length > 0 || positionals.length > 1) {
     throw new UsageError(
       "keygen takes no other arguments or options but -o FILE",
     );

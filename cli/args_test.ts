@@ -76,6 +76,15 @@ Deno.test("parseOptions: bad input is a UsageError naming it", async (t) => {
     ],
     [["--json=yes", "s", "h"], /--json does not take an argument/],
     [["keygen", "extra"], /keygen takes no other arguments/],
+    [["keygen", "-o", "f", "--json"], /keygen takes no other arguments/],
+    [["-o", "f", "s", "h"], /-o\/--output is for keygen only/],
+    [["-4", "-6", "s", "h"], /-4 and -6 conflict/],
+    [["-q", "-v", "s", "h"], /-q and -v conflict/],
+    [["--check", "--yes", "h"], /--yes conflicts with --check/],
+    [["--check", "--keys", "s", "h"], /--keys conflicts with --check/],
+    [["--check"], /no hosts given: .*inventory in the config file/],
+    [["--packet", "s", "h"], /--packet goes with --dry-run/],
+    [["--dry-run", "--packet", "--legacy", "s", "h"], /not with --legacy/],
   ];
   for (const [argv, message] of cases) {
     await t.step(JSON.stringify(argv), () => {
@@ -85,4 +94,25 @@ Deno.test("parseOptions: bad input is a UsageError naming it", async (t) => {
       );
     });
   }
+});
+
+Deno.test("keygen -o FILE in every spelling; the config file's defaults", () => {
+  for (
+    const argv of [["keygen", "-o", "f"], ["keygen", "-of"], [
+      "keygen",
+      "--output=f",
+    ]]
+  ) {
+    assert.equal(parseOptions(argv).output, "f", argv.join(" "));
+  }
+  const config = { port: 9999, timeout: 0.5, inventory: "/fleet" };
+  const sent = parseOptions(["s", "h"], config);
+  assert.equal(sent.port, 9999);
+  assert.equal(sent.timeoutMs, 500);
+  assert.equal(parseOptions(["-p", "7", "s", "h"], config).port, 7);
+  assert.equal(parseOptions(["--check"], config).hostsFile, "/fleet");
+  assert.throws(
+    () => parseOptions(["s", "h"], { port: 0 }),
+    /--port \(config file\) must be a whole number/,
+  );
 });
