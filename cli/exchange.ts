@@ -4,8 +4,8 @@
  * that clock (never the local one); show it (`--dry-run`), send it once
  * (`--no-ack`), or send it and resend the IDENTICAL bytes on silence until
  * a reply verifies. After an authenticated refusal that proves nothing ran
- * (of a request sent once, or FUTURE), make one new request, re-stamped
- * from the refusal. The legacy format is sent once.
+ * (FUTURE), make one new request, re-stamped from the refusal. The legacy
+ * format is sent once.
  *
  * @module
  */
@@ -239,8 +239,8 @@ async function sendUntilReply(
 
 /**
  * Send the request (identical bytes on silence) until an ack or refusal
- * verifies. A refusal of the only copy sent allows one new request, stamped
- * from the refusal's boot id and clock.
+ * verifies. A FUTURE refusal allows one new request, stamped from the
+ * refusal's boot id and clock.
  */
 async function untilAnswered(
   context: Context,
@@ -276,11 +276,13 @@ async function untilAnswered(
     if (reply.type !== "refusal") break;
     clock = clockFrom(answer, rttMs);
     result.clockOffsetMs = clock.offsetMs;
-    // A refusal answers one of identical copies. It proves that none ran
-    // when one copy went out, or when it is FUTURE (within one state the
-    // server's clock only grows: every earlier copy was ahead too); after
-    // any other refusal of a resent request, an earlier copy may have run.
-    const neverRan = copies === 1 || reply.reason === RefusalReason.FUTURE;
+    // A refusal answers one of identical copies: ours, or one that someone
+    // on the path made and held back until the state moved on (another
+    // request accepted, a reload). Only FUTURE proves that none ran (within
+    // one state the server's clock only grows: every earlier copy was ahead
+    // too); after any other refusal, even of a request sent once, a copy
+    // may have run.
+    const neverRan = reply.reason === RefusalReason.FUTURE;
     if (!neverRan || round === 2 || !await laterThan(request, clock, options)) {
       return {
         ...result,

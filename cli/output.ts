@@ -49,7 +49,7 @@ export interface HostResult {
     reason: RefusalReason;
     serverTime: number;
     clockOffsetMs: number;
-    /** Refused after a retry: an earlier copy may have run (once). */
+    /** Not FUTURE: an earlier copy may have run (once). */
     mayHaveRun?: boolean;
   };
   /** Replies from this host that failed verification and were ignored. */
@@ -244,8 +244,9 @@ function refusalText(result: HostResult, colour: Palette): string {
       " its password\n  written again, or the machine rebooted)",
   };
   const fate = refusal.mayHaveRun
-    ? "\n  nothing ran now; an earlier copy of this request (sent before the" +
-      "\n  retry) may have run once: check the server before sending again"
+    ? "\n  nothing ran now; an earlier copy of this request (a retry, or a copy" +
+      "\n  made on the way) may have run once: check the server before sending" +
+      "\n  again"
     : "\n  it did not run, and this packet never will; send again";
   return `${word}: ${why[refusal.reason]}${fate}` + offsetNote(result);
 }
