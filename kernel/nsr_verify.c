@@ -144,14 +144,30 @@ static enum nsr_verdict nsr_repeated(struct nsr_state *state,
 	       NSR_REPEATED : NSR_REPLAY;
 }
 
-/* Rung 14: an authentic packet ahead of the clock can never act. */
-static enum nsr_verdict nsr_consume(struct nsr_state *state, u64 ts,
-				    const struct nsr_clock *clock)
+/*
+ * Rung 14: an authentic packet ahead of the clock can never act. A FUTURE
+ * refusal tells the client that no copy ran, so it must not be given when
+ * another CPU, whose clock read came later, committed this very packet (or
+ * a newer one) since rung 13: that is judged as rung 16 would.
+ */
+static enum nsr_verdict nsr_consume(struct nsr_state *state, const u8 *pkt,
+				    size_t len, const u8 *addr, u64 ts,
+				    const struct nsr_clock *clock,
+				    struct nsr_request *out)
 {
+	bool same, passed;
+
 	nsr_lock(&state->lock);
-	if (ts > (u64)atomic64_read(&state->floor))
+	same = nsr_is_last_locked(state, pkt, len, addr, out);
+	passed = ts <= (u64)atomic64_read(&state->floor);
+	if (!passed)
 		atomic64_set(&state->floor, (s64)ts);
 	nsr_unlock(&state->lock);
+	if (same)
+		return nsr_repeated(state, clock);
+	if (passed)
+		return nsr_bucket_take(&state->refusals, clock->mono) ?
+		       NSR_REFUSED_REPLAY : NSR_REPLAY;
 	return nsr_bucket_take(&state->refusals, clock->mono) ?
 	       NSR_REFUSED_FUTURE : NSR_FUTURE;
 }
@@ -209,7 +225,7 @@ static enum nsr_verdict nsr_judge_request(const u8 *pkt, size_t len,
 	if (!nsr_tag_ok(pkt, len, addr, key))
 		return NSR_BAD_MAC;
 	if (ts > now && ts - now > NSR_FUTURE_SLACK_MS)
-		return nsr_consume(state, ts, clock);
+		return nsr_consume(state, pkt, len, addr, ts, clock, out);
 	judge->fn(judge->ctx, out->keys, out->nkeys, out->status);
 	return nsr_commit(state, pkt, len, addr, ts, clock, out);
 }

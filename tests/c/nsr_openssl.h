@@ -15,6 +15,12 @@
  */
 extern unsigned long nsr_hash_calls;
 
+/*
+ * When set, the next nsr_mac() call clears it and calls it first: a story
+ * can run another CPU's verification in the middle of one (race stories).
+ */
+extern void (*nsr_mac_hook)(void);
+
 /* A MAC key from the 32-byte derived key, its HMAC pads computed once. */
 struct nsr_mac_key *nsr_mac_key_new(const u8 key[NSR_KEY_LEN]);
 void nsr_mac_key_free(struct nsr_mac_key *key);

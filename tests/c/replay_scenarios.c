@@ -305,6 +305,53 @@ static void probe_never_acts(void)
 		!s.st.last_len, "a probe changed the state");
 }
 
+/* The other CPU of future_copy_raced(): it judges the same bytes. */
+static struct {
+	struct server *s;
+	const u8 *pkt;
+	size_t len;
+	u64 real;
+	enum nsr_verdict v;
+} twin;
+
+static void twin_judges(void)
+{
+	twin.v = server_receive(twin.s, twin.pkt, twin.len, twin.real, NULL,
+				NULL);
+}
+
+/*
+ * Two copies of a request stamped 1.5 s ahead, on two CPUs: the first read
+ * the clock 0.6 s before the second, which accepts the copy (0.9 s ahead)
+ * while the first is still hashing. The first must not then answer FUTURE:
+ * a client takes a FUTURE refusal as proof that no copy ran, and would
+ * make a new request (docs/PROTOCOL.md, "Exactly once").
+ */
+static void future_copy_raced(void)
+{
+	struct server s = { .wall_offset = 0 };
+	u64 real = REAL_START;
+	u8 p[NSR_MAX_MSG_LEN];
+	enum nsr_verdict v;
+	size_t len;
+
+	server_load(&s, real);
+	len = nsr_test_request(p, key, addr, s.st.boot_id,
+			       nsr_state_now(&s.st, boottime_ns(real)) + 1500,
+			       3, "s", true);
+	twin.s = &s;
+	twin.pkt = p;
+	twin.len = len;
+	twin.real = real + 600;
+	nsr_mac_hook = twin_judges;
+	v = server_receive(&s, p, len, real, NULL, NULL);
+	nsr_mac_hook = NULL;
+	verdict("future-copy-raced",
+		twin.v == NSR_ACCEPTED && s.runs == 1 &&
+		v != NSR_REFUSED_FUTURE && v != NSR_FUTURE,
+		"one copy ran, its twin was refused as FUTURE (\"none ran\")");
+}
+
 int main(void)
 {
 	key = nsr_mac_key_new(test_key);
@@ -315,6 +362,7 @@ int main(void)
 	clock_stepped_forward();
 	retry_runs_once();
 	probe_never_acts();
+	future_copy_raced();
 	nsr_mac_key_free(key);
 	return failed;
 }

@@ -16,6 +16,7 @@ const STORIES = [
   "clock-stepped-forward",
   "retry-runs-once",
   "probe-never-acts",
+  "future-copy-raced",
 ];
 
 Deno.test("C verifier: no captured packet acts again in any story", async (t) => {
