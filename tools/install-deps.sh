@@ -35,8 +35,11 @@ install_debian_packages() {
 	fi
 	echo "installing: ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -q >/dev/null
-	apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+	# Wait for another apt or dpkg run (unattended upgrades) instead of failing.
+	local lock=(-o DPkg::Lock::Timeout=300)
+	apt-get "${lock[@]}" update -q >/dev/null
+	apt-get "${lock[@]}" install -y -q --no-install-recommends "${missing[@]}" \
+		>/dev/null
 }
 
 # $NSR_TEST_KERNELS, when set, is the only place looked at: set it empty
