@@ -4,18 +4,22 @@
  * - `netsysrq-<version>.tar.gz`, the source tarball both packages start from;
  * - `netsysrq-<version>-1.src.rpm` and `netsysrq-dkms-<version>-1.<arch>.rpm`
  *   with `rpmbuild` (from `packaging/netsysrq.spec.in`);
- * - `netsysrq-dkms_<version>_<arch>.deb` with `dpkg-deb`.
+ * - `netsysrq-dkms_<version>_<arch>.deb` with `dpkg-deb`;
+ * - the client's `send-sysrq_<version>_<arch>.deb` and
+ *   `send-sysrq-<version>-1.<arch>.rpm` (packaging/client_package.ts).
  *
  * Both binary packages hold the xt_SYSRQ module's source for DKMS (under
  * `/usr/src/xt_SYSRQ-<version>/`), the iptables extension `libxt_SYSRQ.so`
  * and the `xt_SYSRQ(8)` man page. The version is deno.json's `version`.
  *
- * Usage: `deno run -A packaging/build.ts [--out DIR] [--only rpm|deb|source]`
+ * Usage: `deno run -A packaging/build.ts [--out DIR]
+ * [--only rpm|deb|source|client]`
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
+import { buildClientPackages } from "./client_package.ts";
 
 const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const here = `${root}/packaging`;
@@ -276,14 +280,18 @@ async function main(): Promise<void> {
     },
   });
   const only = values.only;
-  if (only !== undefined && !["rpm", "deb", "source"].includes(only)) {
-    throw new Error(`--only takes rpm, deb or source, not "${only}"`);
+  if (
+    only !== undefined && !["rpm", "deb", "source", "client"].includes(only)
+  ) {
+    throw new Error(`--only takes rpm, deb, source or client, not "${only}"`);
   }
   const rpm = only === undefined || only === "rpm";
   const deb = only === undefined || only === "deb";
+  const client = only === undefined || only === "client";
   await requireTools([
-    ...(rpm ? ["rpmbuild"] : []),
+    ...(rpm || client ? ["rpmbuild"] : []),
     ...(deb ? ["dpkg-deb", "dpkg-shlibdeps"] : []),
+    ...(client ? ["dpkg-deb", "node", "npx"] : []),
     "cc",
     "pkg-config",
     "tar",
@@ -295,11 +303,22 @@ async function main(): Promise<void> {
   const work = await Deno.makeTempDir({ prefix: "netsysrq-package-" });
   try {
     const started = performance.now();
-    const tarball = await makeTarball(work, version);
-    await Deno.copyFile(tarball, `${out}/netsysrq-${version}.tar.gz`);
-    const built = [`${out}/netsysrq-${version}.tar.gz`];
-    if (rpm) built.push(...await buildRpm(work, tarball, version, out));
-    if (deb) built.push(await buildDeb(work, version, out));
+    const built: string[] = [];
+    if (only !== "client") {
+      const tarball = await makeTarball(work, version);
+      await Deno.copyFile(tarball, `${out}/netsysrq-${version}.tar.gz`);
+      built.push(`${out}/netsysrq-${version}.tar.gz`);
+      if (rpm) built.push(...await buildRpm(work, tarball, version, out));
+      if (deb) built.push(await buildDeb(work, version, out));
+    }
+    if (client) {
+      built.push(
+        ...await buildClientPackages(work, version, out, {
+          deb: true,
+          rpm: true,
+        }),
+      );
+    }
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     for (const f of built) console.log(f);
     console.log(`packages built in ${seconds} s`);

@@ -18,6 +18,7 @@ packages=(
 	busybox-static iptables libxtables-dev cpio kmod iproute2
 	dmsetup xz-utils	# the hung-guest scenarios
 	groff-base man-db rpm dkms pkg-config dpkg-dev	# packaging
+	rpm2cpio ansible-core	# the client packages' test; the playbook's syntax check
 )
 
 install_debian_packages() {

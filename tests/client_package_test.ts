@@ -1,0 +1,120 @@
+/**
+ * The client packages (issue 17): `packaging/build.ts --only client` makes
+ * a `.deb` and an RPM that hold the standalone `send_sysrq` and
+ * `send_sysrq(1)`; the binary, unpacked from each and run alone with an
+ * empty PATH, gets an ack from the loopback test responder.
+ *
+ * @module
+ */
+
+import assert from "node:assert";
+import { deriveKey, Verdict } from "../mod.ts";
+import { requestsSeen, startResponder } from "./responder/responder.ts";
+import { testPassword } from "./_testing.ts";
+
+const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const version =
+  JSON.parse(await Deno.readTextFile(`${root}/deno.json`)).version;
+
+async function ok(cmd: string, args: string[], cwd?: string): Promise<string> {
+  const out = await new Deno.Command(cmd, {
+    args,
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  assert.ok(out.success, `${cmd} ${args.join(" ")}: ${text(out.stderr)}`);
+  return text(out.stdout);
+}
+
+async function has(tool: string): Promise<boolean> {
+  const out = await new Deno.Command("sh", {
+    args: ["-c", `command -v ${tool}`],
+    stdout: "null",
+  }).output();
+  return out.success;
+}
+
+const tools = ["node", "npx", "dpkg-deb", "rpmbuild", "rpm2cpio", "cpio"];
+const missing = (await Promise.all(tools.map(has))).some((found) => !found);
+
+Deno.test({
+  name:
+    "client packages: .deb and RPM hold send_sysrq and its man page; it runs alone",
+  ignore: missing,
+  sanitizeResources: false,
+  async fn(t) {
+    const dir = await Deno.makeTempDir({ prefix: "netsysrq-client-" });
+    const password = testPassword();
+    const responder = await startResponder({ key: await deriveKey(password) });
+    try {
+      await ok(Deno.execPath(), [
+        "run",
+        "-A",
+        `${root}/packaging/build.ts`,
+        "--only",
+        "client",
+        "--out",
+        dir,
+      ]);
+      const arch = (await ok("dpkg", ["--print-architecture"])).trim();
+      const deb = `${dir}/send-sysrq_${version}_${arch}.deb`;
+      const rpmArch = (await ok("uname", ["-m"])).trim();
+      const rpm = `${dir}/send-sysrq-${version}-1.${rpmArch}.rpm`;
+      const unpacked: Record<string, string> = {};
+      await t.step("the .deb", async () => {
+        const files = await ok("dpkg-deb", ["-c", deb]);
+        assert.match(
+          files,
+          /-rwxr-xr-x root\/root .* \.\/usr\/bin\/send_sysrq\n/,
+        );
+        assert.match(files, /\.\/usr\/share\/man\/man1\/send_sysrq\.1\.gz\n/);
+        await ok("dpkg-deb", ["-x", deb, `${dir}/deb`]);
+        unpacked.deb = `${dir}/deb/usr/bin/send_sysrq`;
+      });
+      await t.step("the RPM", async () => {
+        const files = await ok("rpm", ["-qlp", rpm]);
+        assert.equal(
+          files,
+          "/usr/bin/send_sysrq\n/usr/share/man/man1/send_sysrq.1.gz\n",
+        );
+        await Deno.mkdir(`${dir}/rpm`);
+        await ok(
+          "sh",
+          ["-c", `rpm2cpio '${rpm}' | cpio -idm --quiet`],
+          `${dir}/rpm`,
+        );
+        unpacked.rpm = `${dir}/rpm/usr/bin/send_sysrq`;
+      });
+      for (const [name, binary] of Object.entries(unpacked)) {
+        await t.step(
+          `${name}: the binary alone, empty PATH, is acked`,
+          async () => {
+            const out = await new Deno.Command(binary, {
+              args: ["s", `127.0.0.1:${responder.port}`],
+              env: { PATH: "", SYSRQ_PASSWORD: password },
+              clearEnv: true,
+              stdout: "piped",
+              stderr: "piped",
+            }).output();
+            const text = new TextDecoder().decode(out.stdout);
+            assert.equal(
+              out.code,
+              0,
+              text + new TextDecoder().decode(out.stderr),
+            );
+            assert.match(text, /acked in .*, ran once: s\n/);
+            assert.equal(
+              requestsSeen(responder).at(-1)?.verdict,
+              Verdict.ACCEPTED,
+            );
+          },
+        );
+      }
+    } finally {
+      await responder.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
