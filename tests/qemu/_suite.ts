@@ -20,6 +20,7 @@ import {
 import { type BootOptions, Vm } from "./vm.ts";
 import { shellQuote } from "./control_channel.ts";
 import type { Target } from "./guest_network.ts";
+import { doesNotApply, type IptablesVariant, type Needs } from "./kernels.ts";
 import { delay } from "./_util.ts";
 
 /** One file's shared guest and the sender holding its password's key. */
@@ -40,6 +41,9 @@ export class Suite {
         this.vm.address("v4"),
       );
       if (this.vm.password !== undefined) await this.sender.probe(this.vm);
+      // The boot, the module's load and the first probe: a report there
+      // (a sanitizer's, on a debug kernel) fails the first scenario.
+      this.vm.assertCleanConsole();
     })();
     await this.#booting;
     return { vm: this.vm!, sender: this.sender! };
@@ -47,16 +51,18 @@ export class Suite {
 
   /**
    * A named Deno test run against the shared guest; the console must show
-   * no kernel error from the scenario's start to its end.
+   * no kernel error from the scenario's start to its end. A scenario whose
+   * `needs` the kernel lacks is skipped, saying why.
    */
   scenario(
     name: string,
     fn: (vm: Vm, sender: Sender, mark: number) => Promise<void>,
-    options: { ignore?: boolean } = {},
+    options: { ignore?: boolean; needs?: Needs } = {},
   ): void {
     Deno.test({
       name,
-      ignore: options.ignore,
+      ignore: options.ignore ||
+        (options.needs !== undefined && doesNotApply(name, options.needs)),
       sanitizeOps: false,
       sanitizeResources: false,
       fn: async () => {
@@ -113,7 +119,7 @@ export async function withSentinel(
 export async function rearm(
   vm: Vm,
   options: string[] = [],
-  variant: "legacy" | "nft" = "legacy",
+  variant: IptablesVariant = vm.iptables,
 ): Promise<void> {
   const opts = options.map(shellQuote).join(" ");
   await vm.must(
@@ -132,7 +138,7 @@ export async function reload(
 ): Promise<void> {
   await vm.must(
     `nsr unload && NSR_PASSWORD=${shellQuote(password)} nsr load && ` +
-      "nsr rule legacy 4 && nsr rule legacy 6",
+      `nsr rule ${vm.iptables} 4 && nsr rule ${vm.iptables} 6`,
     60_000,
   );
   for (const sender of senders) await sender.probe(vm);

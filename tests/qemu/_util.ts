@@ -5,6 +5,8 @@
  * @module
  */
 
+import { hex } from "../../core/hex.ts";
+
 /** A file URL as a path (Deno has no std path here: JSR is unreachable). */
 export function fromFileUrl(url: URL): string {
   return decodeURIComponent(url.pathname);
@@ -47,9 +49,7 @@ export async function sha256Hex(text: string): Promise<string> {
     "SHA-256",
     new TextEncoder().encode(text),
   );
-  return [...new Uint8Array(digest)]
-    .map((b) => b.toString(16).padStart(2, "0"))
-    .join("");
+  return hex(new Uint8Array(digest));
 }
 
 /** Whether a file or directory exists at `path`. */
@@ -77,12 +77,6 @@ export function haveCommand(name: string): boolean {
     }
   }
   return false;
-}
-
-/** A fresh random password of printable characters, for one boot. */
-export function randomPassword(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(18));
-  return btoa(String.fromCharCode(...bytes)).replace(/[+/=]/g, "x");
 }
 
 /** Resolves after `ms` milliseconds (for polling loops, never as a wait). */

@@ -10,7 +10,7 @@
  */
 
 import dgram from "node:dgram";
-import { fromHex, toHex } from "./udp.ts";
+import { fromHex, hex } from "../../core/hex.ts";
 
 /** One case of tests/vectors/requests.json. */
 export interface RequestCase {
@@ -189,7 +189,7 @@ export class NetnsSender {
 
   /** Sends `packets` in order from a fresh socket that keeps listening. */
   async send(host: string, packets: Uint8Array[]): Promise<void> {
-    await this.#call({ send: { host, packets: packets.map(toHex) } });
+    await this.#call({ send: { host, packets: packets.map(hex) } });
   }
 
   /**
@@ -239,9 +239,14 @@ async function serve(): Promise<void> {
       replies = [];
       socket.on("message", (m: Uint8Array) => replies.push(new Uint8Array(m)));
       await new Promise<void>((r) => socket!.bind(0, r));
-      for (const hex of packets as string[]) {
+      for (const packet of packets as string[]) {
         await new Promise<void>((resolve, reject) =>
-          socket!.send(fromHex(hex), 9, host, (e) => e ? reject(e) : resolve())
+          socket!.send(
+            fromHex(packet),
+            9,
+            host,
+            (e) => e ? reject(e) : resolve(),
+          )
         );
       }
       print({ sent: packets.length });
@@ -252,7 +257,7 @@ async function serve(): Promise<void> {
       await sleep(graceMs);
       socket?.close();
       socket = undefined;
-      print({ replies: replies.map(toHex) });
+      print({ replies: replies.map(hex) });
     }
   }
 }

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { fromHex, toHex } from "./udp.ts";
+import { fromHex, hex } from "../../core/hex.ts";
 import { encodeAddress } from "../../mod.ts";
 import type { RequestCase } from "./_vectors.ts";
 
@@ -105,7 +105,7 @@ export function liveCase(
     c,
     last,
     lastAddress,
-    isLast: last !== null && toHex(last) === toHex(packet),
+    isLast: last !== null && hex(last) === hex(packet),
     raiseFloor: floor === 0n ? null : raiseFloor,
     drain: 5 - c.state.refusalTokens,
   };
@@ -137,7 +137,7 @@ export async function tagIsGood(c: RequestCase): Promise<boolean> {
   const packet = fromHex(c.packetHex);
   const body = packet.subarray(0, packet.length - TAG_LEN);
   const good = await requestTag(c.keyHex!, c.serverAddress, body);
-  return toHex(good) === toHex(packet.subarray(packet.length - TAG_LEN));
+  return hex(good) === hex(packet.subarray(packet.length - TAG_LEN));
 }
 
 /**
@@ -157,7 +157,7 @@ export async function remake(
   },
 ): Promise<Uint8Array> {
   const out = packet.slice();
-  if (toHex(out.subarray(OFF_BOOT, OFF_BOOT + 8)) === options.vectorBoot) {
+  if (hex(out.subarray(OFF_BOOT, OFF_BOOT + 8)) === options.vectorBoot) {
     out.set(options.bootId, OFF_BOOT);
   }
   if (options.time !== null) {

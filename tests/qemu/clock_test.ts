@@ -15,12 +15,17 @@ import { Suite } from "./_suite.ts";
 import { shellQuote } from "./control_channel.ts";
 import { runClient, SOURCE } from "../../cli/_run_client.ts";
 import type { Vm } from "./vm.ts";
+import { delay } from "./_util.ts";
 
 const suite = new Suite();
 
 /** A new replay state whose clock is `offsetS` off the host's. */
 async function stateWithClockOff(vm: Vm, offsetS: number): Promise<void> {
-  const now = Math.floor(Date.now() / 1000);
+  // `date -s` takes whole seconds: set it on the host's second boundary,
+  // or the offset is off by up to a second and the client, which rounds,
+  // may say "9 min 59 s" or "10 min 1 s".
+  await delay(1000 - Date.now() % 1000);
+  const now = Math.round(Date.now() / 1000);
   await vm.must(`date -u -s @${now + offsetS} >/dev/null`);
   try {
     await vm.must(

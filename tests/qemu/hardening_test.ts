@@ -62,31 +62,37 @@ async function writePassword(vm: Vm): Promise<void> {
 suite.scenario(
   "the plaintext password lives only while a --sysrq-legacy rule needs it",
   async (vm, _sender, mark) => {
-    await vm.must("nsr flush && nsr rule legacy 4");
+    await vm.must(`nsr flush && nsr rule ${vm.iptables} 4`);
     // A write starts the grace: a legacy rule may come within it.
     await writePassword(vm);
-    await vm.must(`iptables-legacy -I ${LEGACY_RULE}`);
-    await vm.must(`iptables-legacy -D ${LEGACY_RULE}`);
+    await vm.must(`iptables-${vm.iptables} -I ${LEGACY_RULE}`);
+    await vm.must(`iptables-${vm.iptables} -D ${LEGACY_RULE}`);
     const removed = performance.now();
     await vm.waitFor(WIPED, { since: mark, timeoutMs: GRACE_MS + 30_000 });
     const kept = performance.now() - removed;
     assert.ok(kept > GRACE_MS - 5_000, `wiped after ${kept} ms`);
 
-    const refused = await vm.command(`iptables-legacy -I ${LEGACY_RULE}`);
+    const refused = await vm.command(
+      `iptables-${vm.iptables} -I ${LEGACY_RULE}`,
+    );
     assert.notEqual(refused.code, 0, "a legacy rule without the plaintext");
     assert.match(vm.consoleSince(mark), /--sysrq-legacy needs the password/);
-    await vm.must("iptables-legacy -I INPUT -p udp --dport 9 -j SYSRQ");
+    await vm.must(
+      `iptables-${vm.iptables} -I INPUT -p udp --dport 9 -j SYSRQ`,
+    );
 
     // Written again, it stays as long as a legacy rule exists: past the
     // grace, a legacy request still verifies (the wait is the property).
     await writePassword(vm);
-    await vm.must(`iptables-legacy -I ${LEGACY_RULE}`);
+    await vm.must(`iptables-${vm.iptables} -I ${LEGACY_RULE}`);
     const later = vm.mark();
     await new Promise((r) => setTimeout(r, GRACE_MS + 5_000));
     assert.doesNotMatch(vm.consoleSince(later), WIPED);
     await sendLegacy(vm);
     await vm.waitFor(acceptedFrom("10.99.0.1"), { since: later });
-    await vm.must("nsr flush && nsr rule legacy 4 && nsr rule legacy 6");
+    await vm.must(
+      `nsr flush && nsr rule ${vm.iptables} 4 && nsr rule ${vm.iptables} 6`,
+    );
   },
   needsRoot,
 );

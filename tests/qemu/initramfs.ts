@@ -8,7 +8,7 @@
  * @module
  */
 
-import { defaultKernel } from "./kernels.ts";
+import { defaultKernel, kernelTraits } from "./kernels.ts";
 import { fromFileUrl, repoRoot, run, sha256Hex, workDir } from "./_util.ts";
 
 /**
@@ -16,22 +16,24 @@ import { fromFileUrl, repoRoot, run, sha256Hex, workDir } from "./_util.ts";
  * dependencies (computed with modinfo). nf_tables and nft_compat serve
  * iptables-nft; xt_LOG is the stock target the harness tests itself with;
  * xt_multiport is a destination-port match the SYSRQ rule check accepts.
+ * The legacy tables exist only on kernels that offer legacy iptables.
  */
-const GUEST_MODULES = [
-  "e1000",
-  "x_tables",
-  "ip_tables",
-  "iptable_filter",
-  "xt_tcpudp",
-  "xt_multiport",
-  "ip6_tables",
-  "ip6table_filter",
-  "nfnetlink",
-  "nf_tables",
-  "nft_compat",
-  "nf_log_syslog",
-  "xt_LOG",
-];
+export function guestModules(kernel: string): string[] {
+  const legacy = kernelTraits(kernel).legacyIptables;
+  return [
+    "e1000",
+    "x_tables",
+    ...(legacy ? ["ip_tables", "iptable_filter"] : []),
+    "xt_tcpudp",
+    "xt_multiport",
+    ...(legacy ? ["ip6_tables", "ip6table_filter"] : []),
+    "nfnetlink",
+    "nf_tables",
+    "nft_compat",
+    "nf_log_syslog",
+    "xt_LOG",
+  ];
+}
 
 /** iptables front ends, all served by the two xtables multi binaries. */
 const IPTABLES_NAMES = [
@@ -139,7 +141,7 @@ export async function buildInitramfs(
   const busybox = "/bin/busybox";
   const initScript = fromFileUrl(new URL("./guest/init.sh", import.meta.url));
   const nsrScript = fromFileUrl(new URL("./guest/nsr.sh", import.meta.url));
-  const modules = await moduleClosure(kernel, GUEST_MODULES);
+  const modules = await moduleClosure(kernel, guestModules(kernel));
   const xtablesDir = "/usr/lib/x86_64-linux-gnu/xtables";
   const extensions = [...Deno.readDirSync(xtablesDir)]
     .filter((e) => e.name.endsWith(".so"))

@@ -41,7 +41,7 @@ async function client(vm: Vm, args: string[]) {
 
 /** Packets the guest's OUTPUT rule dropped. */
 async function dropped(vm: Vm): Promise<number> {
-  const out = await vm.must("iptables-legacy -L OUTPUT -v -n -x");
+  const out = await vm.must(`iptables-${vm.iptables} -L OUTPUT -v -n -x`);
   const line = out.split("\n").find((l) => l.includes("DROP"));
   return Number(line?.trim().split(/\s+/)[0] ?? NaN);
 }
@@ -50,7 +50,7 @@ suite.scenario(
   "the first ack is lost: the client's retry is re-acked and h ran once",
   async (vm, _sender, mark) => {
     await loadNetfilterModules(vm);
-    await vm.must(`iptables-legacy -I ${DROP_FIRST_ACK}`);
+    await vm.must(`iptables-${vm.iptables} -I ${DROP_FIRST_ACK}`);
     try {
       const before = await counters(vm);
       const run = await client(vm, ["--timeout", "1", "--retries", "3", "h"]);
@@ -75,9 +75,10 @@ suite.scenario(
       await vm.waitFor(/sysrq: HELP/, { since: mark });
       assert.equal(vm.consoleSince(mark).match(HELP)?.length, 1);
     } finally {
-      await vm.must(`iptables-legacy -D ${DROP_FIRST_ACK}`);
+      await vm.must(`iptables-${vm.iptables} -D ${DROP_FIRST_ACK}`);
     }
   },
+  { needs: { modules: ["xt_length", "xt_statistic"] } },
 );
 
 suite.scenario(

@@ -9,6 +9,7 @@
 
 import dgram from "node:dgram";
 import { fromFileUrl } from "./_util.ts";
+import { fromHex, hex } from "../../core/hex.ts";
 
 /** One exchange: where to send, what, and when to stop listening. */
 export interface ExchangeJob {
@@ -93,7 +94,7 @@ export async function exchangeInNetns(
   const wire = {
     host: job.host,
     port: job.port,
-    packets: job.packets.map(toHex),
+    packets: job.packets.map(hex),
     want: job.want,
     timeoutMs: job.timeoutMs,
     gapMs: job.gapMs,
@@ -115,20 +116,6 @@ export async function exchangeInNetns(
   return (result.replies as string[]).map(fromHex);
 }
 
-/** Hex of bytes, for the JSON job format. */
-export function toHex(bytes: Uint8Array): string {
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Bytes of hex. */
-export function fromHex(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) {
-    out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  }
-  return out;
-}
-
 if (import.meta.main) {
   // stdin: {"host","port","packets":[hex],"want","timeoutMs","gapMs"}
   const text = await new Response(Deno.stdin.readable).text();
@@ -137,5 +124,5 @@ if (import.meta.main) {
     ...job,
     packets: job.packets.map(fromHex),
   });
-  console.log(JSON.stringify({ replies: replies.map(toHex) }));
+  console.log(JSON.stringify({ replies: replies.map(hex) }));
 }

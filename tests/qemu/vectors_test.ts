@@ -51,7 +51,7 @@ import {
   tagIsGood,
   timeOf,
 } from "./_vectors_live.ts";
-import { fromHex, toHex } from "./udp.ts";
+import { fromHex, hex } from "../../core/hex.ts";
 import { delay, isRoot, run } from "./_util.ts";
 import { Vm } from "./vm.ts";
 import { shellQuote } from "./control_channel.ts";
@@ -104,17 +104,18 @@ class Replay {
     const clock = load.clockS === null
       ? "true"
       : `date -u -s @${load.clockS} >/dev/null`;
+    const v = this.vm.iptables;
     const started = performance.now();
     const out = await this.vm.must(
       [
-        "{ iptables-legacy -F INPUT; ip6tables-legacy -F INPUT; }",
+        `{ iptables-${v} -F INPUT; ip6tables-${v} -F INPUT; }`,
         "{ [ ! -d /sys/module/xt_SYSRQ ] || rmmod xt_SYSRQ; }",
         clock,
         "NSR_PASSWORD= nsr load >/dev/null",
         "date +%s",
         setPassword,
-        `nsr rule legacy 4 ${opts} >/dev/null`,
-        `nsr rule legacy 6 ${opts} >/dev/null`,
+        `nsr rule ${v} 4 ${opts} >/dev/null`,
+        `nsr rule ${v} 6 ${opts} >/dev/null`,
       ].join(" && "),
       60_000,
     );
@@ -278,7 +279,7 @@ class Replay {
     replies: Uint8Array[],
   ): void {
     if (c.expected.replyHex === null) {
-      if (replies.length) this.fail(c.name, `reply ${toHex(replies[0])}`);
+      if (replies.length) this.fail(c.name, `reply ${hex(replies[0])}`);
       return;
     }
     if (replies.length !== 1) {
@@ -312,7 +313,7 @@ class Replay {
     }
     if (
       reply?.type !== "refusal" || reply.reason !== vector[6] ||
-      toHex(reply.bootId) !== toHex(bootId) ||
+      hex(reply.bootId) !== hex(bootId) ||
       Math.abs(reply.serverTime - Number(liveNow)) > CLOCK_NEAR_MS
     ) this.fail(c.name, `not the refusal wanted: ${what}`);
   }
@@ -342,7 +343,7 @@ class Replay {
       await this.#compareClock(c, packet, replies);
       this.checked.probes++;
     } else if (replies.length) {
-      this.fail(c.name, `unexpected reply ${toHex(replies[0])}`);
+      this.fail(c.name, `unexpected reply ${hex(replies[0])}`);
     }
     this.checked.v2++;
   }
@@ -370,10 +371,10 @@ class Replay {
       request: { probe: true, nonce },
     });
     if (answer?.type !== "clock") {
-      this.fail(c.name, `not a clock answer: ${toHex(replies[0])}`);
+      this.fail(c.name, `not a clock answer: ${hex(replies[0])}`);
       return;
     }
-    const bootId = toHex(answer.bootId);
+    const bootId = hex(answer.bootId);
     this.#bootId ??= bootId;
     if (bootId !== this.#bootId) {
       this.fail(c.name, `boot id ${bootId} changed within one load`);

@@ -9,7 +9,13 @@
  */
 
 import { buildInitramfs, type Initramfs, sysrqArtifacts } from "./initramfs.ts";
-import { defaultKernel } from "./kernels.ts";
+import {
+  defaultIptables,
+  defaultKernel,
+  type IptablesVariant,
+  type KernelTraits,
+  kernelTraits,
+} from "./kernels.ts";
 import { GuestConsole } from "./guest_console.ts";
 import { ControlChannel, shellQuote } from "./control_channel.ts";
 import {
@@ -21,7 +27,8 @@ import {
 } from "./guest_network.ts";
 import { qemuCommand } from "./qemu_command.ts";
 import { exchange, exchangeInNetns } from "./udp.ts";
-import { delay, randomPassword, workDir } from "./_util.ts";
+import { delay, workDir } from "./_util.ts";
+import { testPassword } from "../_testing.ts";
 
 /** How to boot. */
 export interface BootOptions {
@@ -38,8 +45,8 @@ export interface BootOptions {
   password?: string | null;
   /** Module parameters besides the password, e.g. ["tolerance=300"]. */
   moduleParams?: string[];
-  /** iptables variant for the rule (default legacy). */
-  iptables?: "legacy" | "nft";
+  /** iptables variant for the rule (default legacy where the kernel has it). */
+  iptables?: IptablesVariant;
   /** Target options for the rule, e.g. ["--sysrq-keys", "hs"]. */
   ruleOptions?: string[];
   /** Keep the run directory (console log) after shutdown; NSR_KEEP_VM=1 too. */
@@ -70,6 +77,8 @@ export class Vm {
   readonly options: BootOptions;
   readonly console: GuestConsole;
   initramfs?: Initramfs;
+  /** What the harness knows about the kernel booted (set by boot()). */
+  traits?: KernelTraits;
   /** Host ports forwarded to the guest's port 9 (user network). */
   ports: { v4: number; v4b: number } = { v4: 0, v4b: 0 };
   /** Milliseconds from starting QEMU to NSR-READY. */
@@ -114,6 +123,17 @@ export class Vm {
     return ADDRESSES[this.network][target];
   }
 
+  /** The iptables variant of the guest's rules. */
+  get iptables(): IptablesVariant {
+    return this.options.iptables ??
+      defaultIptables(this.initramfs?.kernel ?? defaultKernel());
+  }
+
+  /** A timeout scaled for the kernel booted (debug kernels run slower). */
+  budget(ms: number): number {
+    return ms * (this.traits?.slowdown ?? 1);
+  }
+
   get pid(): number {
     return this.#child?.pid ?? 0;
   }
@@ -125,6 +145,7 @@ export class Vm {
   async #start(): Promise<void> {
     const o = this.options;
     const kernel = o.kernel ?? defaultKernel();
+    this.traits = kernelTraits(kernel);
     const artifacts = await sysrqArtifacts(kernel);
     this.initramfs = await buildInitramfs({
       kernel,
@@ -141,9 +162,13 @@ export class Vm {
         "console=ttyS0",
         "panic=-1",
         `nsr.heartbeat=${o.heartbeat ? 1 : 0}`,
+        // Every boot of a kernel with kmemleak is a sanitizer run: scan
+        // for leaks on demand (sanitizers.ts), debugfs mounted by init.
+        ...(this.traits.kmemleak ? ["kmemleak=on"] : []),
+        ...this.traits.bootArgs,
         ...net.kernelArgs,
       ],
-      memoryMb: o.memoryMb ?? 512,
+      memoryMb: o.memoryMb ?? this.traits.memoryMb,
       smp: o.smp ?? 1,
       consolePath: this.consolePath,
       controlSocket: `${this.dir}/ctl.sock`,
@@ -161,7 +186,9 @@ export class Vm {
       this.#exited = true;
       return s;
     });
-    await this.waitFor(/NSR-READY/, { timeoutMs: 90_000 });
+    await this.console.waitFor(/NSR-READY/, {
+      timeoutMs: this.traits.bootTimeoutMs,
+    });
     this.bootMs = Math.round(performance.now() - started);
     this.#ctl = await ControlChannel.connect(
       `${this.dir}/ctl.sock`,
@@ -174,7 +201,7 @@ export class Vm {
     // than the module's load time.
     await this.must(`date -u -s @${Math.floor(Date.now() / 1000)} >/dev/null`);
     const password = o.password === undefined
-      ? (artifacts.module ? randomPassword() : null)
+      ? (artifacts.module ? testPassword() : null)
       : o.password;
     if (password !== null) await this.arm(password);
   }
@@ -191,7 +218,7 @@ export class Vm {
     }
     const params = (o.moduleParams ?? []).map(shellQuote).join(" ");
     await this.must(`NSR_PASSWORD=${shellQuote(password)} nsr load ${params}`);
-    const variant = o.iptables ?? "legacy";
+    const variant = this.iptables;
     const opts = (o.ruleOptions ?? []).map(shellQuote).join(" ");
     await this.must(`nsr rule ${variant} 4 ${opts}`);
     await this.must(`nsr rule ${variant} 6 ${opts}`);
@@ -219,13 +246,13 @@ export class Vm {
     timeoutMs = 30_000,
   ): Promise<{ output: string; code: number }> {
     if (!this.#ctl) throw new Error("control channel not connected");
-    return await this.#ctl.command(cmd, timeoutMs);
+    return await this.#ctl.command(cmd, this.budget(timeoutMs));
   }
 
   /** Like command(), but throws unless the command exits 0. */
   async must(cmd: string, timeoutMs = 30_000): Promise<string> {
     if (!this.#ctl) throw new Error("control channel not connected");
-    return await this.#ctl.must(cmd, timeoutMs);
+    return await this.#ctl.must(cmd, this.budget(timeoutMs));
   }
 
   /** The whole console so far. */
@@ -243,12 +270,18 @@ export class Vm {
     return this.console.since(mark);
   }
 
-  /** Waits until `pattern` appears in the console (see GuestConsole). */
+  /**
+   * Waits until `pattern` appears in the console (see GuestConsole); the
+   * timeout (default 30 s) is scaled for the kernel.
+   */
   waitFor(
     pattern: RegExp,
     options: { since?: number; timeoutMs?: number } = {},
   ): Promise<RegExpMatchArray> {
-    return this.console.waitFor(pattern, options);
+    return this.console.waitFor(pattern, {
+      since: options.since,
+      timeoutMs: this.budget(options.timeoutMs ?? 30_000),
+    });
   }
 
   /** The console's last lines, for error messages. */
@@ -274,7 +307,8 @@ export class Vm {
     packets: Uint8Array[],
     options: ExchangeOptions = {},
   ): Promise<Uint8Array[]> {
-    const { target = "v4", timeoutMs = 5_000, ...rest } = options;
+    const { target = "v4", timeoutMs: wait, ...rest } = options;
+    const timeoutMs = this.budget(wait ?? 5_000);
     if (this.network === "user") {
       if (target === "v6") throw new Error("IPv6 needs the tap network");
       const port = target === "v4" ? this.ports.v4 : this.ports.v4b;

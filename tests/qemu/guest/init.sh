@@ -12,6 +12,8 @@ export PATH=/bin:/sbin:/usr/sbin:/usr/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+# kmemleak's scan and report live in debugfs (debug kernels).
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 echo "NSR-INIT kernel=$(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo)"
 
 # arg NAME: the value of nsr.NAME= on the kernel command line
