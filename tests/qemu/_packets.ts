@@ -280,3 +280,26 @@ export function randomBytes(length: number): Uint8Array {
 
 /** The target of a sender, for Vm.exchange. */
 export type { Target };
+
+/**
+ * Flood packet number `i` for `sender`'s guest: junk of three kinds in
+ * turn — random bytes, well-formed requests with a wrong tag (each costs
+ * the target a hash), and stale forgeries (refused on time, a hash only
+ * while the refusal budget lasts).
+ */
+export function floodJunk(sender: Sender, i: number): Uint8Array {
+  switch (i % 3) {
+    case 0:
+      return randomBytes(Math.floor(Math.random() * 100));
+    case 1: {
+      const p = sender.request("s", { timestamp: sender.now() }).packet;
+      p[p.length - 1] ^= 1;
+      return p;
+    }
+    default: {
+      const p = sender.request("s", { timestamp: 1_000_000 }).packet;
+      p[p.length - 1] ^= 1;
+      return p;
+    }
+  }
+}

@@ -12,34 +12,13 @@ import {
   count,
   counters,
   delta,
+  floodJunk,
   judged,
-  randomBytes,
-  type Sender,
 } from "./_packets.ts";
 import { Suite } from "./_suite.ts";
 
 const FLOOD = 50_000;
 const suite = new Suite({ smp: 2 });
-
-/** Junk of three kinds: random bytes, bad tags, and stale forgeries. */
-function junk(sender: Sender, i: number): Uint8Array {
-  switch (i % 3) {
-    case 0:
-      return randomBytes(Math.floor(Math.random() * 100));
-    case 1: {
-      // A well-formed request with a wrong tag: it costs the target a hash.
-      const p = sender.request("s", { timestamp: sender.now() }).packet;
-      p[p.length - 1] ^= 1;
-      return p;
-    }
-    default: {
-      // Stale and forged: refused on time, a hash only while budget lasts.
-      const p = sender.request("s", { timestamp: 1_000_000 }).packet;
-      p[p.length - 1] ^= 1;
-      return p;
-    }
-  }
-}
 
 suite.scenario(
   "flood of 50,000 junk packets with one valid request in the middle (-smp 2)",
@@ -47,10 +26,10 @@ suite.scenario(
     assert.match(await vm.must("grep -c ^processor /proc/cpuinfo"), /^2/);
     const before = await counters(vm);
     const packets: Uint8Array[] = [];
-    for (let i = 0; i < FLOOD / 2; i++) packets.push(junk(sender, i));
+    for (let i = 0; i < FLOOD / 2; i++) packets.push(floodJunk(sender, i));
     const valid = sender.request("h");
     packets.push(valid.packet);
-    for (let i = FLOOD / 2; i < FLOOD; i++) packets.push(junk(sender, i));
+    for (let i = FLOOD / 2; i < FLOOD; i++) packets.push(floodJunk(sender, i));
     // A last valid request: once its ack is back, the flood was judged.
     const sentinel = sender.request("h");
     packets.push(sentinel.packet);

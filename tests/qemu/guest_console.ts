@@ -8,9 +8,34 @@
 
 import { delay } from "./_util.ts";
 
-/** Kernel messages that fail any scenario. */
-export const CONSOLE_ERRORS =
-  /Oops|BUG|WARNING|panic|stack-protector|general protection/;
+/**
+ * Kernel messages that fail any scenario: oopses, BUG and WARNING splats
+ * (KASAN "BUG: KASAN", KFENCE "BUG: KFENCE", "BUG: sleeping function called
+ * from invalid context", lockdep's "WARNING: possible circular locking
+ * dependency" and its kin, "WARNING: suspicious RCU usage"), and the
+ * reports whose first line says neither: UBSAN, lockdep's "INFO: trying to
+ * register non-static key", DEBUG_LIST corruption, kmemleak's suspected
+ * leaks. Lockdep's phrases are listed too in case a prefix splits a line.
+ */
+export const CONSOLE_ERRORS = new RegExp(
+  [
+    "Oops",
+    "BUG",
+    "WARNING",
+    "panic",
+    "stack-protector",
+    "general protection",
+    "UBSAN:",
+    "possible circular locking dependency",
+    "possible recursive locking",
+    "inconsistent lock state",
+    "suspicious RCU usage",
+    "possible .*deadlock",
+    "INFO: trying to register non-static key",
+    "list_(add|del) corruption",
+    "suspected memory leak",
+  ].join("|"),
+);
 
 /** Lines that may carry an error word without being a kernel report. */
 const NOT_REPORTS = /Kernel command line|Command line:|NSR-/;
