@@ -1,51 +1,82 @@
 /**
  * `deno task test`: every suite in one `deno test` run (unit tests, JSDoc
- * examples, the C verifier harness, the client, the QEMU suite), then one
- * summary line `N passed, M failed` for CI.
+ * examples, the C verifier harness, the client, the QEMU suite on Debian's
+ * kernel), then the QEMU scenarios on each installed test kernel of
+ * ../shared/kernels/: the core scenarios everywhere, and on a kernel built
+ * with KASAN and kmemleak (6.18-debug) the sanitizer run. Says which test
+ * kernels it skipped; ends with one summary line `N passed, M failed` for
+ * CI.
  *
  * @module
  */
 
+import { kernelTraits, testKernels } from "./qemu/kernels.ts";
+import { denoTest, type TestRun } from "./qemu/test_run.ts";
+
 const targets = ["mod.ts", "core/", "cli/", "tests/"];
 
-// The C harness, the packages and the QEMU suite need Debian packages: as
-// root this installs what is missing; otherwise it names the apt-get line
-// and the suites that need them fail, each saying what it lacks.
+/** The core QEMU scenarios, run on every test kernel. */
+const CORE = ["tests/qemu/harness_test.ts", "tests/qemu/sysrq_test.ts"];
+/**
+ * The sanitizer run adds its own scenarios (a flood with unload/reload and
+ * password changes on two CPUs, a race, kmemleak) and the replay ones.
+ */
+const SANITIZER_RUN = [
+  ...CORE,
+  "tests/qemu/replay_test.ts",
+  "tests/qemu/sanitizer_test.ts",
+];
+
+// The C harness, the packages and the QEMU suite need Debian packages (and
+// the test kernels when ../shared/kernels exists): as root this installs
+// what is missing; otherwise it names the apt-get line and the suites that
+// need them fail, each saying what it lacks.
 const deps = new URL("../tools/install-deps.sh", import.meta.url).pathname;
 await new Deno.Command("bash", { args: [deps] }).spawn().status;
 
-const extra = Deno.args;
+const runs: { label: string; run: TestRun }[] = [];
+runs.push({
+  label: "all suites (Debian's kernel)",
+  run: await denoTest(["test", "-A", "--doc", ...targets, ...Deno.args]),
+});
 
-const child = new Deno.Command(Deno.execPath(), {
-  args: ["test", "-A", "--doc", ...targets, ...extra],
-  stdout: "piped",
-  stderr: "inherit",
-}).spawn();
+const rows: string[] = [];
+const kernels = testKernels();
+for (const kernel of kernels) {
+  const sanitizers = kernelTraits(kernel).sanitizers;
+  const files = sanitizers ? SANITIZER_RUN : CORE;
+  const label = `${kernel}: ${sanitizers ? "sanitizer run" : "core scenarios"}`;
+  console.log(`\n${label} (NSR_KERNEL=${kernel})`);
+  runs.push({
+    label,
+    run: await denoTest(["test", "-A", ...files], { NSR_KERNEL: kernel }),
+  });
+}
+if (!kernels.some((k) => kernelTraits(k).sanitizers)) {
+  rows.push(
+    "skipped: the sanitizer run (no kernel with KASAN and kmemleak " +
+      "installed: ../shared/kernels/ has 6.18.35-nsr-debug)",
+  );
+}
+if (!kernels.some((k) => !kernelTraits(k).legacyIptables)) {
+  rows.push(
+    "skipped: a kernel without legacy iptables (none installed: " +
+      "../shared/kernels/ has 7.1.5-nsr)",
+  );
+}
 
-const decoder = new TextDecoder();
-let tail = "";
 let passed = 0;
 let failed = 0;
-let sawSummary = false;
-for await (const chunk of child.stdout) {
-  await Deno.stdout.write(chunk);
-  tail += decoder.decode(chunk, { stream: true });
-  const lines = tail.split("\n");
-  tail = lines.pop() ?? "";
-  for (const line of lines) {
-    // deno test ends with "ok | 12 passed | 0 failed (1s)" or "FAILED | …"
-    // Strip the colour codes deno test writes around its counts.
-    // deno-lint-ignore no-control-regex
-    const plain = line.replace(/\x1b\[[0-9;]*m/g, "");
-    const m = plain.match(/\|\s*(\d+) passed.*?\|\s*(\d+) failed/);
-    if (m) {
-      passed = Number(m[1]);
-      failed = Number(m[2]);
-      sawSummary = true;
-    }
-  }
+console.log("\ntest runs:");
+for (const { label, run } of runs) {
+  passed += run.passed;
+  failed += run.failed;
+  console.log(
+    `  ${label}: ${run.passed} passed, ${run.failed} failed, ` +
+      `${run.ignored} skipped in ${run.seconds} s` +
+      (run.failures.length ? `; failed: ${run.failures.join("; ")}` : ""),
+  );
 }
-const { code } = await child.status;
-if (!sawSummary) failed = Math.max(failed, 1);
+for (const row of rows) console.log(`  ${row}`);
 console.log(`${passed} passed, ${failed} failed`);
-Deno.exit(code === 0 && sawSummary ? 0 : 1);
+Deno.exit(runs.every((r) => r.run.ok) ? 0 : 1);

@@ -1,24 +1,33 @@
 /**
- * `deno task test:matrix`: the QEMU suite (tests/qemu/) on each kernel of
- * the matrix: Debian 12's 6.1, 6.12, and 6.12 PREEMPT_RT. Each run boots
- * that image with the module built against its headers (NSR_KERNEL tells
- * the harness which). Missing images are installed when run as root:
+ * `deno task test:matrix`: the module and the QEMU suite on each kernel
+ * line: Debian 12's 6.1, 6.12, 6.12 PREEMPT_RT, and the test kernels of
+ * ../shared/kernels/ (6.18 LTS debug: KASAN, lockdep, kmemleak…; 7.1: no
+ * legacy iptables). For each kernel: the module's build, the suite
+ * (tests/qemu/ but the hangs and the sanitizer scenarios), the sanitizer
+ * scenarios (on a kernel built with them), the hang scenarios; NSR_KERNEL
+ * tells the harness which kernel to boot. Missing Debian images are
+ * installed when run as root:
  *
  *     apt-get install linux-image-6.12-amd64 linux-headers-6.12-amd64 \
  *       linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64
  *
- * Ends with one line per kernel and `N passed, M failed` over all of them.
+ * and the test kernels by tools/install-deps.sh when ../shared/kernels/
+ * exists. Ends with one table, kernel × (build, suite, sanitizers, hangs)
+ * with times, and `N passed, M failed` over all of it.
  *
  * @module
  */
 
 import { ensureHostTools } from "./_host.ts";
-import { isRoot, repoRoot } from "./_util.ts";
+import { installedImages, kernelTraits } from "./kernels.ts";
+import { denoTest, type TestRun } from "./test_run.ts";
+import { exists, isRoot, repoRoot, run, workDir } from "./_util.ts";
 
 interface Flavour {
   label: string;
   /** Matches the image version (the part after /boot/vmlinuz-). */
   match: RegExp;
+  /** Debian packages that install it (none: a test kernel). */
   packages: string[];
 }
 
@@ -38,22 +47,19 @@ const FLAVOURS: Flavour[] = [
     match: /^6\.12\.[^-]*-rt-amd64$/,
     packages: ["linux-image-6.12-rt-amd64", "linux-headers-6.12-rt-amd64"],
   },
+  { label: "6.18 LTS debug", match: /^6\.18\..*-debug$/, packages: [] },
+  { label: "7.1", match: /^7\.1\./, packages: [] },
 ];
+
+/** Scenario files that get their own column. */
+const HANGS = "tests/qemu/hang_test.ts";
+const SANITIZERS = "tests/qemu/sanitizer_test.ts";
 
 /** The newest installed image of a flavour that also has its headers. */
 function installed(flavour: Flavour): string | undefined {
-  const versions = [...Deno.readDirSync("/boot")]
-    .map((e) => e.name.match(/^vmlinuz-(.+)$/)?.[1])
-    .filter((v): v is string => v !== undefined && flavour.match.test(v))
-    .filter((v) => {
-      try {
-        return Deno.statSync(`/lib/modules/${v}/build`).isDirectory;
-      } catch {
-        return false;
-      }
-    })
-    .sort((a, b) => b.localeCompare(a, "en", { numeric: true }));
-  return versions[0];
+  return installedImages().find((v) =>
+    flavour.match.test(v) && exists(`/lib/modules/${v}/build`)
+  );
 }
 
 async function install(packages: string[]): Promise<boolean> {
@@ -67,61 +73,101 @@ async function install(packages: string[]): Promise<boolean> {
   return success;
 }
 
-/** Runs the QEMU suite on one kernel; returns its counts. */
-async function runSuite(kernel: string) {
+/** The suite's files: every QEMU test file but the hangs and sanitizers. */
+function suiteFiles(): string[] {
+  return [...Deno.readDirSync(`${repoRoot()}/tests/qemu`)]
+    .map((e) => `tests/qemu/${e.name}`)
+    .filter((f) => f.endsWith("_test.ts") && f !== HANGS && f !== SANITIZERS)
+    .sort();
+}
+
+/** Builds kernel/ for `kernel` from scratch in a temporary directory. */
+async function build(kernel: string): Promise<{ ok: boolean; s: number }> {
   const started = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["test", "-A", "tests/qemu/", ...Deno.args],
-    cwd: repoRoot(),
-    env: { NSR_KERNEL: kernel, NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  let text = "";
-  const decoder = new TextDecoder();
-  for await (const chunk of child.stdout) {
-    await Deno.stdout.write(chunk);
-    text += decoder.decode(chunk, { stream: true });
+  const dir = await Deno.makeTempDir({ dir: workDir(), prefix: "matrix-" });
+  try {
+    await run(["cp", "-r", `${repoRoot()}/kernel/.`, dir]);
+    await run([
+      "make",
+      "-C",
+      dir,
+      `KVER=${kernel}`,
+      `KDIR=/lib/modules/${kernel}/build`,
+    ]);
+    return { ok: true, s: seconds(started) };
+  } catch (e) {
+    console.error(`matrix: build for ${kernel} failed: ${e}`);
+    return { ok: false, s: seconds(started) };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
-  const { code } = await child.status;
-  const m = text.match(/\|\s*(\d+) passed.*?\|\s*(\d+) failed/);
-  return {
-    passed: m ? Number(m[1]) : 0,
-    failed: m ? Number(m[2]) : 1,
-    ok: code === 0 && m !== null,
-    seconds: Math.round((performance.now() - started) / 1000),
-    failures: [...text.matchAll(/^(.+?) \.\.\. FAILED/gm)].map((f) => f[1]),
-  };
+}
+
+function seconds(since: number): number {
+  return Math.round((performance.now() - since) / 1000);
+}
+
+/** One table cell for a test run. */
+function cell(r: TestRun): string {
+  const verdict = r.ok
+    ? `ok ${r.passed}`
+    : `FAILED ${r.failed}/${r.passed + r.failed}`;
+  return `${verdict}${
+    r.ignored ? ` (${r.ignored} skipped)` : ""
+  } ${r.seconds} s`;
 }
 
 // QEMU, busybox, iptables… and Debian's own kernel first, as every suite run
-// needs them; the flavours' images come next.
+// needs them.
 await ensureHostTools();
-const rows: string[] = [];
+const table: string[][] = [["kernel", "build", "suite", "sanitizers", "hangs"]];
+const notes: string[] = [];
 let passed = 0;
 let failed = 0;
+const count = (r: TestRun) => {
+  passed += r.passed;
+  failed += r.failed;
+  return cell(r);
+};
 for (const flavour of FLAVOURS) {
   let kernel = installed(flavour);
-  if (!kernel && isRoot() && await install(flavour.packages)) {
-    kernel = installed(flavour);
+  if (!kernel && flavour.packages.length && isRoot()) {
+    if (await install(flavour.packages)) kernel = installed(flavour);
   }
   if (!kernel) {
-    const cmd = `apt-get install ${flavour.packages.join(" ")}`;
-    rows.push(`${flavour.label}: not installed; as root run: ${cmd}`);
+    const how = flavour.packages.length
+      ? `as root run: apt-get install ${flavour.packages.join(" ")}`
+      : "install it from ../shared/kernels/ (tools/install-deps.sh)";
+    table.push([flavour.label, "not installed", "-", "-", "-"]);
+    notes.push(`${flavour.label}: not installed; ${how}`);
     failed += 1;
     continue;
   }
   console.log(`\nmatrix: ${flavour.label} (${kernel})`);
-  const r = await runSuite(kernel);
-  passed += r.passed;
-  failed += r.failed;
-  rows.push(
-    `${flavour.label} (${kernel}): ${r.passed} passed, ${r.failed} failed` +
-      ` in ${r.seconds} s` +
-      (r.failures.length ? `; failed: ${r.failures.join("; ")}` : ""),
+  const env = { NSR_KERNEL: kernel, NO_COLOR: "1" };
+  const b = await build(kernel);
+  if (!b.ok) failed += 1;
+  const row = [
+    `${flavour.label} (${kernel})`,
+    `${b.ok ? "ok" : "FAILED"} ${b.s} s`,
+  ];
+  row.push(count(await denoTest(["test", "-A", ...suiteFiles()], env)));
+  row.push(
+    kernelTraits(kernel).sanitizers
+      ? count(await denoTest(["test", "-A", SANITIZERS], env))
+      : "n/a",
   );
+  row.push(count(await denoTest(["test", "-A", HANGS], env)));
+  table.push(row);
 }
+
+const widths = table[0].map((_, i) =>
+  Math.max(...table.map((r) => r[i].length))
+);
 console.log("\nmatrix results:");
-for (const row of rows) console.log(`  ${row}`);
+for (const r of table) {
+  console.log(`  | ${r.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`);
+}
+for (const note of notes) console.log(`  ${note}`);
 console.log(`${passed} passed, ${failed} failed`);
 Deno.exit(failed === 0 ? 0 : 1);
