@@ -67,7 +67,7 @@ export class Suite {
       sanitizeResources: false,
       fn: async () => {
         const { vm, sender } = await this.get();
-        const mark = vm.mark();
+        const mark = await vm.settledMark();
         await fn(vm, sender, mark);
         vm.assertCleanConsole(mark);
       },

@@ -265,6 +265,20 @@ export class Vm {
     return this.console.mark();
   }
 
+  /**
+   * A mark taken once the kernel has printed everything logged so far: a
+   * line written to /dev/kmsg reaches the console after every earlier
+   * message. On a slow kernel the console lags the log, and a line logged
+   * by the previous scenario could otherwise land after a plain mark.
+   */
+  async settledMark(): Promise<number> {
+    const line = `NSR-MARK ${crypto.randomUUID().slice(0, 8)}`;
+    await this.must(`echo ${line} >/dev/kmsg`);
+    await this.waitFor(new RegExp(line));
+    const text = this.consoleText();
+    return text.indexOf("\n", text.indexOf(line)) + 1;
+  }
+
   /** The console from a mark on. */
   consoleSince(mark: number): string {
     return this.console.since(mark);
