@@ -1,6 +1,7 @@
 /**
- * Helpers shared by the tests of every part: for now, the generated test
- * password. (Hex is the product's own: core/hex.ts.)
+ * Helpers shared by the tests of every part: the generated test password
+ * and running a command to inspect what it printed. (Hex is the product's
+ * own: core/hex.ts.)
  *
  * @module
  */
@@ -22,4 +23,43 @@ import { hex } from "../core/hex.ts";
  */
 export function testPassword(): string {
   return "test-" + hex(crypto.getRandomValues(new Uint8Array(9)));
+}
+
+/** What a finished command returned and printed. */
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Run `cmd` with `args` to completion and return its exit code and its
+ * output as text. Never throws for a non-zero exit: the test judges it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { runCommand } from "./_testing.ts";
+ * const r = await runCommand("sh", ["-c", "echo out; echo err >&2; exit 3"]);
+ * assert.deepEqual(r, { code: 3, stdout: "out\n", stderr: "err\n" });
+ * ```
+ */
+export async function runCommand(
+  cmd: string,
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<CommandResult> {
+  const out = await new Deno.Command(cmd, {
+    args,
+    env: options.env,
+    cwd: options.cwd,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return {
+    code: out.code,
+    stdout: dec.decode(out.stdout),
+    stderr: dec.decode(out.stderr),
+  };
 }

@@ -10,22 +10,16 @@
 import assert from "node:assert";
 import { deriveKey, Verdict } from "../mod.ts";
 import { requestsSeen, startResponder } from "./responder/responder.ts";
-import { testPassword } from "./_testing.ts";
+import { runCommand, testPassword } from "./_testing.ts";
 
 const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const version =
   JSON.parse(await Deno.readTextFile(`${root}/deno.json`)).version;
 
 async function ok(cmd: string, args: string[], cwd?: string): Promise<string> {
-  const out = await new Deno.Command(cmd, {
-    args,
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  assert.ok(out.success, `${cmd} ${args.join(" ")}: ${text(out.stderr)}`);
-  return text(out.stdout);
+  const r = await runCommand(cmd, args, { cwd });
+  assert.ok(r.code === 0, `${cmd} ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout;
 }
 
 async function has(tool: string): Promise<boolean> {

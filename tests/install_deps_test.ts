@@ -8,22 +8,14 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { runCommand } from "./_testing.ts";
 
 const script = new URL("../tools/install-deps.sh", import.meta.url).pathname;
 const NAME = "linux-headers-0.0.0-nsr-selftest";
 
 async function run(cmd: string, args: string[], env = {}) {
-  const out = await new Deno.Command(cmd, {
-    args,
-    env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return {
-    code: out.code,
-    text: dec.decode(out.stdout) + dec.decode(out.stderr),
-  };
+  const r = await runCommand(cmd, args, { env });
+  return { code: r.code, text: r.stdout + r.stderr };
 }
 
 async function status(): Promise<string> {

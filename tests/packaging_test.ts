@@ -16,6 +16,7 @@
 
 import assert from "node:assert/strict";
 import { exists } from "./qemu/_util.ts";
+import { runCommand } from "./_testing.ts";
 
 const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const version: string =
@@ -23,30 +24,8 @@ const version: string =
 const MODULE = "xt_SYSRQ";
 const DEB_NAME = "netsysrq-dkms";
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function sh(
-  cmd: string,
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<Result> {
-  const out = await new Deno.Command(cmd, {
-    args,
-    env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return {
-    code: out.code,
-    stdout: dec.decode(out.stdout),
-    stderr: dec.decode(out.stderr),
-  };
-}
+const sh = (cmd: string, args: string[], env: Record<string, string> = {}) =>
+  runCommand(cmd, args, { env });
 
 /** Run and insist on success, showing the output when it fails. */
 async function ok(
