@@ -100,6 +100,31 @@ static bool nsr_find_udp6(const struct sk_buff *skb, struct nsr_pkt *p,
 	return true;
 }
 
+/*
+ * Moves @p to the skb's next datagram that fits @buflen. GRO merges one
+ * shorter datagram behind longer ones (udp_gro_receive_segment()), so a
+ * request can follow payloads too long to be one: each of those is
+ * skipped and counted, but the last, which is left to the caller in @why.
+ */
+static bool nsr_udp_fetch(const struct sk_buff *skb, struct nsr_pkt *p,
+			  u8 *buf, size_t buflen, enum nsr_event *why)
+{
+	*why = NSR_EV_MALFORMED;
+	while (p->next < p->end) {
+		p->len = min(p->seg, p->end - p->next);
+		p->next += p->len;
+		if (p->len <= buflen) {
+			p->data = skb_header_pointer(skb, p->next - p->len,
+						     p->len, buf);
+			return p->data;
+		}
+		*why = NSR_EV_OVERSIZE;
+		if (p->next < p->end)
+			nsr_count_event(NSR_EV_OVERSIZE);
+	}
+	return false;
+}
+
 bool nsr_udp_payload(const struct sk_buff *skb, u8 family, struct nsr_pkt *p,
 		     u8 *buf, size_t buflen, enum nsr_event *why)
 {
@@ -128,6 +153,12 @@ bool nsr_udp_payload(const struct sk_buff *skb, u8 family, struct nsr_pkt *p,
 	p->next = thoff + sizeof(*uh);
 	p->end = thoff + ulen;
 	p->seg = ulen - sizeof(*uh);
+	/* An empty datagram is judged too (truncated); GRO never merges one. */
+	if (!p->seg) {
+		p->len = 0;
+		p->data = buf;
+		return true;
+	}
 	/* GRO's UDP length covers every datagram; gso_size is one's. */
 	if (skb_is_gso(skb)) {
 		if (!(skb_shinfo(skb)->gso_type & SKB_GSO_UDP_L4) ||
@@ -135,25 +166,17 @@ bool nsr_udp_payload(const struct sk_buff *skb, u8 family, struct nsr_pkt *p,
 			return false;
 		p->seg = min(p->seg, skb_shinfo(skb)->gso_size);
 	}
-	if (p->seg > buflen) {
-		*why = NSR_EV_OVERSIZE;
-		return false;
-	}
-	p->len = p->seg;
-	p->data = skb_header_pointer(skb, p->next, p->len, buf);
-	p->next += p->len;
-	return p->data;
+	return nsr_udp_fetch(skb, p, buf, buflen, why);
 }
 
 bool nsr_udp_next(const struct sk_buff *skb, struct nsr_pkt *p, u8 *buf,
 		  size_t buflen)
 {
-	if (p->next >= p->end)
-		return false;
-	p->len = min(p->seg, p->end - p->next);
-	if (WARN_ON_ONCE(p->len > buflen))
-		return false;
-	p->data = skb_header_pointer(skb, p->next, p->len, buf);
-	p->next += p->len;
-	return p->data;
+	enum nsr_event why;
+
+	if (nsr_udp_fetch(skb, p, buf, buflen, &why))
+		return true;
+	if (why == NSR_EV_OVERSIZE)
+		nsr_count_event(why);
+	return false;
 }

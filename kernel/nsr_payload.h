@@ -28,7 +28,9 @@ struct nsr_pkt {
  * Fill @p from the UDP datagram @skb, copying the payload into @buf
  * (@buflen bytes) only if the skb is not linear there. Returns false, with
  * the reason in @why, for fragments, a UDP length other than the packet's,
- * a payload longer than @buflen, or broadcast and multicast addresses.
+ * a payload longer than @buflen (in a GRO skb: no datagram that fits; the
+ * others skipped are counted as oversize here), or broadcast and multicast
+ * addresses.
  */
 bool nsr_udp_payload(const struct sk_buff *skb, u8 family, struct nsr_pkt *p,
 		     u8 *buf, size_t buflen, enum nsr_event *why);
@@ -36,9 +38,11 @@ bool nsr_udp_payload(const struct sk_buff *skb, u8 family, struct nsr_pkt *p,
 /*
  * GRO can hand LOCAL_IN one skb holding several datagrams of one flow, one
  * after another behind a single header (seen on 6.18: two requests of the
- * same size sent back to back arrived as one payload of twice the size).
- * nsr_udp_payload() yields the first; this moves @p to the next, false
- * when there is none. Each fits @buflen: none is longer than the first.
+ * same size sent back to back arrived as one payload of twice the size),
+ * all of one size but the last, which may be shorter (seen: a request sent
+ * right after 1400 bytes of junk). nsr_udp_payload() yields the first that
+ * fits @buflen; this moves @p to the next that fits, false when there is
+ * none, counting those too long as oversize.
  */
 bool nsr_udp_next(const struct sk_buff *skb, struct nsr_pkt *p, u8 *buf,
 		  size_t buflen);
