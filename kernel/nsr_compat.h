@@ -3,9 +3,10 @@
  * What the verifier needs from its environment, so that nsr_verify.c
  * compiles unchanged in the kernel and in the userspace harness (tests/c/):
  * fixed-size integers, bool, size_t, 64-bit and 32-bit atomics, div_u64,
- * the replay state's lock, crypto_memneq, memzero_explicit and big-endian
- * unaligned accessors. In the kernel these are the kernel's own (the lock a
- * spinlock); in userspace, tiny C11 shims (the lock a pthread mutex).
+ * the replay state's lock, crypto_memneq, memzero_explicit and 32- and
+ * 64-bit big-endian unaligned accessors. In the kernel these are the
+ * kernel's own (the lock a spinlock); in userspace, tiny C11 shims (the
+ * lock a pthread mutex).
  */
 #ifndef NSR_COMPAT_H
 #define NSR_COMPAT_H
@@ -145,26 +146,41 @@ static inline void memzero_explicit(void *s, size_t count)
 	__asm__ __volatile__("" : : "r"(s) : "memory");
 }
 
+/* As the kernel's: a load and, on little-endian hosts, a byte swap. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define nsr_be64(v)	__builtin_bswap64(v)
+#define nsr_be32(v)	__builtin_bswap32(v)
+#else
+#define nsr_be64(v)	(v)
+#define nsr_be32(v)	(v)
+#endif
+
 static inline u64 get_unaligned_be64(const void *p)
 {
-	const u8 *b = p;
-	u64 v = 0;
-	int i;
+	u64 v;
 
-	for (i = 0; i < 8; i++)
-		v = (v << 8) | b[i];
-	return v;
+	memcpy(&v, p, sizeof(v));
+	return nsr_be64(v);
 }
 
 static inline void put_unaligned_be64(u64 v, void *p)
 {
-	u8 *b = p;
-	int i;
+	v = nsr_be64(v);
+	memcpy(p, &v, sizeof(v));
+}
 
-	for (i = 7; i >= 0; i--) {
-		b[i] = (u8)v;
-		v >>= 8;
-	}
+static inline u32 get_unaligned_be32(const void *p)
+{
+	u32 v;
+
+	memcpy(&v, p, sizeof(v));
+	return nsr_be32(v);
+}
+
+static inline void put_unaligned_be32(u32 v, void *p)
+{
+	v = nsr_be32(v);
+	memcpy(p, &v, sizeof(v));
 }
 
 #endif /* __KERNEL__ */

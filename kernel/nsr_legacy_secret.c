@@ -10,8 +10,8 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
+#include "nsr_keys.h"
 #include "nsr_legacy_secret.h"
-#include "nsr_secret.h"
 
 struct nsr_legacy_key __rcu *nsr_legacy_secret;
 static DEFINE_MUTEX(nsr_legacy_lock);
@@ -85,8 +85,7 @@ int nsr_legacy_rule_get(void)
 	int err = 0;
 
 	mutex_lock(&nsr_legacy_lock);
-	if (rcu_access_pointer(nsr_legacy_secret) ||
-	    !rcu_access_pointer(nsr_secret))
+	if (rcu_access_pointer(nsr_legacy_secret) || !nsr_password_set())
 		nsr_legacy_rules++;
 	else
 		err = -ENOKEY;

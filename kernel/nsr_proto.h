@@ -32,12 +32,14 @@
 #define NSR_OFF_COUNT		7
 #define NSR_OFF_BOOT		8	/* the server's boot id */
 #define NSR_OFF_TIME		16	/* u64 BE, ms, server protocol clock */
-#define NSR_OFF_NONCE		24
-#define NSR_OFF_KEYS		40	/* ack: status bytes */
+#define NSR_OFF_KEY_ID		24	/* u32 BE; 0: password mode */
+#define NSR_OFF_NONCE		28
+#define NSR_OFF_KEYS		40	/* ack: status bytes; info: facts */
 
 #define NSR_HEADER_LEN		8
 #define NSR_BOOT_ID_LEN		8
-#define NSR_NONCE_LEN		16
+#define NSR_KEY_ID_LEN		4
+#define NSR_NONCE_LEN		12
 #define NSR_TAG_LEN		16	/* HMAC-SHA256 truncated to 128 bits */
 #define NSR_FIXED_LEN		56	/* every message without keys/statuses */
 #define NSR_MIN_KEYS		1
@@ -45,7 +47,9 @@
 #define NSR_REFUSAL_LEN		56
 #define NSR_PROBE_LEN		56
 #define NSR_CLOCK_LEN		56
-#define NSR_MAX_MSG_LEN		(NSR_FIXED_LEN + NSR_MAX_KEYS)
+#define NSR_INFO_LEN		24	/* an info probe's body, its answer's */
+/* The longest message: an info probe and its answer (80 bytes). */
+#define NSR_MAX_MSG_LEN		(NSR_FIXED_LEN + NSR_INFO_LEN)
 
 #define NSR_KEY_MIN		0x21	/* printable ASCII, no space */
 #define NSR_KEY_MAX		0x7e
@@ -112,6 +116,7 @@ enum nsr_verdict {
 	NSR_REFUSED_BOOT	= 19,
 	NSR_REPEATED		= 20,	/* the last accepted request again */
 	NSR_PROBE_ANSWERED	= 21,
+	NSR_UNKNOWN_KEY		= 22,	/* no key under the packet's key id */
 	NSR_VERDICT_COUNT
 };
 

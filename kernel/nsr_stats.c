@@ -35,6 +35,7 @@ static const char *const nsr_verdict_names[NSR_VERDICT_COUNT] = {
 	[NSR_REFUSED_BOOT]	= "refused_boot",
 	[NSR_REPEATED]		= "repeated",
 	[NSR_PROBE_ANSWERED]	= "probe_answered",
+	[NSR_UNKNOWN_KEY]	= "unknown_key",
 };
 
 static const char *const nsr_event_names[NSR_EV_COUNT] = {
@@ -46,6 +47,8 @@ static const char *const nsr_event_names[NSR_EV_COUNT] = {
 	[NSR_EV_ACK_SENT]		= "acks_sent",
 	[NSR_EV_REFUSAL_SENT]		= "refusals_sent",
 	[NSR_EV_CLOCK_SENT]		= "clocks_sent",
+	[NSR_EV_PROBE_PLAIN]		= "probes_plain",
+	[NSR_EV_PROBE_INFO]		= "probes_info",
 	[NSR_EV_REPLY_FAILED]		= "replies_failed",
 	[NSR_EV_KEY_EXECUTED]		= "keys_executed",
 	[NSR_EV_KEY_REFUSED_RULE]	= "keys_refused_rule",

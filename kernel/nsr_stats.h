@@ -19,6 +19,8 @@ enum nsr_event {
 	NSR_EV_ACK_SENT,
 	NSR_EV_REFUSAL_SENT,
 	NSR_EV_CLOCK_SENT,	/* answers to probes */
+	NSR_EV_PROBE_PLAIN,	/* authentic probes: clock only */
+	NSR_EV_PROBE_INFO,	/* authentic info probes (--check) */
 	NSR_EV_REPLY_FAILED,	/* no route or no memory for a reply */
 	NSR_EV_KEY_EXECUTED,
 	NSR_EV_KEY_REFUSED_RULE,

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * xt_SYSRQ: the SYSRQ target. It finds a UDP payload (nsr_payload.c), has
- * the pure verifier judge it (nsr_verify.c, nsr_legacy.c) with the secret
- * and replay state of nsr_secret.c, answers (ack, refusal or clock answer,
- * nsr_reply.c) and runs the keys the rule and kernel.sysrq allow
- * (nsr_sysrq.c). Which rules it accepts: nsr_rule.c.
+ * the pure verifier judge it (nsr_verify.c, nsr_legacy.c) with the key set
+ * and the module-wide replay state of nsr_keys.c, answers (ack, refusal or
+ * clock answer, with the info probe's facts of nsr_info.c; nsr_reply.c)
+ * and runs the keys the rule and kernel.sysrq allow (nsr_sysrq.c). Which
+ * rules it accepts: nsr_rule.c.
  *
  * Every packet that is ours — it starts with the magic "NSRQ", or, on a
  * --sysrq-legacy rule, has the legacy format's shape — is dropped
@@ -24,11 +25,14 @@
 #include <linux/netfilter_ipv6/ip6_tables.h>
 #include <linux/timekeeping.h>
 #include <net/net_namespace.h>
+#include "nsr_info.h"
+#include "nsr_keys.h"
 #include "nsr_legacy_secret.h"
 #include "nsr_reply.h"
 #include "nsr_rule.h"
 #include "nsr_secret.h"
 #include "nsr_sysrq.h"
+#include "nsr_version.h"
 
 /* Shared by every rule, CPU and namespace, like the SysRq keys are. */
 static atomic64_t nsr_legacy_seqno;
@@ -56,22 +60,26 @@ static bool nsr_has_magic(const struct nsr_pkt *p)
 						  sizeof(magic));
 }
 
-/* The source address as people write it: dotted IPv4 when mapped. */
+/*
+ * The source address as people write it (dotted IPv4 when mapped), and
+ * which key made the request: "key 8f3a01c2", "password" (v2's key id 0)
+ * or the legacy format's plaintext password.
+ */
 static void nsr_log_accepted(const struct nsr_pkt *p, const char *format,
-			     const u8 *keys, size_t n)
+			     const u8 *keys, size_t n, const char *by)
 {
 	if (ipv6_addr_v4mapped(&p->saddr))
-		pr_info("%s request from %pI4 accepted, keys \"%.*s\"\n",
-			format, &p->saddr.s6_addr32[3], (int)n, keys);
+		pr_info("%s request from %pI4 accepted, keys \"%.*s\", %s\n",
+			format, &p->saddr.s6_addr32[3], (int)n, keys, by);
 	else
-		pr_info("%s request from %pI6c accepted, keys \"%.*s\"\n",
-			format, &p->saddr, (int)n, keys);
+		pr_info("%s request from %pI6c accepted, keys \"%.*s\", %s\n",
+			format, &p->saddr, (int)n, keys, by);
 }
 
 static void nsr_log_rejected(const struct nsr_pkt *p, enum nsr_verdict v)
 {
 	if (v == NSR_NO_PASSWORD)
-		pr_warn_once("no password set: dropping every netsysrq packet; set /sys/module/xt_SYSRQ/parameters/passwd\n");
+		pr_warn_once("no password and no server key set: dropping every netsysrq packet; set /sys/module/xt_SYSRQ/parameters/passwd or keys\n");
 	if (!READ_ONCE(debug) || !net_ratelimit())
 		return;
 	if (ipv6_addr_v4mapped(&p->saddr))
@@ -95,26 +103,51 @@ static enum nsr_event nsr_sent_event(enum nsr_verdict v)
 	}
 }
 
+/* A probe answered: an info probe gets the facts, counted apart. */
+static const u8 *nsr_probe_facts(const struct xt_action_param *par,
+				 const struct nsr_request *req,
+				 u8 facts[NSR_INFO_LEN])
+{
+	if (req->nkeys != NSR_INFO_LEN) {
+		nsr_count_event(NSR_EV_PROBE_PLAIN);
+		return NULL;
+	}
+	nsr_count_event(NSR_EV_PROBE_INFO);
+	nsr_info_build(facts, par->targinfo, READ_ONCE(tolerance));
+	return facts;
+}
+
 /*
  * The answer to verdict @v, if it gets one: a --sysrq-no-ack rule answers
  * probes only (docs/PROTOCOL.md, "Client behaviour", fire and forget).
  */
 static void nsr_answer(const struct sk_buff *skb,
 		       const struct xt_action_param *par,
-		       const struct nsr_pkt *p, struct nsr_secret *s,
+		       const struct nsr_pkt *p, const struct nsr_state *state,
 		       enum nsr_verdict v, const struct nsr_request *req,
 		       u64 now)
 {
 	const struct xt_sysrq_tginfo *info = par->targinfo;
-	u8 msg[NSR_MAX_MSG_LEN];
+	u8 msg[NSR_MAX_MSG_LEN], facts[NSR_INFO_LEN];
+	const u8 *body = NULL;
 	size_t len;
 
-	if (v != NSR_PROBE_ANSWERED && (info->flags & XT_SYSRQ_NO_ACK))
+	if (v == NSR_PROBE_ANSWERED)
+		body = nsr_probe_facts(par, req, facts);
+	else if (info->flags & XT_SYSRQ_NO_ACK)
 		return;
-	len = nsr_build_reply(msg, v, req, &s->state, now, p->daddr.s6_addr,
-			      &s->mac);
+	len = nsr_build_reply(msg, v, req, state, now, body);
 	if (len && nsr_reply(skb, par, p, msg, len))
 		nsr_count_event(nsr_sent_event(v));
+}
+
+/* "key 8f3a01c2" or "password", for the log line. */
+static void nsr_key_name(u32 key_id, char *buf, size_t size)
+{
+	if (key_id == NSR_PASSWORD_KEY_ID)
+		strscpy(buf, "password", size);
+	else
+		snprintf(buf, size, "key %08x", key_id);
 }
 
 /* The verifier's judge: the rule's key set and kernel.sysrq. */
@@ -134,27 +167,32 @@ static void nsr_handle_v2(const struct sk_buff *skb,
 		.tolerance = nsr_tolerance_ms(),
 		.mono = nsr_mono_ms(),
 	};
+	const struct nsr_keys *keys;
+	struct nsr_state *state;
 	struct nsr_request req;
-	struct nsr_secret *s;
 	enum nsr_verdict v;
+	char by[sizeof("key 8f3a01c2")];
 
 	rcu_read_lock();
-	s = rcu_dereference(nsr_secret);
-	if (s)
-		clock.now = nsr_state_now(&s->state, ktime_get_boottime_ns());
-	v = nsr_verify_request(p->data, p->len, p->daddr.s6_addr,
-			       s ? &s->mac : NULL, &clock,
-			       s ? &s->state : NULL, &judge, &req);
+	keys = rcu_dereference(nsr_keys);
+	state = rcu_dereference(nsr_replay);
+	if (!state)	/* only before module init has made one */
+		keys = NULL;
+	if (keys)
+		clock.now = nsr_state_now(state, ktime_get_boottime_ns());
+	v = nsr_verify_request(p->data, p->len, p->daddr.s6_addr, keys,
+			       &clock, state, &judge, &req);
 	nsr_count_verdict(v);
-	if (s)
-		nsr_answer(skb, par, p, s, v, &req, clock.now);
+	if (keys)
+		nsr_answer(skb, par, p, state, v, &req, clock.now);
 	rcu_read_unlock();
 
 	if (v != NSR_ACCEPTED) {
 		nsr_log_rejected(p, v);
 		return;
 	}
-	nsr_log_accepted(p, "v2", req.keys, req.nkeys);
+	nsr_key_name(req.key_id, by, sizeof(by));
+	nsr_log_accepted(p, "v2", req.keys, req.nkeys, by);
 	nsr_run_keys(req.keys, req.status, req.nkeys);
 }
 
@@ -185,7 +223,7 @@ static void nsr_handle_legacy(const struct xt_action_param *par,
 		nsr_log_rejected(p, v);
 		return;
 	}
-	nsr_log_accepted(p, "legacy", req.keys, req.nkeys);
+	nsr_log_accepted(p, "legacy", req.keys, req.nkeys, "password");
 	/* The verifier caps legacy keys at NSR_MAX_KEYS, as v1's. */
 	nsr_judge_keys(par->targinfo, req.keys, req.nkeys, status);
 	nsr_run_keys(req.keys, status, req.nkeys);
@@ -264,10 +302,14 @@ static int __init sysrq_tg_init(void)
 
 	/*
 	 * The legacy format's counter starts at the wall clock (what its
-	 * clients send). The v2 replay state comes with the password.
+	 * clients send). The v2 replay state is made here, unless a passwd=
+	 * parameter, set before init runs, made one already.
 	 */
 	atomic64_set(&nsr_legacy_seqno, ktime_get_real_seconds());
 
+	err = nsr_replay_init();
+	if (err)
+		goto out_secret;
 	err = nsr_crypto_init();
 	if (err)
 		goto out_secret;
@@ -277,8 +319,8 @@ static int __init sysrq_tg_init(void)
 	err = xt_register_targets(sysrq_tg_reg, ARRAY_SIZE(sysrq_tg_reg));
 	if (err)
 		goto out_stats;
-	if (!rcu_access_pointer(nsr_secret))
-		pr_info("loaded without a password: the SYSRQ target drops every netsysrq packet until passwd is set\n");
+	if (!rcu_access_pointer(nsr_keys))
+		pr_info("loaded without a password or server keys: the SYSRQ target drops every netsysrq packet until passwd or keys is set\n");
 	return 0;
 
 out_stats:
@@ -302,5 +344,6 @@ module_init(sysrq_tg_init);
 module_exit(sysrq_tg_exit);
 MODULE_DESCRIPTION("Xtables: magic SysRq over authenticated UDP (netsysrq)");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(NSR_MODULE_VERSION);
 MODULE_ALIAS("ipt_SYSRQ");
 MODULE_ALIAS("ip6t_SYSRQ");

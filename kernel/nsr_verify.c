@@ -35,7 +35,28 @@ static bool nsr_magic_ok(const u8 *pkt)
 	return !memcmp(pkt + NSR_OFF_MAGIC, magic, sizeof(magic));
 }
 
-/* Rungs 2-9: everything that needs neither the state nor the key. */
+/* Rung 6: a request's key count, or a probe's: plain (0) or info (24). */
+static bool nsr_count_ok(bool probe, unsigned int n)
+{
+	if (probe)
+		return n == 0 || n == NSR_INFO_LEN;
+	return n >= NSR_MIN_KEYS && n <= NSR_MAX_KEYS;
+}
+
+/* Rung 9: a request's keys printable; an info probe's padding all zero. */
+static bool nsr_body_ok(bool probe, const u8 *body, unsigned int n)
+{
+	unsigned int i;
+
+	if (!probe)
+		return nsr_keys_ok(body, n);
+	for (i = 0; i < n; i++)
+		if (body[i])
+			return false;
+	return true;
+}
+
+/* Rungs 2-9: everything that needs neither the state nor a key. */
 static enum nsr_verdict nsr_check_frame(const u8 *pkt, size_t len)
 {
 	bool probe;
@@ -51,32 +72,53 @@ static enum nsr_verdict nsr_check_frame(const u8 *pkt, size_t len)
 	if (!probe && pkt[NSR_OFF_TYPE] != NSR_TYPE_REQUEST)
 		return NSR_BAD_TYPE;
 	n = pkt[NSR_OFF_COUNT];
-	if (probe ? n : n < NSR_MIN_KEYS || n > NSR_MAX_KEYS)
+	if (!nsr_count_ok(probe, n))
 		return NSR_BAD_KEY_COUNT;
 	if (len != NSR_FIXED_LEN + n)
 		return NSR_BAD_LENGTH;
 	if (pkt[NSR_OFF_FLAGS] & (probe ? 0xff : (u8)~NSR_FLAGS_KNOWN))
 		return NSR_BAD_FLAGS;
-	if (!nsr_keys_ok(pkt + NSR_OFF_KEYS, n))
+	if (!nsr_body_ok(probe, pkt + NSR_OFF_KEYS, n))
 		return NSR_BAD_KEY_CHAR;
 	return NSR_ACCEPTED;
 }
 
-/* The tag of a request or probe, compared in constant time. */
-static bool nsr_tag_ok(const u8 *pkt, size_t len, const u8 *addr,
-		       const struct nsr_mac_key *key)
+/*
+ * Rung K: the key the packet's id names, and its mode's address A: the
+ * destination in password mode, 16 zero bytes for a server key (the host
+ * binding comes from the key). False if the server has no such key.
+ */
+static bool nsr_pick_key(const u8 *pkt, const u8 *addr,
+			 const struct nsr_keys *keys, struct nsr_request *out)
 {
-	const char *label = pkt[NSR_OFF_TYPE] == NSR_TYPE_PROBE ?
+	out->key_id = get_unaligned_be32(pkt + NSR_OFF_KEY_ID);
+	out->key = nsr_find_key(keys, out->key_id);
+	if (!out->key)
+		return false;
+	if (out->key_id == NSR_PASSWORD_KEY_ID)
+		memcpy(out->addr, addr, NSR_ADDR_LEN);
+	else
+		memset(out->addr, 0, NSR_ADDR_LEN);
+	return true;
+}
+
+/* The tag of a request or probe, compared in constant time. */
+static bool nsr_tag_ok(const u8 *pkt, size_t len,
+		       const struct nsr_request *req)
+{
+	const char *label = req->type == NSR_TYPE_PROBE ?
 			    NSR_LABEL_PROBE : NSR_LABEL_REQUEST;
 	u8 tag[NSR_TAG_LEN];
 	bool ok;
 
-	nsr_mac(key, (const u8 *)label, addr, pkt, len - NSR_TAG_LEN, tag);
+	nsr_mac(req->key, (const u8 *)label, req->addr, pkt,
+		len - NSR_TAG_LEN, tag);
 	ok = !crypto_memneq(tag, pkt + len - NSR_TAG_LEN, NSR_TAG_LEN);
 	memzero_explicit(tag, sizeof(tag));
 	return ok;
 }
 
+/* The fields of a well-framed packet; a probe's body is not kept. */
 static void nsr_parse(const u8 *pkt, struct nsr_request *out)
 {
 	out->type = pkt[NSR_OFF_TYPE];
@@ -84,20 +126,20 @@ static void nsr_parse(const u8 *pkt, struct nsr_request *out)
 	out->timestamp = get_unaligned_be64(pkt + NSR_OFF_TIME);
 	memcpy(out->nonce, pkt + NSR_OFF_NONCE, NSR_NONCE_LEN);
 	out->nkeys = pkt[NSR_OFF_COUNT];
-	memcpy(out->keys, pkt + NSR_OFF_KEYS, out->nkeys);
+	if (out->type == NSR_TYPE_REQUEST)
+		memcpy(out->keys, pkt + NSR_OFF_KEYS, out->nkeys);
 	out->ack_wanted = pkt[NSR_OFF_FLAGS] & NSR_FLAG_ACK_WANTED;
 }
 
 /* Rungs 10, 12, 13: a token pays for the hash; authentic means refused. */
 static enum nsr_verdict nsr_refuse(enum nsr_verdict v, const u8 *pkt,
-				   size_t len, const u8 *addr,
-				   const struct nsr_mac_key *key,
+				   size_t len, const struct nsr_request *req,
 				   const struct nsr_clock *clock,
 				   struct nsr_state *state)
 {
 	if (!nsr_bucket_take(&state->refusals, clock->mono))
 		return v;
-	if (!nsr_tag_ok(pkt, len, addr, key))
+	if (!nsr_tag_ok(pkt, len, req))
 		return NSR_BAD_MAC;
 	switch (v) {
 	case NSR_WRONG_BOOT:
@@ -110,16 +152,16 @@ static enum nsr_verdict nsr_refuse(enum nsr_verdict v, const u8 *pkt,
 }
 
 /*
- * Under the lock: is @pkt the last accepted request, byte for byte, sent to
- * the same address? (The same bytes sent to another of the server's
- * addresses were never authenticated for it.)
+ * Under the lock: is @pkt the last accepted request, byte for byte, under
+ * the same address A? (In password mode the same bytes sent to another of
+ * the server's addresses were never authenticated for it; a server key's
+ * A is always zero, so there a copy sent to any address is recognised.)
  */
 static bool nsr_is_last_locked(const struct nsr_state *state, const u8 *pkt,
-			       size_t len, const u8 *addr,
-			       struct nsr_request *out)
+			       size_t len, struct nsr_request *out)
 {
 	if (state->last_len != len || memcmp(state->last, pkt, len) ||
-	    memcmp(state->last_addr, addr, NSR_ADDR_LEN))
+	    memcmp(state->last_addr, out->addr, NSR_ADDR_LEN))
 		return false;
 	memcpy(out->status, state->last_status, out->nkeys);
 	return true;
@@ -127,12 +169,12 @@ static bool nsr_is_last_locked(const struct nsr_state *state, const u8 *pkt,
 
 /* Rung 11: a copy of the last accepted request is re-acked, never run. */
 static bool nsr_is_last(struct nsr_state *state, const u8 *pkt, size_t len,
-			const u8 *addr, struct nsr_request *out)
+			struct nsr_request *out)
 {
 	bool same;
 
 	nsr_lock(&state->lock);
-	same = nsr_is_last_locked(state, pkt, len, addr, out);
+	same = nsr_is_last_locked(state, pkt, len, out);
 	nsr_unlock(&state->lock);
 	return same;
 }
@@ -151,14 +193,14 @@ static enum nsr_verdict nsr_repeated(struct nsr_state *state,
  * a newer one) since rung 13: that is judged as rung 16 would.
  */
 static enum nsr_verdict nsr_consume(struct nsr_state *state, const u8 *pkt,
-				    size_t len, const u8 *addr, u64 ts,
-				    const struct nsr_clock *clock,
+				    size_t len, const struct nsr_clock *clock,
 				    struct nsr_request *out)
 {
+	u64 ts = out->timestamp;
 	bool same, passed;
 
 	nsr_lock(&state->lock);
-	same = nsr_is_last_locked(state, pkt, len, addr, out);
+	same = nsr_is_last_locked(state, pkt, len, out);
 	passed = ts <= (u64)atomic64_read(&state->floor);
 	if (!passed)
 		atomic64_set(&state->floor, (s64)ts);
@@ -177,14 +219,14 @@ static enum nsr_verdict nsr_consume(struct nsr_state *state, const u8 *pkt,
  * accepted this very packet (a retry racing its original) or a newer one.
  */
 static enum nsr_verdict nsr_commit(struct nsr_state *state, const u8 *pkt,
-				   size_t len, const u8 *addr, u64 ts,
-				   const struct nsr_clock *clock,
+				   size_t len, const struct nsr_clock *clock,
 				   struct nsr_request *out)
 {
+	u64 ts = out->timestamp;
 	bool same;
 
 	nsr_lock(&state->lock);
-	same = nsr_is_last_locked(state, pkt, len, addr, out);
+	same = nsr_is_last_locked(state, pkt, len, out);
 	if (same || ts <= (u64)atomic64_read(&state->floor)) {
 		nsr_unlock(&state->lock);
 		return same ? nsr_repeated(state, clock) : NSR_REPLAY;
@@ -192,16 +234,14 @@ static enum nsr_verdict nsr_commit(struct nsr_state *state, const u8 *pkt,
 	atomic64_set(&state->floor, (s64)ts);
 	memcpy(state->last, pkt, len);
 	state->last_len = (u8)len;
-	memcpy(state->last_addr, addr, NSR_ADDR_LEN);
+	memcpy(state->last_addr, out->addr, NSR_ADDR_LEN);
 	memcpy(state->last_status, out->status, out->nkeys);
 	nsr_unlock(&state->lock);
 	return NSR_ACCEPTED;
 }
 
-/* Rungs 10-16 for a well-formed request. */
+/* Rungs 10-16 for a well-formed request under a known key. */
 static enum nsr_verdict nsr_judge_request(const u8 *pkt, size_t len,
-					  const u8 *addr,
-					  const struct nsr_mac_key *key,
 					  const struct nsr_clock *clock,
 					  struct nsr_state *state,
 					  const struct nsr_judge *judge,
@@ -211,28 +251,26 @@ static enum nsr_verdict nsr_judge_request(const u8 *pkt, size_t len,
 	u64 floor = (u64)atomic64_read(&state->floor);
 
 	if (memcmp(out->boot_id, state->boot_id, NSR_BOOT_ID_LEN))
-		return nsr_refuse(NSR_WRONG_BOOT, pkt, len, addr, key, clock,
-				  state);
+		return nsr_refuse(NSR_WRONG_BOOT, pkt, len, out, clock, state);
 	/* The last accepted request's time is at or below the floor. */
-	if (ts <= floor && nsr_is_last(state, pkt, len, addr, out))
+	if (ts <= floor && nsr_is_last(state, pkt, len, out))
 		return nsr_repeated(state, clock);
 	/* No sum or difference below can wrap. */
 	if (ts < now && now - ts > clock->tolerance)
-		return nsr_refuse(NSR_STALE, pkt, len, addr, key, clock, state);
+		return nsr_refuse(NSR_STALE, pkt, len, out, clock, state);
 	if (ts <= floor)
-		return nsr_refuse(NSR_REPLAY, pkt, len, addr, key, clock,
-				  state);
-	if (!nsr_tag_ok(pkt, len, addr, key))
+		return nsr_refuse(NSR_REPLAY, pkt, len, out, clock, state);
+	if (!nsr_tag_ok(pkt, len, out))
 		return NSR_BAD_MAC;
 	if (ts > now && ts - now > NSR_FUTURE_SLACK_MS)
-		return nsr_consume(state, pkt, len, addr, ts, clock, out);
+		return nsr_consume(state, pkt, len, clock, out);
 	judge->fn(judge->ctx, out->keys, out->nkeys, out->status);
-	return nsr_commit(state, pkt, len, addr, ts, clock, out);
+	return nsr_commit(state, pkt, len, clock, out);
 }
 
 enum nsr_verdict nsr_verify_request(const u8 *pkt, size_t len,
 				    const u8 addr[NSR_ADDR_LEN],
-				    const struct nsr_mac_key *key,
+				    const struct nsr_keys *keys,
 				    const struct nsr_clock *clock,
 				    struct nsr_state *state,
 				    const struct nsr_judge *judge,
@@ -240,24 +278,24 @@ enum nsr_verdict nsr_verify_request(const u8 *pkt, size_t len,
 {
 	enum nsr_verdict v;
 
-	if (!key)
+	if (!keys)
 		return NSR_NO_PASSWORD;
 	v = nsr_check_frame(pkt, len);
 	if (v != NSR_ACCEPTED)
 		return v;
 	nsr_parse(pkt, out);
+	if (!nsr_pick_key(pkt, addr, keys, out))
+		return NSR_UNKNOWN_KEY;
 	if (out->type == NSR_TYPE_PROBE)
-		return nsr_tag_ok(pkt, len, addr, key) ? NSR_PROBE_ANSWERED :
-							 NSR_BAD_MAC;
-	return nsr_judge_request(pkt, len, addr, key, clock, state, judge,
-				 out);
+		return nsr_tag_ok(pkt, len, out) ? NSR_PROBE_ANSWERED :
+						   NSR_BAD_MAC;
+	return nsr_judge_request(pkt, len, clock, state, judge, out);
 }
 
 /* The frame of docs/PROTOCOL.md, sealed with @label; returns its length. */
 static size_t nsr_seal(u8 *buf, const char *label, u8 type, u8 flags,
-		       const u8 *boot_id, u64 time, const u8 *nonce,
-		       const u8 *body, u8 n, const u8 *addr,
-		       const struct nsr_mac_key *key)
+		       const u8 *boot_id, u64 time, const u8 *body, u8 n,
+		       const struct nsr_request *req)
 {
 	size_t end = NSR_OFF_KEYS + n;
 
@@ -271,10 +309,11 @@ static size_t nsr_seal(u8 *buf, const char *label, u8 type, u8 flags,
 	buf[NSR_OFF_COUNT] = n;
 	memcpy(buf + NSR_OFF_BOOT, boot_id, NSR_BOOT_ID_LEN);
 	put_unaligned_be64(time, buf + NSR_OFF_TIME);
-	memcpy(buf + NSR_OFF_NONCE, nonce, NSR_NONCE_LEN);
+	put_unaligned_be32(req->key_id, buf + NSR_OFF_KEY_ID);
+	memcpy(buf + NSR_OFF_NONCE, req->nonce, NSR_NONCE_LEN);
 	if (n)
 		memcpy(buf + NSR_OFF_KEYS, body, n);
-	nsr_mac(key, (const u8 *)label, addr, buf, end, buf + end);
+	nsr_mac(req->key, (const u8 *)label, req->addr, buf, end, buf + end);
 	return end + NSR_TAG_LEN;
 }
 
@@ -294,18 +333,26 @@ static u8 nsr_reason(enum nsr_verdict v)
 	}
 }
 
+/* The clock answer: the probe's count, and for an info probe the facts. */
+static size_t nsr_clock_answer(u8 *buf, const struct nsr_request *req,
+			       const struct nsr_state *state, u64 now,
+			       const u8 *info)
+{
+	if (req->nkeys && !info)
+		return 0;
+	return nsr_seal(buf, NSR_LABEL_CLOCK, NSR_TYPE_CLOCK, 0,
+			state->boot_id, now, info, req->nkeys, req);
+}
+
 size_t nsr_build_reply(u8 *buf, enum nsr_verdict v,
 		       const struct nsr_request *req,
 		       const struct nsr_state *state, u64 now,
-		       const u8 addr[NSR_ADDR_LEN],
-		       const struct nsr_mac_key *key)
+		       const u8 *info)
 {
 	u8 reason = nsr_reason(v);
 
 	if (v == NSR_PROBE_ANSWERED)
-		return nsr_seal(buf, NSR_LABEL_CLOCK, NSR_TYPE_CLOCK, 0,
-				state->boot_id, now, req->nonce, NULL, 0,
-				addr, key);
+		return nsr_clock_answer(buf, req, state, now, info);
 	/* @req is only filled for the verdicts below. */
 	if (v != NSR_ACCEPTED && v != NSR_REPEATED && !reason)
 		return 0;
@@ -313,10 +360,9 @@ size_t nsr_build_reply(u8 *buf, enum nsr_verdict v,
 		return 0;
 	if (reason)
 		return nsr_seal(buf, NSR_LABEL_REFUSAL, NSR_TYPE_REFUSAL,
-				reason, state->boot_id, now, req->nonce, NULL,
-				0, addr, key);
+				reason, state->boot_id, now, NULL, 0, req);
 	return nsr_seal(buf, NSR_LABEL_ACK, NSR_TYPE_ACK,
 			v == NSR_REPEATED ? NSR_ACK_FLAG_REPEAT : 0,
-			req->boot_id, req->timestamp, req->nonce, req->status,
-			req->nkeys, addr, key);
+			req->boot_id, req->timestamp, req->status,
+			req->nkeys, req);
 }

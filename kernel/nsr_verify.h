@@ -15,10 +15,24 @@
 #include "nsr_proto.h"
 
 /*
- * The derived MAC key with its HMAC pads precomputed; the environment
- * (kernel glue or the OpenSSL shim) defines it.
+ * A MAC key with its HMAC pads precomputed; the environment (kernel glue
+ * or the OpenSSL shim) defines it.
  */
 struct nsr_mac_key;
+
+/*
+ * The keys a server holds (docs/PROTOCOL.md, "Keys"): the password's
+ * derived key under key id NSR_PASSWORD_KEY_ID, if a password is set, and
+ * up to NSR_SERVER_KEYS_MAX server keys, each under its own id. The
+ * environment defines it and nsr_find_key(): the key that @id names, or
+ * NULL. One lookup per packet, no hash: the verifier never tries keys.
+ */
+struct nsr_keys;
+
+#define NSR_PASSWORD_KEY_ID	0	/* the password's key; A = dst */
+#define NSR_SERVER_KEYS_MAX	8
+
+const struct nsr_mac_key *nsr_find_key(const struct nsr_keys *keys, u32 id);
 
 /*
  * Supplied by the environment: the first NSR_TAG_LEN bytes of
@@ -43,9 +57,10 @@ struct nsr_state {
 	struct nsr_bucket refusals;	/* pays for work on packets that
 					 * cannot act, and for their answers */
 	nsr_lock_t lock;
-	u8 last[NSR_MAX_MSG_LEN];	/* the last accepted request */
+	u8 last[NSR_FIXED_LEN + NSR_MAX_KEYS];	/* the last accepted
+						 * request */
 	u8 last_len;			/* 0: none accepted yet */
-	u8 last_addr[NSR_ADDR_LEN];	/* the address it was sent to */
+	u8 last_addr[NSR_ADDR_LEN];	/* its MAC's address A */
 	u8 last_status[NSR_MAX_KEYS];	/* what its keys got */
 };
 
@@ -82,46 +97,57 @@ struct nsr_judge {
 	const void *ctx;
 };
 
-/* What an authenticated packet said, and what its answer needs. */
+/*
+ * What an authenticated packet said, and what its answer needs: the key
+ * its id named and the address A of that key's mode, with which the
+ * answer is sealed.
+ */
 struct nsr_request {
 	u8 type;			/* NSR_TYPE_REQUEST or _PROBE */
 	u8 boot_id[NSR_BOOT_ID_LEN];
 	u64 timestamp;
+	u32 key_id;
 	u8 nonce[NSR_NONCE_LEN];
-	u8 nkeys;
-	u8 keys[NSR_MAX_KEYS];
+	u8 nkeys;			/* a probe: its count, 0 or 24 */
+	u8 keys[NSR_MAX_KEYS];		/* a request's only */
 	u8 status[NSR_MAX_KEYS];	/* ACCEPTED and REPEATED */
 	bool ack_wanted;
+	const struct nsr_mac_key *key;
+	u8 addr[NSR_ADDR_LEN];		/* the MAC's A: dst (id 0) or zeros */
 };
 
 /*
  * Judge one packet (a request or a probe) with the ladder of
- * docs/PROTOCOL.md. @key is NULL when no password is configured. @out is
- * filled for every verdict past the frame rungs; its statuses for
- * NSR_ACCEPTED (from @judge) and NSR_REPEATED (the stored ones). Only
+ * docs/PROTOCOL.md. @addr is the packet's destination address; @keys is
+ * NULL when neither a password nor a server key is configured (then
+ * @state may be NULL too). @out is filled for every verdict past the frame
+ * rungs, its key and address for every verdict past rung K; its statuses
+ * for NSR_ACCEPTED (from @judge) and NSR_REPEATED (the stored ones). Only
  * NSR_ACCEPTED (floor, last request), NSR_FUTURE and NSR_REFUSED_FUTURE
  * (floor) change the state.
  */
 enum nsr_verdict nsr_verify_request(const u8 *pkt, size_t len,
 				    const u8 addr[NSR_ADDR_LEN],
-				    const struct nsr_mac_key *key,
+				    const struct nsr_keys *keys,
 				    const struct nsr_clock *clock,
 				    struct nsr_state *state,
 				    const struct nsr_judge *judge,
 				    struct nsr_request *out);
 
 /*
- * The answer to verdict @v into @buf (NSR_MAX_MSG_LEN bytes): the ack
- * (ACCEPTED; REPEATED with flag REPEAT), the refusal (REFUSED_*: the
- * state's boot id and @now) or the clock answer (PROBE_ANSWERED). Returns
- * its length, or 0 when @v gets no answer or the request did not ask for
- * one. A rule's --sysrq-no-ack is the caller's to apply.
+ * The answer to verdict @v into @buf (NSR_MAX_MSG_LEN bytes), sealed with
+ * the request's key, key id and address A: the ack (ACCEPTED; REPEATED
+ * with flag REPEAT), the refusal (REFUSED_*: the state's boot id and @now)
+ * or the clock answer (PROBE_ANSWERED), whose body for an info probe is
+ * the NSR_INFO_LEN bytes of @info (the server's facts; the caller's, as
+ * the verifier knows no module or rule). Returns its length, or 0 when @v
+ * gets no answer, the request did not ask for one, or an info probe's
+ * @info is NULL. A rule's --sysrq-no-ack is the caller's to apply.
  */
 size_t nsr_build_reply(u8 *buf, enum nsr_verdict v,
 		       const struct nsr_request *req,
 		       const struct nsr_state *state, u64 now,
-		       const u8 addr[NSR_ADDR_LEN],
-		       const struct nsr_mac_key *key);
+		       const u8 *info);
 
 /*
  * Legacy xtables-addons text format (docs/PROTOCOL.md, "Legacy format"):

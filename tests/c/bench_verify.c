@@ -29,7 +29,14 @@ static const char dst[] = "192.0.2.7";
 static const u8 boot[NSR_BOOT_ID_LEN] = { 0xb0, 0x07, 1, 2, 3, 4, 5, 6 };
 static const u8 other_boot[NSR_BOOT_ID_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 
-static struct nsr_mac_key *key;
+/*
+ * The server's keys: the password's and a full set of server keys, so
+ * that a server key's lookup is the longest there can be. The client
+ * uses the password's key unless a case says otherwise.
+ */
+static struct nsr_keys *server_keys;
+static struct nsr_test_key client;
+#define SERVER_KEY_LAST	(0x80000000u + NSR_SERVER_KEYS_MAX)
 static struct nsr_legacy_key *lkey;
 /* One packet per iteration, so each accepted one is newer than the last. */
 static u8 pkts[ITERATIONS][NSR_LEGACY_MAX_LEN];
@@ -41,7 +48,7 @@ static void fill_requests(u64 ts, const char *keys, bool sign)
 	int i;
 
 	for (i = 0; i < ITERATIONS; i++) {
-		lens[i] = nsr_test_request(pkts[i], key, addr, boot,
+		lens[i] = nsr_test_request(pkts[i], &client, addr, boot,
 					   ts + (u64)i, (u8)i, keys, true);
 		if (!sign)
 			memset(pkts[i] + lens[i] - NSR_TAG_LEN, 0,
@@ -54,7 +61,7 @@ static void fill_probes(void)
 	int i;
 
 	for (i = 0; i < ITERATIONS; i++)
-		lens[i] = nsr_test_probe(pkts[i], key, addr, (u8)i);
+		lens[i] = nsr_test_probe(pkts[i], &client, addr, (u8)i, false);
 }
 
 static void fill_legacy(void)
@@ -102,8 +109,9 @@ static void run_requests(const char *name, enum nsr_verdict want,
 	CALLGRIND_TOGGLE_COLLECT;
 	for (i = 0; i < ITERATIONS; i++) {
 		when.mono = tokens ? (u64)i * TOKEN_MS : 0;
-		wrong += nsr_verify_request(pkts[i], lens[i], addr, key, &when,
-					    &st, &nsr_judge_all, &req) != want;
+		wrong += nsr_verify_request(pkts[i], lens[i], addr,
+					    server_keys, &when, &st,
+					    &nsr_judge_all, &req) != want;
 	}
 	CALLGRIND_TOGGLE_COLLECT;
 	if (wrong) {
@@ -145,8 +153,8 @@ static void run_hmac_baseline(const char *name, unsigned int nkeys)
 	memcpy(in + NSR_LABEL_LEN + NSR_ADDR_LEN, pkts[0], body);
 	CALLGRIND_TOGGLE_COLLECT;
 	for (i = 0; i < ITERATIONS; i++)
-		nsr_hmac_baseline(key, in, NSR_LABEL_LEN + NSR_ADDR_LEN + body,
-				  out);
+		nsr_hmac_baseline(client.mac, in,
+				  NSR_LABEL_LEN + NSR_ADDR_LEN + body, out);
 	CALLGRIND_TOGGLE_COLLECT;
 	CALLGRIND_DUMP_STATS_AT(name);
 	printf("%s 1.00\n", name);
@@ -206,18 +214,43 @@ static void warm_up(void)
 
 	nsr_state_init(&st, boot, NOW, 0, 0);
 	fill_requests(NOW, "s", true);
-	nsr_verify_request(pkts[0], lens[0], addr, key, &when, &st,
-			   &nsr_judge_all, &req);
-	nsr_hmac_baseline(key, pkts[0], lens[0], out);
+	nsr_verify_request(pkts[0], lens[0], addr, server_keys, &when,
+			   &st, &nsr_judge_all, &req);
+	nsr_hmac_baseline(client.mac, pkts[0], lens[0], out);
 	EVP_Digest(pkts[0], lens[0], out, NULL, EVP_sha1(), NULL);
+}
+
+/* The password's key (id 0), then NSR_SERVER_KEYS_MAX server keys. */
+static struct nsr_keys *make_keys(void)
+{
+	struct nsr_keys *k = nsr_keys_new();
+	u8 raw[NSR_KEY_LEN];
+	u32 id;
+
+	if (!k || nsr_keys_add(k, NSR_PASSWORD_KEY_ID, test_key))
+		return NULL;
+	for (id = 0x80000001u; id <= SERVER_KEY_LAST; id++) {
+		memcpy(raw, test_key, sizeof(raw));
+		raw[0] = (u8)id;
+		if (nsr_keys_add(k, id, raw))
+			return NULL;
+	}
+	return k;
+}
+
+static void use_key(u32 id)
+{
+	client.id = id;
+	client.mac = nsr_find_key(server_keys, id);
 }
 
 int main(void)
 {
-	key = nsr_mac_key_new(test_key);
+	server_keys = make_keys();
 	lkey = nsr_legacy_key_new(password, strlen(password));
-	if (!key || !lkey)
+	if (!server_keys || !lkey)
 		return 1;
+	use_key(NSR_PASSWORD_KEY_ID);
 	warm_up();
 
 	fill_requests(NOW, "s", false);
@@ -259,11 +292,19 @@ int main(void)
 	fill_requests(NOW, "reisubREISUB!~09", true);
 	run_requests("ACCEPTED_16", NSR_ACCEPTED, true, false);
 	run_hmac_baseline("HMAC_16", NSR_MAX_KEYS);
+	/* A server key, the last of a full set (issue 14). */
+	use_key(SERVER_KEY_LAST);
+	fill_requests(NOW, "s", true);
+	run_requests("ACCEPTED_KEY", NSR_ACCEPTED, true, false);
+	fill_requests(NOW, "s", true);
+	set_byte(NSR_OFF_KEY_ID + 3, 0x7f);	/* an id nobody installed */
+	run_requests("UNKNOWN_KEY", NSR_UNKNOWN_KEY, true, false);
+	use_key(NSR_PASSWORD_KEY_ID);
 	fill_legacy();
 	run_legacy("LEGACY");
 	run_sha1_baseline("SHA1");
 
-	nsr_mac_key_free(key);
+	nsr_keys_free(server_keys);
 	nsr_legacy_key_free(lkey);
 	return 0;
 }

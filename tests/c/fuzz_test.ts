@@ -26,6 +26,7 @@ const MODE_LEGACY = 0x01;
 const MODE_RESIGN = 0x02;
 const MODE_BOOT = 0x20;
 const MODE_LAST = 0x40;
+const MODE_SERVER_KEY = 0x80;
 /** now = timestamp, floor = timestamp - 1, tolerance = 300 s. */
 const CTL_TAIL = [5, 0, 0, 0, 1, 0x12, 0x4f];
 
@@ -38,10 +39,10 @@ function requestSeed(): Uint8Array {
   return pkt;
 }
 
-/** A v2 probe with a zero tag. */
-function probeSeed(): Uint8Array {
-  const pkt = new Uint8Array(56);
-  pkt.set([0x4e, 0x53, 0x52, 0x51, 2, 4, 0, 0]);
+/** A v2 probe with a zero tag: plain (56 bytes) or info (80 bytes). */
+function probeSeed(info = false): Uint8Array {
+  const pkt = new Uint8Array(info ? 80 : 56);
+  pkt.set([0x4e, 0x53, 0x52, 0x51, 2, 4, 0, info ? 24 : 0]);
   return pkt;
 }
 
@@ -56,6 +57,10 @@ async function writeSeeds(dir: string): Promise<number> {
     [MODE_RESIGN | MODE_BOOT, requestSeed()],
     [MODE_RESIGN | MODE_BOOT | MODE_LAST, requestSeed()],
     [MODE_RESIGN, probeSeed()],
+    [MODE_RESIGN, probeSeed(true)],
+    [MODE_RESIGN | MODE_SERVER_KEY, probeSeed(true)],
+    [MODE_RESIGN | MODE_BOOT | MODE_SERVER_KEY, requestSeed()],
+    [MODE_RESIGN | MODE_BOOT | MODE_LAST | MODE_SERVER_KEY, requestSeed()],
     [MODE_LEGACY | MODE_RESIGN, legacySeed],
   ];
   for (const [file, mode] of [["requests.json", 0], ["legacy.json", 1]]) {

@@ -5,15 +5,18 @@
  * errors it traps on any broken promise of the ladder: a verdict out of
  * range, a hash for a cheap rejection, state moved by a packet that did not
  * act (other than an authentic future one, which raises the floor), a
- * reply larger than its packet, a re-signed packet failing its MAC, a
- * packet accepted twice, or an authentic packet refused now and accepted
- * when its time comes.
+ * reply larger than its packet or not sealed with the request's key, key
+ * id and address, a re-signed packet failing its MAC, a packet accepted
+ * twice, or an authentic packet refused now and accepted when its time
+ * comes.
  *
  * Input: an 8-byte control header, then the packet.
  *   [0] mode: bit 0 legacy; bit 1 re-sign (valid tag or digest); bit 2
  *       legacy SHA-256; bit 3 legacy trailing "\n"; bit 4 IPv6 address;
  *       bit 5 the state's boot id written into the packet (before the
- *       re-sign); bit 6 the packet is the state's last accepted request
+ *       re-sign); bit 6 the packet is the state's last accepted request;
+ *       bit 7 the server key's id written into the packet (before the
+ *       re-sign, which uses the key the packet's id names)
  *   [1] refusal tokens (0..7; the bucket holds at most 5)
  *   [2..3] now - timestamp, s16, in units of 64 ms
  *   [4..5] timestamp - floor, s16 (legacy: seqno - last seqno)
@@ -34,6 +37,7 @@
 #define MODE_IPV6	0x10
 #define MODE_BOOT	0x20
 #define MODE_LAST	0x40
+#define MODE_SERVER_KEY	0x80
 /* The bucket's clock stands still: its own table test moves it. */
 #define MONO_MS		1000000ULL
 
@@ -47,6 +51,11 @@
 	} while (0)
 
 static const u8 test_key[NSR_KEY_LEN] = "fuzzing key, not a secret......";
+static const u8 server_key[NSR_KEY_LEN] = "fuzzing server key, not secret.";
+#define SERVER_KEY_ID	0x8f3a01c2u
+static const u8 zero_addr[NSR_ADDR_LEN];
+/* What an info probe's answer carries: any 24 bytes will do here. */
+static const u8 info[NSR_INFO_LEN] = "fuzzing facts, 24 bytes";
 static const char test_password[] = "fuzzing password, not a secret";
 static const u8 addr4[NSR_ADDR_LEN] = {
 	[10] = 0xff, [11] = 0xff, 192, 0, 2, 7
@@ -56,7 +65,8 @@ static const char dst4[] = "192.0.2.7";
 static const char dst6[] = "2001:0db8:0000:0000:0000:0000:0000:0007";
 static const u8 boot[NSR_BOOT_ID_LEN] = { 0xb0, 0x07, 1, 2, 3, 4, 5, 6 };
 
-static struct nsr_mac_key *mac_key;
+/* The password's key (id 0) and one server key. */
+static struct nsr_keys *server_keys;
 static struct nsr_legacy_key *legacy_key;
 
 static s64 s16_at(const u8 *p)
@@ -66,7 +76,8 @@ static s64 s16_at(const u8 *p)
 
 static bool is_cheap(enum nsr_verdict v)
 {
-	return v >= NSR_NO_PASSWORD && v <= NSR_BAD_KEY_CHAR;
+	return (v >= NSR_NO_PASSWORD && v <= NSR_BAD_KEY_CHAR) ||
+	       v == NSR_UNKNOWN_KEY;
 }
 
 /* Verdicts that compute no hash. */
@@ -84,18 +95,68 @@ static bool takes_token(enum nsr_verdict v)
 	       v == NSR_REFUSED_BOOT;
 }
 
-/* Make @pkt valid where the mode asks: the state's boot id, a good tag. */
+/* The key id in @pkt, if it is long enough to have one, else 0. */
+static u32 key_id_of(const u8 *pkt, size_t len)
+{
+	return len >= NSR_OFF_KEY_ID + NSR_KEY_ID_LEN ?
+	       get_unaligned_be32(pkt + NSR_OFF_KEY_ID) : 0;
+}
+
+/* The address A under key id @id: the destination, or zeros. */
+static const u8 *mode_addr(u32 id, const u8 *addr)
+{
+	return id == NSR_PASSWORD_KEY_ID ? addr : zero_addr;
+}
+
+/*
+ * Make @pkt valid where the mode asks: the state's boot id, the server
+ * key's id, a good tag under the key the packet names (the password's if
+ * it names none).
+ */
 static void prepare(const u8 *ctl, u8 *pkt, size_t len, const u8 *addr)
 {
 	const char *label = len > NSR_OFF_TYPE &&
 			    pkt[NSR_OFF_TYPE] == NSR_TYPE_PROBE ?
 			    NSR_LABEL_PROBE : NSR_LABEL_REQUEST;
+	const struct nsr_mac_key *key;
+	u32 id;
 
 	if (ctl[0] & MODE_BOOT && len >= NSR_OFF_BOOT + NSR_BOOT_ID_LEN)
 		memcpy(pkt + NSR_OFF_BOOT, boot, NSR_BOOT_ID_LEN);
+	if (ctl[0] & MODE_SERVER_KEY &&
+	    len >= NSR_OFF_KEY_ID + NSR_KEY_ID_LEN)
+		put_unaligned_be32(SERVER_KEY_ID, pkt + NSR_OFF_KEY_ID);
+	id = key_id_of(pkt, len);
+	key = nsr_find_key(server_keys, id);
+	if (!key) {
+		id = NSR_PASSWORD_KEY_ID;
+		key = nsr_find_key(server_keys, id);
+	}
 	if (ctl[0] & MODE_RESIGN && len >= NSR_TAG_LEN)
-		nsr_mac(mac_key, (const u8 *)label, addr, pkt,
+		nsr_mac(key, (const u8 *)label, mode_addr(id, addr), pkt,
 			len - NSR_TAG_LEN, pkt + len - NSR_TAG_LEN);
+}
+
+/* A reply is sealed with the request's key, key id and address A. */
+static void check_sealed(const u8 *reply, size_t rlen, const u8 *pkt,
+			 size_t len, const u8 *addr)
+{
+	static const char *const labels[] = {
+		[NSR_TYPE_ACK] = NSR_LABEL_ACK,
+		[NSR_TYPE_REFUSAL] = NSR_LABEL_REFUSAL,
+		[NSR_TYPE_CLOCK] = NSR_LABEL_CLOCK,
+	};
+	u32 id = key_id_of(pkt, len);
+	u8 type = reply[NSR_OFF_TYPE], tag[NSR_TAG_LEN];
+
+	check(rlen >= NSR_FIXED_LEN && get_unaligned_be32(reply +
+	      NSR_OFF_KEY_ID) == id && type >= NSR_TYPE_ACK &&
+	      type <= NSR_TYPE_CLOCK && nsr_find_key(server_keys, id));
+	check(!memcmp(reply + NSR_OFF_NONCE, pkt + NSR_OFF_NONCE,
+		      NSR_NONCE_LEN));
+	nsr_mac(nsr_find_key(server_keys, id), (const u8 *)labels[type],
+		mode_addr(id, addr), reply, rlen - NSR_TAG_LEN, tag);
+	check(!memcmp(tag, reply + rlen - NSR_TAG_LEN, NSR_TAG_LEN));
 }
 
 /* An authentic packet that did not act now never acts later either. */
@@ -113,7 +174,7 @@ static void check_never_later(const u8 *pkt, size_t len, const u8 *addr,
 		if (later[i] < when.now)
 			continue;
 		when.now = later[i];
-		check(nsr_verify_request(pkt, len, addr, mac_key, &when, st,
+		check(nsr_verify_request(pkt, len, addr, server_keys, &when, st,
 					 &nsr_judge_all, &req) !=
 		      NSR_ACCEPTED);
 	}
@@ -147,12 +208,13 @@ static void fuzz_request(const u8 *ctl, u8 *pkt, size_t len)
 	if (ctl[0] & MODE_LAST && len <= NSR_MAX_MSG_LEN) {
 		memcpy(st.last, pkt, len);
 		st.last_len = (u8)len;
-		memcpy(st.last_addr, addr, NSR_ADDR_LEN);
+		memcpy(st.last_addr, mode_addr(key_id_of(pkt, len), addr),
+		       NSR_ADDR_LEN);
 	}
 	nsr_bucket_init(&st.refusals, ctl[1] & 7, MONO_MS);
 	tokens = nsr_bucket_tokens(&st.refusals, MONO_MS);	/* at most 5 */
 	hashes = nsr_hash_calls;
-	v = nsr_verify_request(pkt, len, addr, mac_key, &when, &st,
+	v = nsr_verify_request(pkt, len, addr, server_keys, &when, &st,
 			       &nsr_judge_all, &req);
 
 	check(v < NSR_VERDICT_COUNT && v != NSR_BAD_FORMAT);
@@ -163,7 +225,8 @@ static void fuzz_request(const u8 *ctl, u8 *pkt, size_t len)
 	if (v == NSR_ACCEPTED)
 		check((u64)atomic64_read(&st.floor) == ts && ts > floor &&
 		      st.last_len == len && !memcmp(st.last, pkt, len) &&
-		      !memcmp(st.last_addr, addr, NSR_ADDR_LEN));
+		      !memcmp(st.last_addr, mode_addr(key_id_of(pkt, len),
+						      addr), NSR_ADDR_LEN));
 	else if (v == NSR_FUTURE || v == NSR_REFUSED_FUTURE)
 		check((u64)atomic64_read(&st.floor) == ts && ts > floor &&
 		      ts > now && ts - now > NSR_FUTURE_SLACK_MS);
@@ -174,10 +237,14 @@ static void fuzz_request(const u8 *ctl, u8 *pkt, size_t len)
 		      nsr_bucket_tokens(&st.refusals, MONO_MS) == tokens - 1);
 	if (ctl[0] & MODE_RESIGN)
 		check(v != NSR_BAD_MAC);
-	rlen = nsr_build_reply(reply, v, &req, &st, now, addr, mac_key);
+	rlen = nsr_build_reply(reply, v, &req, &st, now, info);
 	check(rlen <= len);
+	if (rlen)
+		check_sealed(reply, rlen, pkt, len, addr);
 	if (v == NSR_ACCEPTED || v == NSR_REPEATED)
 		check(!req.ack_wanted || rlen == len);
+	if (v == NSR_PROBE_ANSWERED)
+		check(rlen == len);
 	if (is_cheap(v) || v == NSR_BAD_MAC || v == NSR_PROBE_ANSWERED)
 		return;
 	/* Authentic (or unjudged): again, then and later, never accepted. */
@@ -264,11 +331,13 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	u8 ctl[CTL_LEN], *pkt;
 
-	if (!mac_key) {
-		mac_key = nsr_mac_key_new(test_key);
+	if (!server_keys) {
+		server_keys = nsr_keys_one(NSR_PASSWORD_KEY_ID, test_key);
+		check(server_keys &&
+		      !nsr_keys_add(server_keys, SERVER_KEY_ID, server_key));
 		legacy_key = nsr_legacy_key_new(test_password,
 						strlen(test_password));
-		check(mac_key && legacy_key);
+		check(legacy_key);
 	}
 	if (size < CTL_LEN)
 		return 0;

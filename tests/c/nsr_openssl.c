@@ -23,6 +23,15 @@ struct nsr_legacy_key {
 	size_t len;
 };
 
+/* The password's key and the server keys: one more than the server's. */
+#define KEYS_MAX	(NSR_SERVER_KEYS_MAX + 1)
+
+struct nsr_keys {
+	unsigned int n;
+	u32 id[KEYS_MAX];
+	struct nsr_mac_key *mac[KEYS_MAX];
+};
+
 struct nsr_mac_key *nsr_mac_key_new(const u8 key[NSR_KEY_LEN])
 {
 	char digest[] = "SHA256";
@@ -103,6 +112,78 @@ void nsr_hmac_baseline(const struct nsr_mac_key *key, const u8 *msg,
 	if (!c || !EVP_MAC_update(c, msg, len))
 		abort();
 	nsr_mac_final(c, out);
+}
+
+struct nsr_keys *nsr_keys_new(void)
+{
+	return calloc(1, sizeof(struct nsr_keys));
+}
+
+/* The index of @id in @keys, or -1. */
+static int nsr_keys_index(const struct nsr_keys *keys, u32 id)
+{
+	unsigned int i;
+
+	for (i = 0; i < keys->n; i++)
+		if (keys->id[i] == id)
+			return (int)i;
+	return -1;
+}
+
+const struct nsr_mac_key *nsr_find_key(const struct nsr_keys *keys, u32 id)
+{
+	int i = nsr_keys_index(keys, id);
+
+	return i < 0 ? NULL : keys->mac[i];
+}
+
+int nsr_keys_add(struct nsr_keys *keys, u32 id, const u8 key[NSR_KEY_LEN])
+{
+	struct nsr_mac_key *mac;
+
+	if (keys->n == KEYS_MAX || nsr_keys_index(keys, id) >= 0)
+		return -1;
+	mac = nsr_mac_key_new(key);
+	if (!mac)
+		return -1;
+	keys->id[keys->n] = id;
+	keys->mac[keys->n++] = mac;
+	return 0;
+}
+
+int nsr_keys_remove(struct nsr_keys *keys, u32 id)
+{
+	int i = nsr_keys_index(keys, id);
+
+	if (i < 0)
+		return -1;
+	nsr_mac_key_free(keys->mac[i]);
+	keys->n--;
+	keys->id[i] = keys->id[keys->n];
+	keys->mac[i] = keys->mac[keys->n];
+	return 0;
+}
+
+void nsr_keys_free(struct nsr_keys *keys)
+{
+	unsigned int i;
+
+	if (!keys)
+		return;
+	for (i = 0; i < keys->n; i++)
+		nsr_mac_key_free(keys->mac[i]);
+	free(keys);
+}
+
+struct nsr_keys *nsr_keys_one(u32 id, const u8 key[NSR_KEY_LEN])
+{
+	struct nsr_keys *keys = nsr_keys_new();
+
+	if (keys && nsr_keys_add(keys, id, key)) {
+		nsr_keys_free(keys);
+		return NULL;
+	}
+	return keys;
 }
 
 struct nsr_legacy_key *nsr_legacy_key_new(const char *password, size_t len)

@@ -35,6 +35,20 @@ int nsr_derive_key(const char *password, size_t len, u8 key[NSR_KEY_LEN]);
 void nsr_hmac_baseline(const struct nsr_mac_key *key, const u8 *msg,
 		       size_t len, u8 out[32]);
 
+/*
+ * A server's key set (struct nsr_keys of nsr_verify.h): keys added under
+ * their ids, id NSR_PASSWORD_KEY_ID being the password's. The set owns its
+ * MAC keys. nsr_keys_add() fails (-1) on a duplicate id, a full set or no
+ * memory; nsr_keys_remove() on an unknown id.
+ */
+struct nsr_keys *nsr_keys_new(void);
+int nsr_keys_add(struct nsr_keys *keys, u32 id, const u8 key[NSR_KEY_LEN]);
+int nsr_keys_remove(struct nsr_keys *keys, u32 id);
+void nsr_keys_free(struct nsr_keys *keys);
+
+/* A set of one key, or NULL (no memory). */
+struct nsr_keys *nsr_keys_one(u32 id, const u8 key[NSR_KEY_LEN]);
+
 struct nsr_legacy_key *nsr_legacy_key_new(const char *password, size_t len);
 void nsr_legacy_key_free(struct nsr_legacy_key *key);
 

@@ -3,8 +3,9 @@
  * The same packets verified on several threads at once, as on several CPUs
  * in softirq, all threads starting on each packet together — a packet and
  * its identical retry arriving at once: each packet (newer than the one
- * before) must be accepted exactly once, every other copy re-acked
- * (REPEATED), and the floor must end at the newest. Prints
+ * before, alternately under the password's key and a server key, which
+ * share the one replay state) must be accepted exactly once, every other
+ * copy re-acked (REPEATED), and the floor must end at the newest. Prints
  * "<accepted> <packets>"; exits 1 otherwise.
  *
  * With the argument "bucket": the refusal bucket, full at the start of
@@ -33,7 +34,12 @@ static const u8 addr[NSR_ADDR_LEN] = { [10] = 0xff, [11] = 0xff, 192, 0, 2, 7 };
 
 static const u8 boot[NSR_BOOT_ID_LEN] = { 0xb0, 0x07, 1, 2, 3, 4, 5, 6 };
 
-static struct nsr_mac_key *key;
+static const u8 server_key[NSR_KEY_LEN] = "race server key, not a secret..";
+#define SERVER_KEY_ID	0x8f3a01c2u
+
+/* Both keys share the one replay state: packets alternate between them. */
+static struct nsr_keys *server_keys;
+static struct nsr_test_key by_password, by_server_key;
 static struct nsr_state state;
 static u8 pkts[PACKETS][NSR_MAX_MSG_LEN];
 static atomic_int accepted[PACKETS];
@@ -74,8 +80,8 @@ static void *worker(void *arg)
 		when.mono = (u64)i * TOKEN_MS;
 		/* All threads take on packet i together: the worst case. */
 		spin_barrier(&my_round);
-		v = nsr_verify_request(pkts[i], LEN, addr, key, &when, &state,
-				       &nsr_judge_all, &req);
+		v = nsr_verify_request(pkts[i], LEN, addr, server_keys, &when,
+				       &state, &nsr_judge_all, &req);
 		if (v == NSR_ACCEPTED)
 			atomic_fetch_add(&accepted[i], 1);
 		else if (v == NSR_REPEATED)
@@ -140,11 +146,16 @@ static int race_packets(void)
 {
 	int i, total = 0, twice = 0, unanswered = 0;
 
-	key = nsr_mac_key_new(test_key);
-	if (!key)
+	server_keys = nsr_keys_one(NSR_PASSWORD_KEY_ID, test_key);
+	if (!server_keys ||
+	    nsr_keys_add(server_keys, SERVER_KEY_ID, server_key))
 		return 2;
+	by_password.mac = nsr_find_key(server_keys, NSR_PASSWORD_KEY_ID);
+	by_server_key.id = SERVER_KEY_ID;
+	by_server_key.mac = nsr_find_key(server_keys, SERVER_KEY_ID);
 	for (i = 0; i < PACKETS; i++)
-		nsr_test_request(pkts[i], key, addr, boot,
+		nsr_test_request(pkts[i], i % 2 ? &by_server_key :
+				 &by_password, addr, boot,
 				 NOW - PACKETS + (u64)i, (u8)i, "s", true);
 	nsr_state_init(&state, boot, NOW, 0, 0);
 	atomic64_set(&state.floor, (s64)(NOW - 2 * PACKETS));
@@ -161,7 +172,7 @@ static int race_packets(void)
 			twice, unanswered);
 		return 1;
 	}
-	nsr_mac_key_free(key);
+	nsr_keys_free(server_keys);
 	return 0;
 }
 

@@ -22,7 +22,8 @@
 static const u8 test_key[NSR_KEY_LEN] = "story key, not a secret........";
 static const u8 addr[NSR_ADDR_LEN] = { [10] = 0xff, [11] = 0xff, 192, 0, 2, 7 };
 
-static struct nsr_mac_key *key;
+static struct nsr_keys *server_keys;	/* the password's key */
+static struct nsr_test_key key;		/* the client's: the same, id 0 */
 
 /*
  * The server. Its wall clock runs at real time plus @wall_offset, which
@@ -66,10 +67,10 @@ static enum nsr_verdict server_receive(struct server *s, const u8 *pkt,
 	u8 unused[NSR_MAX_MSG_LEN];
 	size_t n;
 
-	v = nsr_verify_request(pkt, len, addr, key, &clock, &s->st,
+	v = nsr_verify_request(pkt, len, addr, server_keys, &clock, &s->st,
 			       &nsr_judge_all, &req);
 	n = nsr_build_reply(reply ? reply : unused, v, &req, &s->st,
-			    clock.now, addr, key);
+			    clock.now, NULL);
 	if (rlen)
 		*rlen = n;
 	s->runs += v == NSR_ACCEPTED;
@@ -86,7 +87,7 @@ struct view {
 static bool probe(struct server *s, u64 real, struct view *v)
 {
 	u8 p[NSR_MAX_MSG_LEN], reply[NSR_MAX_MSG_LEN];
-	size_t len = nsr_test_probe(p, key, addr, 0x77), rlen;
+	size_t len = nsr_test_probe(p, &key, addr, 0x77, false), rlen;
 
 	if (server_receive(s, p, len, real, reply, &rlen) !=
 	    NSR_PROBE_ANSWERED || rlen != NSR_CLOCK_LEN)
@@ -101,7 +102,7 @@ static bool probe(struct server *s, u64 real, struct view *v)
 static size_t compliant(u8 *p, const struct view *v, u64 real, u8 seed,
 			const char *keys)
 {
-	return nsr_test_request(p, key, addr, v->boot,
+	return nsr_test_request(p, &key, addr, v->boot,
 				v->server_ms + (real - v->at), seed, keys,
 				true);
 }
@@ -160,7 +161,7 @@ static void refused_now_acts_later(void)
 		return;
 	}
 	ts = real + HOUR;
-	len = nsr_test_request(r1, key, addr, v.boot, ts, 1, "h", true);
+	len = nsr_test_request(r1, &key, addr, v.boot, ts, 1, "h", true);
 	if (server_receive(&s, r1, len, real, NULL, NULL) !=
 	    NSR_REFUSED_FUTURE) {
 		verdict("refused-now-acts-later", false, "setup");
@@ -234,7 +235,7 @@ static void clock_stepped_forward(void)
 		return;
 	}
 	plen = compliant(p, &v, real + 30, 1, "h");
-	rlen = nsr_test_request(r1, key, addr, v.boot, real + 40, 2, "h",
+	rlen = nsr_test_request(r1, &key, addr, v.boot, real + 40, 2, "h",
 				true);
 	if (server_receive(&s, p, plen, real + 30, NULL, NULL) !=
 	    NSR_ACCEPTED ||
@@ -296,7 +297,7 @@ static void probe_never_acts(void)
 	int i;
 
 	server_load(&s, real);
-	len = nsr_test_probe(p, key, addr, 9);
+	len = nsr_test_probe(p, &key, addr, 9, false);
 	for (i = 0; i < 100; i++)
 		ok &= server_receive(&s, p, len, real + (u64)i, NULL, NULL) ==
 		      NSR_PROBE_ANSWERED;
@@ -336,7 +337,7 @@ static void future_copy_raced(void)
 	size_t len;
 
 	server_load(&s, real);
-	len = nsr_test_request(p, key, addr, s.st.boot_id,
+	len = nsr_test_request(p, &key, addr, s.st.boot_id,
 			       nsr_state_now(&s.st, boottime_ns(real)) + 1500,
 			       3, "s", true);
 	twin.s = &s;
@@ -354,15 +355,16 @@ static void future_copy_raced(void)
 
 int main(void)
 {
-	key = nsr_mac_key_new(test_key);
-	if (!key)
+	server_keys = nsr_keys_one(NSR_PASSWORD_KEY_ID, test_key);
+	if (!server_keys)
 		return 2;
+	key.mac = nsr_find_key(server_keys, NSR_PASSWORD_KEY_ID);
 	refused_now_acts_later();
 	reload_before_timestamp();
 	clock_stepped_forward();
 	retry_runs_once();
 	probe_never_acts();
 	future_copy_raced();
-	nsr_mac_key_free(key);
+	nsr_keys_free(server_keys);
 	return failed;
 }

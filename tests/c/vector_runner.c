@@ -4,9 +4,12 @@
  * the JSON files of tests/vectors/ into one line per case on stdin; this prints one
  * line per case with what the verifier did. Hex "-" means empty or null.
  *
- *   R <key> <addr> <now> <tolerance_ms> <boot id> <floor> <last hex>
- *     <last statuses hex> <last address hex> <tokens> <packet>
- *     key: "-" (no password), "p:<password hex>" or "k:<derived key hex>"
+ *   R <keys> <addr> <now> <tolerance_ms> <boot id> <floor> <last hex>
+ *     <last statuses hex> <last address hex> <tokens> <packet> <info>
+ *     keys: "-" (nothing configured), or comma-separated "<id>=<key>",
+ *     id 8 hex digits (00000000: the password's), key "p:<password hex>"
+ *     or "k:<32-byte key hex>"; addr: the packet's destination; info: an
+ *     info probe's answer body
  *   -> <verdict> <floor after> <tokens after> <last hex after>
  *      <last address hex after> <reply hex>
  *   Keys are judged all executed (status 00).
@@ -14,10 +17,12 @@
  *   L <password hex> <dst text> <last_seqno> <packet>
  *   -> <verdict> <last_seqno after> <keys hex>
  *
- *   A <key> <addr> <boot id> <timestamp> <nonce> <statuses> <repeat 0|1>
- *   F <key> <addr> <boot id> <server_ms> <nonce> <reason>
- *   C <key> <addr> <boot id> <server_ms> <nonce>
- *   (build an ack, a refusal, a clock answer) -> <reply hex>
+ *   A <keys> <key id> <addr> <boot id> <timestamp> <nonce> <statuses>
+ *     <repeat 0|1>
+ *   F <keys> <key id> <addr> <boot id> <server_ms> <nonce> <reason>
+ *   C <keys> <key id> <addr> <boot id> <server_ms> <nonce> <info>
+ *   (build an ack, a refusal, a clock answer — with <info>, an info
+ *   probe's — sealed with the key under <key id>) -> <reply hex>
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +30,7 @@
 #include "nsr_openssl.h"
 
 #define LINE_MAX_LEN	8192
-#define TOKENS_MAX	12
+#define TOKENS_MAX	13
 #define MONO		1000000	/* the refusal bucket's clock, ms */
 
 static int unhex(const char *s, u8 *out, size_t max, size_t *len)
@@ -56,31 +61,53 @@ static void puthex(const u8 *b, size_t n)
 		printf("%02x", b[i]);
 }
 
-/* The MAC key for a key spec; PBKDF2 is slow, so the last one is cached. */
-static struct nsr_mac_key *key_for(const char *spec)
+/* One key of a key spec: "p:<password hex>" or "k:<key hex>". */
+static int raw_key(const char *spec, u8 key[NSR_KEY_LEN])
 {
-	static char last_spec[LINE_MAX_LEN];
-	static struct nsr_mac_key *last;
-	u8 raw[NSR_PASSWORD_MAX], key[NSR_KEY_LEN];
+	u8 raw[NSR_PASSWORD_MAX];
 	size_t n;
 
+	if (!strncmp(spec, "k:", 2))
+		return unhex(spec + 2, key, NSR_KEY_LEN, &n) ||
+		       n != NSR_KEY_LEN ? -1 : 0;
+	if (!strncmp(spec, "p:", 2))
+		return unhex(spec + 2, raw, sizeof(raw), &n) ||
+		       nsr_derive_key((const char *)raw, n, key) ? -1 : 0;
+	return -1;
+}
+
+/*
+ * The key set for a key spec ("-": NULL, nothing configured). PBKDF2 is
+ * slow, so the last set is cached; *@bad is set on a malformed spec.
+ */
+static struct nsr_keys *keys_for(const char *spec, bool *bad)
+{
+	static char last_spec[LINE_MAX_LEN];
+	static struct nsr_keys *last;
+	char copy[LINE_MAX_LEN], *item, *rest = copy;
+	u8 key[NSR_KEY_LEN];
+
+	*bad = false;
+	if (!strcmp(spec, "-"))
+		return NULL;
 	if (last && !strcmp(spec, last_spec))
 		return last;
-	nsr_mac_key_free(last);
-	last = NULL;
+	nsr_keys_free(last);
 	last_spec[0] = 0;
-	if (!strncmp(spec, "k:", 2)) {
-		if (unhex(spec + 2, key, sizeof(key), &n) || n != NSR_KEY_LEN)
-			return NULL;
-	} else if (!strncmp(spec, "p:", 2)) {
-		if (unhex(spec + 2, raw, sizeof(raw), &n) ||
-		    nsr_derive_key((const char *)raw, n, key))
-			return NULL;
-	} else {
-		return NULL;
+	last = nsr_keys_new();
+	snprintf(copy, sizeof(copy), "%s", spec);
+	while (last && (item = strsep(&rest, ","))) {
+		char *eq = strchr(item, '=');
+
+		if (!eq || eq - item != 8 || raw_key(eq + 1, key) ||
+		    nsr_keys_add(last, (u32)strtoul(item, NULL, 16), key)) {
+			nsr_keys_free(last);
+			last = NULL;
+		}
 	}
-	last = nsr_mac_key_new(key);
-	snprintf(last_spec, sizeof(last_spec), "%s", spec);
+	*bad = !last;
+	if (last)
+		snprintf(last_spec, sizeof(last_spec), "%s", spec);
 	return last;
 }
 
@@ -117,7 +144,9 @@ static int load_state(char **t, u64 now, struct nsr_state *st)
 static int run_request(char **t)
 {
 	u8 addr[NSR_ADDR_LEN], pkt[LINE_MAX_LEN / 2], reply[NSR_MAX_MSG_LEN];
-	struct nsr_mac_key *key = strcmp(t[1], "-") ? key_for(t[1]) : NULL;
+	u8 info[NSR_INFO_LEN];
+	bool bad;
+	struct nsr_keys *keys = keys_for(t[1], &bad);
 	u64 now = strtoull(t[3], NULL, 10);
 	struct nsr_clock clock = {
 		.now = now,
@@ -127,15 +156,16 @@ static int run_request(char **t)
 	struct nsr_request req = { 0 };
 	struct nsr_state st;
 	enum nsr_verdict v;
-	size_t n, rlen = 0;
+	size_t n, m, rlen = 0;
 
-	if ((strcmp(t[1], "-") && !key) ||
-	    unhex(t[2], addr, sizeof(addr), &n) || n != NSR_ADDR_LEN ||
-	    load_state(t, now, &st) || unhex(t[11], pkt, sizeof(pkt), &n))
+	if (bad || unhex(t[2], addr, sizeof(addr), &n) || n != NSR_ADDR_LEN ||
+	    load_state(t, now, &st) || unhex(t[12], info, sizeof(info), &m) ||
+	    unhex(t[11], pkt, sizeof(pkt), &n))
 		return -1;
-	v = nsr_verify_request(pkt, n, addr, key, &clock, &st, &judge, &req);
-	if (key)
-		rlen = nsr_build_reply(reply, v, &req, &st, now, addr, key);
+	v = nsr_verify_request(pkt, n, addr, keys, &clock, &st, &judge, &req);
+	if (keys)
+		rlen = nsr_build_reply(reply, v, &req, &st, now,
+				       m ? info : NULL);
 	printf("%d %llu %u ", v,
 	       (unsigned long long)atomic64_read(&st.floor),
 	       nsr_bucket_tokens(&st.refusals, MONO));
@@ -188,35 +218,56 @@ static enum nsr_verdict refused_by(int reason)
 	}
 }
 
+/* The request a reply answers: its key, key id and address A. */
+static int reply_key(char **t, struct nsr_request *req)
+{
+	static const u8 zero[NSR_ADDR_LEN];
+	bool bad;
+	struct nsr_keys *keys = keys_for(t[1], &bad);
+	size_t n;
+
+	if (!keys || strlen(t[2]) != 8 ||
+	    unhex(t[3], req->addr, NSR_ADDR_LEN, &n) || n != NSR_ADDR_LEN)
+		return -1;
+	req->key_id = (u32)strtoul(t[2], NULL, 16);
+	req->key = nsr_find_key(keys, req->key_id);
+	if (req->key_id != NSR_PASSWORD_KEY_ID)
+		memcpy(req->addr, zero, NSR_ADDR_LEN);
+	return req->key ? 0 : -1;
+}
+
 /* nsr_build_reply() for an A, F or C line. */
 static int run_build(char **t)
 {
-	u8 addr[NSR_ADDR_LEN], boot[NSR_BOOT_ID_LEN], reply[NSR_MAX_MSG_LEN];
-	struct nsr_mac_key *key = key_for(t[1]);
+	u8 boot[NSR_BOOT_ID_LEN], reply[NSR_MAX_MSG_LEN], info[NSR_INFO_LEN];
 	struct nsr_request req = { .ack_wanted = true };
-	u64 time = strtoull(t[4], NULL, 10);
+	u64 time = strtoull(t[5], NULL, 10);
 	struct nsr_state st;
 	enum nsr_verdict v;
 	size_t n;
 
-	if (!key || unhex(t[2], addr, sizeof(addr), &n) || n != NSR_ADDR_LEN ||
-	    unhex(t[3], boot, sizeof(boot), &n) || n != NSR_BOOT_ID_LEN ||
-	    unhex(t[5], req.nonce, NSR_NONCE_LEN, &n) || n != NSR_NONCE_LEN)
+	if (reply_key(t, &req) ||
+	    unhex(t[4], boot, sizeof(boot), &n) || n != NSR_BOOT_ID_LEN ||
+	    unhex(t[6], req.nonce, NSR_NONCE_LEN, &n) || n != NSR_NONCE_LEN)
 		return -1;
 	nsr_state_init(&st, boot, 0, 0, MONO);
 	memcpy(req.boot_id, boot, sizeof(boot));
 	if (t[0][0] == 'A') {
-		if (unhex(t[6], req.status, sizeof(req.status), &n) || !n)
+		if (unhex(t[7], req.status, sizeof(req.status), &n) || !n)
 			return -1;
 		req.nkeys = (u8)n;
 		req.timestamp = time;
-		v = atoi(t[7]) ? NSR_REPEATED : NSR_ACCEPTED;
+		v = atoi(t[8]) ? NSR_REPEATED : NSR_ACCEPTED;
 	} else if (t[0][0] == 'F') {
-		v = refused_by(atoi(t[6]));
+		v = refused_by(atoi(t[7]));
 	} else {
+		if (unhex(t[7], info, sizeof(info), &n) ||
+		    (n && n != NSR_INFO_LEN))
+			return -1;
+		req.nkeys = (u8)n;
 		v = NSR_PROBE_ANSWERED;
 	}
-	puthex(reply, nsr_build_reply(reply, v, &req, &st, time, addr, key));
+	puthex(reply, nsr_build_reply(reply, v, &req, &st, time, info));
 	putchar('\n');
 	return 0;
 }
@@ -233,13 +284,13 @@ int main(void)
 		lineno++;
 		for (t[0] = strtok(line, "\n "); t[n] && n < TOKENS_MAX;)
 			t[++n] = strtok(NULL, "\n ");
-		if (n == 12 && !strcmp(t[0], "R"))
+		if (n == 13 && !strcmp(t[0], "R"))
 			err = run_request(t);
 		else if (n == 5 && !strcmp(t[0], "L"))
 			err = run_legacy(t);
-		else if ((n == 8 && !strcmp(t[0], "A")) ||
-			 (n == 7 && !strcmp(t[0], "F")) ||
-			 (n == 6 && !strcmp(t[0], "C")))
+		else if ((n == 9 && !strcmp(t[0], "A")) ||
+			 (n == 8 && !strcmp(t[0], "F")) ||
+			 (n == 8 && !strcmp(t[0], "C")))
 			err = run_build(t);
 		else
 			err = -1;

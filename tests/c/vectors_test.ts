@@ -10,10 +10,21 @@ import assert from "node:assert/strict";
 import { make, OUT_DIR, VECTORS_DIR, verdictCodes } from "./_harness.ts";
 import { hex } from "../../core/hex.ts";
 
-interface RequestCase {
-  name: string;
+/** A server key installed under its id (issue 14). */
+interface ServerKey {
+  keyIdHex: string;
+  keyHex: string;
+}
+
+/** The keys a server holds: its password's (id 0) and server keys. */
+interface ServerKeys {
   password: string | null;
   keyHex: string | null;
+  serverKeys?: ServerKey[];
+}
+
+interface RequestCase extends ServerKeys {
+  name: string;
   serverAddress: string;
   addressHex: string;
   now: number;
@@ -27,6 +38,8 @@ interface RequestCase {
     refusalTokens: number;
   };
   packetHex: string;
+  /** The facts an info probe's answer carries. */
+  infoHex?: string | null;
   expected: {
     verdict: string;
     verdictCode: number;
@@ -53,12 +66,13 @@ interface LegacyCase {
   };
 }
 
-interface ReplyCase {
+/** keyHex is the key the reply is sealed with, under request.keyIdHex. */
+interface ReplyCase extends ServerKeys {
   name: string;
-  password: string | null;
-  keyHex: string | null;
   addressHex: string;
-  request: { nonceHex: string };
+  /** The MAC's address A: the server's address, or zeros (server key). */
+  macAddressHex?: string;
+  request: { nonceHex: string; keyIdHex?: string; info?: boolean };
   packetHex: string;
   expected:
     | {
@@ -74,7 +88,12 @@ interface ReplyCase {
       bootIdHex: string;
       serverTime: number;
     }
-    | { type: "clock"; bootIdHex: string; serverTime: number }
+    | {
+      type: "clock";
+      bootIdHex: string;
+      serverTime: number;
+      infoHex?: string | null;
+    }
     | null;
 }
 
@@ -97,13 +116,31 @@ export function kernelAddressText(address: string): string {
   return groups.map((g) => g.toLowerCase().padStart(4, "0")).join(":");
 }
 
-/** The runner's key spec: the password (derived in C), else the key. */
-function keySpec(c: { password: string | null; keyHex: string | null }) {
-  return c.password !== null
-    ? `p:${hex(encoder.encode(c.password))}`
-    : c.keyHex !== null
-    ? `k:${c.keyHex}`
-    : "-";
+const PASSWORD_KEY_ID = "00000000";
+
+/**
+ * The runner's key set: the password's key under id 0 (the password,
+ * derived in C, else the derived key), then every server key; "-" when
+ * the server holds none.
+ */
+function keySpec(c: ServerKeys): string {
+  const specs = [];
+  if (c.password !== null) {
+    specs.push(`${PASSWORD_KEY_ID}=p:${hex(encoder.encode(c.password))}`);
+  } else if (c.keyHex !== null) {
+    specs.push(`${PASSWORD_KEY_ID}=k:${c.keyHex}`);
+  }
+  for (const k of c.serverKeys ?? []) {
+    specs.push(`${k.keyIdHex.toLowerCase()}=k:${k.keyHex.toLowerCase()}`);
+  }
+  return specs.length ? specs.join(",") : "-";
+}
+
+/** A reply's key: the one its request named, under that id. */
+function replyKeySpec(c: ReplyCase): string {
+  const id = (c.request.keyIdHex ?? PASSWORD_KEY_ID).toLowerCase();
+  if (id === PASSWORD_KEY_ID) return keySpec(c);
+  return `${id}=k:${c.keyHex!.toLowerCase()}`;
 }
 
 function requestLine(c: RequestCase): string {
@@ -120,6 +157,7 @@ function requestLine(c: RequestCase): string {
     orDash(c.state.lastAddressHex),
     c.state.refusalTokens,
     orDash(c.packetHex),
+    orDash(c.infoHex ?? null),
   ].join(" ");
 }
 
@@ -137,7 +175,12 @@ function legacyLine(c: LegacyCase): string {
 /** The server builds valid replies only: the cases with an expectation. */
 function replyLine(c: ReplyCase): string {
   const e = c.expected!;
-  const head = [keySpec(c), c.addressHex, e.bootIdHex];
+  const head = [
+    replyKeySpec(c),
+    (c.request.keyIdHex ?? PASSWORD_KEY_ID).toLowerCase(),
+    c.macAddressHex ?? c.addressHex,
+    e.bootIdHex,
+  ];
   const nonce = c.request.nonceHex;
   switch (e.type) {
     case "ack":
@@ -152,7 +195,8 @@ function replyLine(c: ReplyCase): string {
     case "refusal":
       return ["F", ...head, e.serverTime, nonce, e.reason].join(" ");
     case "clock":
-      return ["C", ...head, e.serverTime, nonce].join(" ");
+      return ["C", ...head, e.serverTime, nonce, orDash(e.infoHex ?? null)]
+        .join(" ");
   }
 }
 

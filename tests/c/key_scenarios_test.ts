@@ -1,0 +1,40 @@
+/**
+ * The attack stories of issue 14 (tests/c/key_scenarios.c) against the C
+ * verifier: a packet for one server sent to another at the same address,
+ * an unknown key id, a removed key, a rotation, a retry to another of the
+ * server's addresses, the right id with the wrong key or address, replies
+ * sealed with the request's key, and the info probe. Needs make, a C
+ * compiler and libssl-dev.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { make, OUT_DIR } from "./_harness.ts";
+
+const STORIES = [
+  "other-server-same-address",
+  "unknown-key-costs-nothing",
+  "removed-key-refused",
+  "rotation-shares-the-state",
+  "retry-to-another-address",
+  "wrong-key-under-right-id",
+  "replies-sealed-with-request-key",
+  "info-probe",
+];
+
+Deno.test("C verifier: no packet acts under a key or server it was not made for", async (t) => {
+  await make("scenarios");
+  const { code, stdout, stderr } = await new Deno.Command(
+    `${OUT_DIR}key_scenarios`,
+    { stdout: "piped", stderr: "piped" },
+  ).output();
+  const lines = new TextDecoder().decode(stdout).trim().split("\n");
+  const results = new Map(
+    lines.map((l) => [l.split(" ")[0], l.slice(l.indexOf(" ") + 1)]),
+  );
+  for (const story of STORIES) {
+    await t.step(story, () => assert.equal(results.get(story), "ok"));
+  }
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  assert.equal(lines.length, STORIES.length, "one line per story");
+});
