@@ -131,7 +131,9 @@ static int nsr_parse_list(const char *s, size_t len,
 	const char *end = s + len, *comma;
 	int err;
 
-	while (len && s <= end) {
+	if (!len)
+		return 0;
+	for (;;) {
 		if (c->n == NSR_SERVER_KEYS_MAX) {
 			pr_err("keys refused: more than %d keys" NSR_UNCHANGED,
 			       NSR_SERVER_KEYS_MAX);
@@ -142,6 +144,8 @@ static int nsr_parse_list(const char *s, size_t len,
 		if (err)
 			return err;
 		c->n++;
+		if (comma == end)
+			break;
 		s = comma + 1;
 	}
 	return nsr_check_unique(c);
