@@ -6,6 +6,7 @@
 
 // @ts-types="hash-wasm"
 export {
+  argon2id,
   createHMAC,
   createSHA1,
   createSHA256,

@@ -76,7 +76,7 @@ export function keyBytes(keys: unknown, max: number, name = "keys"): number[] {
   return bytes;
 }
 
-/** Throw unless `nonce` is NONCE_LEN (16) bytes. */
+/** Throw unless `nonce` is NONCE_LEN (12) bytes. */
 export function checkNonce(nonce: unknown, name = "nonce"): Uint8Array {
   const bytes = checkBytes(nonce, name);
   if (bytes.length !== NONCE_LEN) {
@@ -101,4 +101,27 @@ export function checkBootId(bootId: unknown, name = "bootId"): Uint8Array {
     );
   }
   return bytes;
+}
+
+/** The lowest server key id: the top bit set (ids up to 0xffffffff). */
+export const SERVER_KEY_ID_MIN = 0x80000000;
+
+/**
+ * Throw unless `id` is a key id: 0 (the password) or a server key's,
+ * 0x80000000..0xffffffff (docs/PROTOCOL.md, "Keys"). Returns it.
+ */
+export function checkKeyId(id: unknown, name = "keyId"): number {
+  if (typeof id !== "number") {
+    throw new TypeError(`${name} must be a number, got ${typeof id}`);
+  }
+  if (
+    !Number.isInteger(id) || id < 0 || id > 0xffffffff ||
+    (id !== 0 && id < SERVER_KEY_ID_MIN)
+  ) {
+    throw new RangeError(
+      `${name} must be 0 (password) or a server key id ` +
+        `80000000..ffffffff, got ${id}`,
+    );
+  }
+  return id;
 }

@@ -1,6 +1,6 @@
 // The WebAssembly packet core (core/assembly/, built by core/build.ts) and
-// the glue's side of its buffers: the v2 scratch buffer (label, address,
-// message, tag, what a reply echoes, the last accepted request) and the
+// the glue's side of its buffers: the v2 scratch buffer (label, the MAC's
+// address A, message, tag, what a reply echoes, the last accepted request) and the
 // legacy text buffer, both laid out by the core
 // and located here through its offset exports. Every library call uses the
 // buffers synchronously from start to finish, so no two calls ever share
@@ -20,6 +20,7 @@ import {
   LEGACY_MAX_LEN,
   MAX_MSG_LEN,
   OFF_BOOT,
+  OFF_KEY_ID,
   OFF_KEYS,
   OFF_TIME,
   TAG_LEN,
@@ -49,7 +50,12 @@ let view = new Uint8Array(core.memory.buffer, base, SCRATCH_LEN);
 /** `label || address || message without tag`, by message length. */
 let macInputs: Uint8Array[] = [];
 let legacyView = new Uint8Array(core.memory.buffer, LEGACY, LEGACY_MAX_LEN);
+/** The address whose 16 bytes are in place; ZERO_ADDRESS for zeros. */
 let currentAddress: string | null = null;
+/** Stands for the 16 zero bytes of server-key mode (no address is ""). */
+const ZERO_ADDRESS = "";
+/** The last address checked in server-key mode (no need to parse it again). */
+let checkedAddress: string | null = null;
 
 /** The scratch buffer (re-made if memory ever grew and detached it). */
 function scratch(): Uint8Array {
@@ -77,6 +83,47 @@ export function setAddress(address: string): void {
 }
 
 /**
+ * Put the MAC's address A for key id `keyId` in place (docs/PROTOCOL.md,
+ * "Keys"): `address` for the password (id 0), 16 zero bytes for a server
+ * key, whose MAC leaves the address out. `address` is checked either way
+ * when given (TypeError if not IP); a server key needs none.
+ */
+export function setMacAddress(keyId: number, address?: string): void {
+  if (keyId === 0) {
+    if (address === undefined) {
+      throw new TypeError(
+        "serverAddress must be a string: password mode (key id 0) binds " +
+          "the server's address",
+      );
+    }
+    return setAddress(address);
+  }
+  if (address !== undefined && address !== checkedAddress) {
+    encodeAddress(address);
+    checkedAddress = address;
+  }
+  if (currentAddress === ZERO_ADDRESS) return;
+  scratch().fill(0, ADDR, ADDR + ADDR_LEN);
+  currentAddress = ZERO_ADDRESS;
+}
+
+/** Write the u32 big-endian key id into the message area. */
+export function writeKeyId(keyId: number): void {
+  const s = scratch();
+  s[MSG + OFF_KEY_ID] = keyId >>> 24;
+  s[MSG + OFF_KEY_ID + 1] = (keyId >>> 16) & 0xff;
+  s[MSG + OFF_KEY_ID + 2] = (keyId >>> 8) & 0xff;
+  s[MSG + OFF_KEY_ID + 3] = keyId & 0xff;
+}
+
+/** The message's u32 big-endian key id. */
+export function messageKeyId(): number {
+  const s = scratch();
+  return ((s[MSG + OFF_KEY_ID] << 24) | (s[MSG + OFF_KEY_ID + 1] << 16) |
+    (s[MSG + OFF_KEY_ID + 2] << 8) | s[MSG + OFF_KEY_ID + 3]) >>> 0;
+}
+
+/**
  * Copy a received packet into the message area: at most MAX_MSG_LEN bytes,
  * since the core rejects any longer message by its length alone. Returns
  * the length to pass to the core (clamped to fit a u32).
@@ -87,27 +134,31 @@ export function loadMessage(packet: Uint8Array): number {
 }
 
 /**
- * Put what a reply must echo (boot id, time, nonce: the sent message's
- * bytes OFF_BOOT..OFF_KEYS, zeros where the message has none) where the
- * core compares it.
+ * Put what a reply must echo (boot id, time, key id, nonce: the sent
+ * message's bytes OFF_BOOT..OFF_KEYS, zeros where the message has none)
+ * where the core compares it.
  */
 export function expectEcho(
   bootId: Uint8Array,
   time: number,
+  keyId: number,
   nonce: Uint8Array,
 ): void {
   const b = scratch();
   b.set(bootId, EXPECT);
-  new DataView(b.buffer, b.byteOffset + EXPECT + BOOT_ID_LEN, 8)
-    .setBigUint64(0, BigInt(time));
+  const view = new DataView(b.buffer, b.byteOffset + EXPECT + BOOT_ID_LEN, 12);
+  view.setBigUint64(0, BigInt(time));
+  view.setUint32(8, keyId);
   b.set(nonce, EXPECT + OFF_KEYS - OFF_BOOT - nonce.length);
 }
 
 /**
  * Put the last accepted request where the core compares the message with
- * it (rung 11); returns its length, 0 for none. A request accepted at
- * another of the server's addresses is none: a copy of it sent here must
- * have its tag checked for this address.
+ * it (rung 11); returns its length, 0 for none. `lastAddress` is the MAC's
+ * address A it was accepted under: a password-mode request accepted at
+ * another of the server's addresses is none (a copy of it sent here must
+ * have its tag checked for this address); a server-key request's A is
+ * zeros wherever it was sent, as its tag.
  */
 export function loadLast(
   last: Uint8Array | null,

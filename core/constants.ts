@@ -62,7 +62,7 @@ export const MAX_KEYS = 16;
 export enum Verdict {
   /** Every rung passed; the keys may run. */
   ACCEPTED = 0,
-  /** No password is configured. */
+  /** Neither a password nor a server key is configured. */
   NO_PASSWORD,
   /** Shorter than the 8-byte header. */
   TRUNCATED,
@@ -72,13 +72,13 @@ export enum Verdict {
   BAD_VERSION,
   /** Neither a request nor a probe. */
   BAD_TYPE,
-  /** The key count is not 1..16 (request) or 0 (probe). */
+  /** The key count is not 1..16 (request), or 0 or 24 (probe). */
   BAD_KEY_COUNT,
   /** The length is not exactly 56 + count. */
   BAD_LENGTH,
   /** A flag bit other than ACK_WANTED is set (any bit, on a probe). */
   BAD_FLAGS,
-  /** A key is not printable ASCII 0x21..0x7e. */
+  /** A key is not printable ASCII 0x21..0x7e; an info probe's body not 0. */
   BAD_KEY_CHAR,
   /** Older than the tolerance; no refusal token, so no hash and no reply. */
   STALE,
@@ -110,6 +110,11 @@ export enum Verdict {
   REPEATED,
   /** An authenticated probe: answered with the boot id and clock. */
   PROBE_ANSWERED,
+  /**
+   * The key id names no key the server has (a removed or never installed
+   * server key, or id 0 without a password): no hash, no reply.
+   */
+  UNKNOWN_KEY,
 }
 
 /**
@@ -173,21 +178,27 @@ export const OFF_COUNT = 7;
 export const OFF_BOOT = 8;
 /** Offset of the u64 big-endian time, ms on the server's protocol clock. */
 export const OFF_TIME = 16;
+/** Offset of the u32 big-endian key id (0: password mode), in every message. */
+export const OFF_KEY_ID = 24;
 /** Offset of the nonce, in every message. */
-export const OFF_NONCE = 24;
+export const OFF_NONCE = 28;
 /** Offset of a request's keys, or an ack's status bytes. */
 export const OFF_KEYS = 40;
 
 /** Length of the boot id. */
 export const BOOT_ID_LEN = 8;
+/** Length of the key id. */
+export const KEY_ID_LEN = 4;
 /** Length of the nonce. */
-export const NONCE_LEN = 16;
+export const NONCE_LEN = 12;
 /** Length of the tag: HMAC-SHA256 truncated to 128 bits. */
 export const TAG_LEN = 16;
 /** Length of every message without keys or statuses. */
 export const FIXED_LEN = 56;
-/** The longest message. */
-export const MAX_MSG_LEN = FIXED_LEN + MAX_KEYS;
+/** An info probe's count and body length, and its answer's: the facts. */
+export const INFO_LEN = 24;
+/** The longest message: an info probe or its answer. */
+export const MAX_MSG_LEN = FIXED_LEN + INFO_LEN;
 
 /** Lowest SysRq key byte: printable ASCII, no space. */
 export const KEY_MIN = 0x21;

@@ -21,7 +21,7 @@ const request: RequestInfo = {
   keys: "sub",
   bootId: BOOT,
   timestamp: 1700000000000,
-  nonce: new Uint8Array(16).fill(9),
+  nonce: new Uint8Array(12).fill(9),
   ackWanted: true,
 };
 
@@ -84,7 +84,7 @@ Deno.test("reply: refusals carry reason, boot id and server time, 56 bytes", () 
 });
 
 Deno.test("reply: a clock answer fits only its probe, never a request", () => {
-  const nonce = new Uint8Array(16).fill(4);
+  const nonce = new Uint8Array(12).fill(4);
   const answer = createClockAnswer(key, {
     serverAddress,
     nonce,
@@ -101,7 +101,7 @@ Deno.test("reply: a clock answer fits only its probe, never a request", () => {
     verifyReply(key, answer, { serverAddress, request: asRequest }),
     null,
   );
-  const other = { probe: true as const, nonce: new Uint8Array(16) };
+  const other = { probe: true as const, nonce: new Uint8Array(12) };
   assert.equal(
     verifyReply(key, answer, { serverAddress, request: other }),
     null,
@@ -124,7 +124,7 @@ Deno.test("reply: anything that does not answer this request is null", () => {
   const ack = createAck(key, { serverAddress, request, statuses: [0, 0, 0] });
   const ok = { serverAddress, request };
   assert.notEqual(verifyReply(key, ack, ok), null);
-  const other = { ...request, nonce: new Uint8Array(16) };
+  const other = { ...request, nonce: new Uint8Array(12) };
   assert.equal(verifyReply(key, ack, { serverAddress, request: other }), null);
   assert.equal(
     verifyReply(key, ack, {

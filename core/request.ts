@@ -12,12 +12,14 @@ import {
   loadLast,
   loadMessage,
   messageBytes,
+  messageKeyId,
   messageText,
   messageTime,
   messageTimeExact,
   sealMessage,
-  setAddress,
+  setMacAddress,
   tagVerifies,
+  writeKeyId,
   writeMessage,
 } from "./_wasm.ts";
 import {
@@ -29,11 +31,13 @@ import {
   OFF_BOOT,
   OFF_COUNT,
   OFF_FLAGS,
+  OFF_KEY_ID,
   OFF_KEYS,
   OFF_NONCE,
   Verdict,
 } from "./constants.ts";
-import type { MacKey } from "./key.ts";
+import { isMacKey, type MacKey } from "./key.ts";
+import { KeySet } from "./key_set.ts";
 import type {
   ProbeOptions,
   RequestInfo,
@@ -46,6 +50,7 @@ import {
   checkBootId,
   checkBytes,
   checkInteger,
+  checkKeyId,
   checkMacKey,
   checkMs,
   checkNonce,
@@ -69,19 +74,34 @@ function nonceOf(options: { nonce?: Uint8Array }): Uint8Array {
     : checkNonce(options.nonce);
 }
 
+/** The key id of a message's options (default 0) and its MAC's address A. */
+function keyIdAndAddress(
+  options: { keyId?: number; serverAddress?: string },
+): number {
+  const keyId = checkKeyId(options.keyId ?? 0);
+  const address = options.serverAddress;
+  if (address !== undefined) checkString(address, "serverAddress");
+  setMacAddress(keyId, address);
+  return keyId;
+}
+
 /**
- * Build a request packet: header, boot id, time, nonce, keys, and the
- * 16-byte tag over them (with the request label and the server's address).
+ * Build a request packet: header, boot id, time, key id, nonce, keys, and
+ * the 16-byte tag over them (with the request label and the MAC's address
+ * A: the server's address in password mode, zeros with a server key).
  * The boot id and time come from the server (its clock answer or refusal):
  * a client never stamps a request from its own clock.
  *
- * @param key the MAC key from {@link deriveKey}.
- * @param options keys, server address, boot id, time, and optional nonce
- * and ackWanted.
+ * @param key the MAC key: from {@link deriveKey} (password, key id 0) or
+ * {@link serverKey} (with `keyId`).
+ * @param options keys, boot id, time, the key id (default 0), the server
+ * address (required with key id 0), and optional nonce and ackWanted.
  * @returns the UDP payload, 56 + keys.length bytes.
- * @throws {TypeError} on a wrong type or a server address that is not IP.
+ * @throws {TypeError} on a wrong type, a server address that is not IP, or
+ * none in password mode.
  * @throws {RangeError} on 0 or more than 16 keys, a non-printable key, a
- * bad time, a boot id that is not 8 bytes or a nonce that is not 16.
+ * bad time, a key id that is not 0 or 80000000..ffffffff, a boot id that
+ * is not 8 bytes or a nonce that is not 12.
  *
  * @example
  * ```ts
@@ -98,10 +118,16 @@ function nonceOf(options: { nonce?: Uint8Array }): Uint8Array {
  * });
  * assert.equal(packet.length, 59);
  * assert.equal(new TextDecoder().decode(packet.subarray(0, 4)), "NSRQ");
+ * assert.deepEqual([...packet.subarray(24, 28)], [0, 0, 0, 0]); // password
  * assert.throws(
  *   () => createRequest(key, { keys: "", serverAddress, bootId, timestamp: 0 }),
  *   RangeError,
  * );
+ * // A server key's request names its key id and needs no address.
+ * const keyed = createRequest(key, {
+ *   keys: "s", keyId: 0x8f3a01c2, bootId, timestamp: 1700000000000,
+ * });
+ * assert.deepEqual([...keyed.subarray(24, 28)], [0x8f, 0x3a, 0x01, 0xc2]);
  * ```
  */
 export function createRequest(
@@ -118,8 +144,9 @@ export function createRequest(
   if (typeof ackWanted !== "boolean") {
     throw new TypeError("ackWanted must be a boolean");
   }
-  setAddress(checkString(options.serverAddress, "serverAddress"));
+  const keyId = keyIdAndAddress(options);
   writeMessage(OFF_BOOT, bootId);
+  writeKeyId(keyId);
   writeMessage(OFF_NONCE, nonce);
   writeMessage(OFF_KEYS, keys);
   const len = core.encodeRequest(keys.length, ackWanted ? 1 : 0, timestamp);
@@ -129,34 +156,42 @@ export function createRequest(
 
 /**
  * Build a probe: the client's authenticated question "what is your boot id
- * and clock?", answered with a clock answer (see {@link verifyReply}). A
- * probe never acts and never changes the server's state.
+ * and clock?", answered with a clock answer (see {@link verifyReply}); an
+ * info probe also asks for the server's facts ({@link ServerInfo}). A probe
+ * never acts and never changes the server's state.
  *
  * @param key the MAC key.
- * @param options the server's address and an optional nonce.
- * @returns the UDP payload, 56 bytes.
- * @throws {TypeError} on a wrong type or a server address that is not IP.
- * @throws {RangeError} on a nonce that is not 16 bytes.
+ * @param options the key id (default 0), the server's address (required
+ * with key id 0), an optional nonce, and `info` for an info probe.
+ * @returns the UDP payload, 56 bytes (80 for an info probe).
+ * @throws {TypeError} on a wrong type, a server address that is not IP, or
+ * none in password mode.
+ * @throws {RangeError} on a bad key id or a nonce that is not 12 bytes.
  *
  * @example
  * ```ts
  * import assert from "node:assert";
  * import { createProbe, MacKey } from "../mod.ts";
  * const key = await MacKey.fromBytes(new Uint8Array(32));
- * const nonce = crypto.getRandomValues(new Uint8Array(16));
+ * const nonce = crypto.getRandomValues(new Uint8Array(12));
  * const probe = createProbe(key, { serverAddress: "192.0.2.7", nonce });
  * assert.equal(probe.length, 56);
  * assert.equal(probe[5], 4); // type probe
- * assert.deepEqual(probe.subarray(24, 40), nonce);
+ * assert.deepEqual(probe.subarray(28, 40), nonce);
+ * const info = createProbe(key, { keyId: 0x8f3a01c2, info: true });
+ * assert.equal(info.length, 80);
+ * assert.equal(info[7], 24); // count: the facts' length
  * ```
  */
 export function createProbe(key: MacKey, options: ProbeOptions): Uint8Array {
   checkMacKey(key);
   checkObject(options);
   const nonce = nonceOf(options);
-  setAddress(checkString(options.serverAddress, "serverAddress"));
+  const info = options.info ?? false;
+  if (typeof info !== "boolean") throw new TypeError("info must be a boolean");
+  writeKeyId(keyIdAndAddress(options));
   writeMessage(OFF_NONCE, nonce);
-  return sealMessage(key, core.encodeProbe());
+  return sealMessage(key, core.encodeProbe(info ? 1 : 0));
 }
 
 /**
@@ -199,6 +234,7 @@ function readRequest(copy: Uint8Array): RequestInfo {
   const count = copy[OFF_COUNT];
   return {
     keys: messageText(OFF_KEYS, count),
+    keyId: messageKeyId(),
     bootId: copy.subarray(OFF_BOOT, OFF_BOOT + BOOT_ID_LEN),
     timestamp: messageTime(),
     nonce: copy.subarray(OFF_NONCE, OFF_NONCE + NONCE_LEN),
@@ -281,9 +317,28 @@ function settle(
   return verdict;
 }
 
+/** The key set of verifyRequest's first argument (a MacKey: the password). */
+function keySetOf(keys: MacKey | KeySet | null): KeySet | MacKey | null {
+  if (keys === null || keys instanceof KeySet) return keys;
+  if (!isMacKey(keys)) {
+    throw new TypeError("keys must be a KeySet, a MacKey or null");
+  }
+  return keys;
+}
+
+/** The packet's key id (bytes 24..28), 0 when it is too short to have one. */
+function packetKeyId(packet: Uint8Array): number {
+  if (packet.length < OFF_KEY_ID + 4) return 0;
+  return ((packet[OFF_KEY_ID] << 24) | (packet[OFF_KEY_ID + 1] << 16) |
+    (packet[OFF_KEY_ID + 2] << 8) | packet[OFF_KEY_ID + 3]) >>> 0;
+}
+
 /**
  * Judge a request or probe with the server's ladder (docs/PROTOCOL.md):
- * the cheap rungs first, the tag only where the ladder says so. ACCEPTED
+ * the cheap rungs first, the tag only where the ladder says so; the key is
+ * the one the packet's key id names (rung K: an id the server does not hold
+ * is UNKNOWN_KEY, with no hash and no reply), with that mode's address A.
+ * ACCEPTED
  * raises `state.floor` to the request's time and stores it (and the
  * statuses of its keys) as the last accepted request; an authenticated
  * FUTURE request raises the floor too, so it can never act later; a copy of
@@ -291,12 +346,14 @@ function settle(
  * and re-acks take a refusal token when one is left, and are silent
  * without one.
  *
- * @param key the MAC key, or null when no password is configured.
+ * @param keys the server's keys: a {@link KeySet}, a MacKey (a password's
+ * key alone, key id 0), or null when nothing is configured.
  * @param packet the UDP payload as received.
  * @param options server address, protocol clock, tolerance, state
- * (mutated) and optionally how the keys would be judged.
- * @returns the verdict; the request for every authenticated one; the reply
- * to send when there is one.
+ * (mutated), and optionally how the keys would be judged and the facts an
+ * info probe's answer carries.
+ * @returns the verdict; the key id from rung K on; the request for every
+ * authenticated one; the reply to send when there is one.
  * @throws {TypeError} on a wrong type or a server address that is not IP.
  * @throws {RangeError} on a negative or fractional time.
  *
@@ -332,22 +389,68 @@ function settle(
  * const later = { ...options, now: 1700003600000 };
  * assert.equal(verifyRequest(key, ahead, later).verdict, Verdict.REFUSED_REPLAY);
  * ```
+ *
+ * @example Server keys: one per administrator, looked up by key id
+ * ```ts
+ * import assert from "node:assert";
+ * import {
+ *   createRequest, createServerState, KeySet, keyIdOf, serverKey, Verdict,
+ *   verifyRequest,
+ * } from "../mod.ts";
+ * const adminSecret = crypto.getRandomValues(new Uint8Array(32));
+ * const keyId = await keyIdOf(adminSecret);
+ * const web1 = await serverKey(adminSecret, "web1");
+ * const web2 = await serverKey(adminSecret, "web2");
+ * const state = createServerState();
+ * // Both servers see themselves at 10.0.0.4; each holds only its own key.
+ * const options = {
+ *   serverAddress: "10.0.0.4", now: 1700000000000, toleranceMs: 60000, state,
+ * };
+ * const atWeb2 = new KeySet({ serverKeys: [[keyId, web2]] });
+ * const forWeb1 = createRequest(web1, {
+ *   keys: "b", keyId, bootId: state.bootId, timestamp: 1700000000000,
+ * });
+ * assert.equal(verifyRequest(atWeb2, forWeb1, options).verdict, Verdict.BAD_MAC);
+ * // web1 also holds the key of the admin secret that replaces this one.
+ * const next = crypto.getRandomValues(new Uint8Array(32));
+ * const atWeb1 = new KeySet({
+ *   serverKeys: [[keyId, web1], [await keyIdOf(next), await serverKey(next, "web1")]],
+ * });
+ * assert.equal(verifyRequest(atWeb1, forWeb1, options).verdict, Verdict.ACCEPTED);
+ * atWeb1.remove(keyId); // the old key removed: no hash, no answer
+ * const late = createRequest(web1, {
+ *   keys: "s", keyId, bootId: state.bootId, timestamp: 1700000000001,
+ * });
+ * assert.equal(verifyRequest(atWeb1, late, options).verdict, Verdict.UNKNOWN_KEY);
+ * ```
  */
 export function verifyRequest(
-  key: MacKey | null,
+  keys: MacKey | KeySet | null,
   packet: Uint8Array,
   options: VerifyOptions,
 ): VerifyResult {
-  if (key !== null) checkMacKey(key);
+  const set = keySetOf(keys);
   checkBytes(packet, "packet");
   checkVerifyOptions(options);
   const { state } = options;
-  setAddress(options.serverAddress);
+  // Rung K's lookup: the core orders it after the frame rungs, which prove
+  // the packet long enough to hold the id it reads.
+  const keyId = packetKeyId(packet);
+  const key = set === null
+    ? null
+    : set instanceof KeySet
+    ? set.find(keyId)
+    : keyId === 0
+    ? set
+    : null;
+  const configured = set instanceof KeySet ? set.configured : set !== null;
+  if (key !== null) setMacAddress(keyId, options.serverAddress);
   const len = loadMessage(packet);
   loadBootId(state.bootId);
   // Every rung without a hash in the core, in one call; the tag here.
   const pending = core.checkRequest(
     len,
+    configured ? 1 : 0,
     key !== null ? 1 : 0,
     options.now,
     options.toleranceMs,
@@ -360,13 +463,22 @@ export function verifyRequest(
     state.refusalTokens -= 1;
     return answered(key!, verdict, options, readRequest(packet.slice(0, len)));
   }
-  if ((pending & PENDING_TAG) === 0) return { verdict };
+  if ((pending & PENDING_TAG) === 0) {
+    // From rung K on, the result names the key that judged the packet.
+    return key === null || verdict === Verdict.UNKNOWN_KEY
+      ? { verdict }
+      : { verdict, keyId };
+  }
   if (tokenBeforeTag(verdict)) state.refusalTokens -= 1;
-  if (!tagVerifies(key as MacKey, len)) return { verdict: Verdict.BAD_MAC };
+  if (!tagVerifies(key as MacKey, len)) {
+    return { verdict: Verdict.BAD_MAC, keyId };
+  }
   if (verdict === Verdict.PROBE_ANSWERED) {
     const nonce = messageBytes(OFF_NONCE, NONCE_LEN);
-    const sent = { probe: true as const, nonce };
-    return { verdict, reply: serverReply(key!, verdict, options, sent)! };
+    const info = packet[OFF_COUNT] !== 0;
+    const sent = { probe: true as const, keyId, nonce, info };
+    const reply = serverReply(key!, verdict, options, sent)!;
+    return { verdict, keyId, reply };
   }
   const copy = packet.slice(0, len);
   const request = readRequest(copy);
@@ -381,6 +493,9 @@ function answered(
   options: VerifyOptions,
   request: RequestInfo,
 ): VerifyResult {
+  const keyId = request.keyId ?? 0;
   const reply = serverReply(key, verdict, options, request);
-  return reply === null ? { verdict, request } : { verdict, request, reply };
+  return reply === null
+    ? { verdict, keyId, request }
+    : { verdict, keyId, request, reply };
 }

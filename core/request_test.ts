@@ -63,7 +63,7 @@ Deno.test("createRequest: every printable key round-trips through verify", () =>
 Deno.test("createRequest: a fresh nonce by default, the time given, ack wanted", () => {
   const a = request("s");
   const b = request("s");
-  assert.notDeepEqual(a.subarray(24, 40), b.subarray(24, 40));
+  assert.notDeepEqual(a.subarray(28, 40), b.subarray(28, 40));
   assert.equal(Number(new DataView(a.buffer).getBigUint64(16)), NOW);
   assert.deepEqual(a.subarray(8, 16), BOOT);
   assert.equal(a[6], 1, "ack wanted by default");
@@ -105,7 +105,11 @@ Deno.test("createRequest: bad input throws, naming what was wrong", () => {
     [{ timestamp: "1" }, TypeError],
     [{ bootId: undefined }, TypeError],
     [{ bootId: new Uint8Array(7) }, RangeError],
-    [{ nonce: new Uint8Array(15) }, RangeError],
+    [{ nonce: new Uint8Array(16) }, RangeError],
+    [{ keyId: 1 }, RangeError],
+    [{ keyId: 2 ** 32 }, RangeError],
+    [{ keyId: -1 }, RangeError],
+    [{ keyId: "0" }, TypeError],
     [{ nonce: [1, 2] }, TypeError],
     [{ ackWanted: "yes" }, TypeError],
   ];

@@ -10,8 +10,18 @@ import type { KeyStatus, RefusalReason, Verdict } from "./constants.ts";
 export interface RequestOptions {
   /** SysRq keys to run in order: 1 to 16 printable ASCII, no space. */
   keys: string;
-  /** The server's IP address as the server sees it (covered by the MAC). */
-  serverAddress: string;
+  /**
+   * Which key makes the tag (docs/PROTOCOL.md, "Keys"): 0 (the default) for
+   * the password's key, else the server key's id, 0x80000000..0xffffffff
+   * (see {@link keyIdOf}).
+   */
+  keyId?: number;
+  /**
+   * The server's IP address as the server sees it: covered by the MAC in
+   * password mode (key id 0), where it is required; a server key's MAC
+   * leaves it out (the key binds the host), so it may be omitted.
+   */
+  serverAddress?: string;
   /**
    * The server's 8-byte boot id, learnt from its clock answer or refusal
    * (see {@link verifyReply}).
@@ -23,7 +33,7 @@ export interface RequestOptions {
    * it arrived. Never the client's own wall clock.
    */
   timestamp: number;
-  /** 16 bytes; default fresh random bytes. Never reuse one. */
+  /** 12 bytes; default fresh random bytes. Never reuse one. */
   nonce?: Uint8Array;
   /** Ask for an ack or refusal; default true. */
   ackWanted?: boolean;
@@ -31,10 +41,46 @@ export interface RequestOptions {
 
 /** What goes into a probe. */
 export interface ProbeOptions {
-  /** The server's IP address as the server sees it (covered by the MAC). */
-  serverAddress: string;
-  /** 16 bytes; default fresh random bytes. Never reuse one. */
+  /** Which key makes the tag: 0 (default, password) or a server key's id. */
+  keyId?: number;
+  /**
+   * The server's IP address as the server sees it: required in password
+   * mode (covered by the MAC), unused with a server key.
+   */
+  serverAddress?: string;
+  /** 12 bytes; default fresh random bytes. Never reuse one. */
   nonce?: Uint8Array;
+  /**
+   * An info probe (80 bytes): the answer carries the server's facts
+   * ({@link ServerInfo}) as well as its clock. Default false.
+   */
+  info?: boolean;
+}
+
+/**
+ * The facts an info probe's answer carries (docs/PROTOCOL.md, "Clock
+ * answer"): what `send_sysrq --check` reports.
+ */
+export interface ServerInfo {
+  /** The module's version, "major.minor.patch", each part 0..255. */
+  version: string;
+  /** What the rule and the module offer. */
+  capabilities: {
+    /** The rule has `--sysrq-no-ack`: requests are never answered. */
+    noAck: boolean;
+    /** The rule has `--sysrq-legacy`: the legacy text format is accepted. */
+    legacy: boolean;
+    /** SysRq output can be returned (bit 2). */
+    output: boolean;
+    /** A safe reboot is available (bit 3). */
+    safeReboot: boolean;
+  };
+  /** `kernel.sysrq` as the kernel reports it: 0 none, 1 all, else a mask. */
+  sysrq: number;
+  /** The server's past window in seconds (65535 when larger). */
+  toleranceSeconds: number;
+  /** The SysRq keys the rule allows, in byte order (all 94 by default). */
+  ruleKeys: string;
 }
 
 /**
@@ -55,8 +101,10 @@ export interface ServerState {
    */
   lastStatuses: KeyStatus[] | null;
   /**
-   * The 16-byte address (see encodeAddress) the last accepted request was
-   * sent to, or null: only a copy sent to the same address is a retry.
+   * The 16-byte address A the last accepted request's MAC covered (see
+   * encodeAddress): the address it was sent to in password mode, 16 zero
+   * bytes with a server key; or null. Only a copy under the same A is a
+   * retry.
    */
   lastAddress: Uint8Array | null;
   /** Refusal budget left; refusals and re-acks each take one. */
@@ -79,12 +127,22 @@ export interface VerifyOptions {
    * it for re-acks; default every key EXECUTED.
    */
   statuses?: (keys: string) => KeyStatus[];
+  /**
+   * The facts an info probe's answer carries; default version 0.0.0, no
+   * capabilities, `kernel.sysrq` 0, the tolerance in seconds and every key.
+   */
+  info?: ServerInfo;
 }
 
 /** What an authenticated request said. */
 export interface RequestInfo {
   /** SysRq keys, in order. */
   keys: string;
+  /**
+   * The key id it named: 0 for the password, else a server key's id
+   * (verifyRequest always sets it; 0 when omitted elsewhere).
+   */
+  keyId?: number;
   /** The 8-byte boot id it was made for. */
   bootId: Uint8Array;
   /**
@@ -93,7 +151,7 @@ export interface RequestInfo {
    */
   timestamp: number;
   /**
-   * The request's 16-byte nonce. (From verifyRequest, the byte fields are
+   * The request's 12-byte nonce. (From verifyRequest, the byte fields are
    * views of the stored last request: do not modify them.)
    */
   nonce: Uint8Array;
@@ -105,14 +163,23 @@ export interface RequestInfo {
 export interface ProbeInfo {
   /** Marks a probe. */
   probe: true;
-  /** The probe's 16-byte nonce. */
+  /** The probe's key id; default 0. */
+  keyId?: number;
+  /** The probe's 12-byte nonce. */
   nonce: Uint8Array;
+  /** An info probe (the answer carries {@link ServerInfo}); default false. */
+  info?: boolean;
 }
 
 /** The outcome of {@link verifyRequest}. */
 export interface VerifyResult {
   /** ACCEPTED, or the rung that failed (or REPEATED, PROBE_ANSWERED). */
   verdict: Verdict;
+  /**
+   * The key id of a packet that named a key the server has (from rung K
+   * on): 0 for the password, else the server key's id.
+   */
+  keyId?: number;
   /** Set for every authenticated request: ACCEPTED, REPEATED, REFUSED_*. */
   request?: RequestInfo;
   /**
@@ -153,6 +220,8 @@ export type Reply =
     /** The server's protocol clock when it answered, ms. */
     serverTime: number;
     nonce: Uint8Array;
+    /** The server's facts, in the answer to an info probe only. */
+    info?: ServerInfo;
   };
 
 /** What goes into a legacy request. */

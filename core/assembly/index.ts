@@ -14,13 +14,17 @@
 // MAC input `label || address || message` is contiguous:
 //
 //   0   label    16   written here for the message being built or checked
-//   16  address  16   written by the glue (the server's address A)
-//   32  message  72   the packet (MAX_MSG_LEN); the glue copies at most this
-//   104 tag      16   the tag the glue computed
-//   120 expect   32   what a reply must echo: boot id, time, nonce (the
-//                     bytes 8..40 of the request or probe sent); for
+//   16  address  16   written by the glue (the MAC's address A: the
+//                     server's address in password mode, else zeros)
+//   32  message  80   the packet (MAX_MSG_LEN); the glue copies at most this
+//   112 tag      16   the tag the glue computed
+//   128 expect   32   what a reply must echo: boot id, time, key id, nonce
+//                     (the bytes 8..40 of the request or probe sent); for
 //                     checkRequest, the state's boot id in its first 8
-//   152 last     72   the last accepted request (rung 11), as accepted
+//   160 last     80   the last accepted request (rung 11), as accepted
+//
+// The key id is the glue's business: it picks the key (rung K happens here,
+// from what the glue found) and writes the address A to match.
 //
 // The legacy buffer holds the text (LEGACY_MAX_LEN), then the digest the
 // glue computed (up to 32 bytes), then what checkLegacy found, as f64s:
@@ -36,6 +40,7 @@ import {
   FLAGS_KNOWN,
   FUTURE_SLACK_MS,
   HEADER_LEN,
+  INFO_LEN,
   KEY_MAX,
   KEY_MIN,
   LABEL_LEN,
@@ -53,6 +58,7 @@ import {
   OFF_BOOT,
   OFF_COUNT,
   OFF_FLAGS,
+  OFF_KEY_ID,
   OFF_KEYS,
   OFF_MAGIC,
   OFF_NONCE,
@@ -60,6 +66,7 @@ import {
   OFF_TYPE,
   OFF_VERSION,
   PROBE_LEN,
+  CLOCK_LEN,
   REASON_BOOT,
   REASON_STALE,
   STATUS_REFUSED_SYSCTL,
@@ -73,8 +80,9 @@ import {
   VERSION,
 } from "./proto";
 
-const EXPECT_LEN: u32 = BOOT_ID_LEN + 8 + NONCE_LEN; // bytes 8..40
-const SCRATCH_LEN: u32 = 224;
+const EXPECT_LEN: u32 = BOOT_ID_LEN + 8 + 4 + NONCE_LEN; // bytes 8..40
+const SCRATCH_LEN: u32 = LABEL_LEN + ADDR_LEN + MAX_MSG_LEN + TAG_LEN +
+  EXPECT_LEN + MAX_MSG_LEN;
 const SCRATCH: usize = memory.data(SCRATCH_LEN, 16);
 const LABEL: usize = SCRATCH;
 const ADDR: usize = LABEL + LABEL_LEN;
@@ -216,6 +224,13 @@ function tagDiffers(len: u32): bool {
   return d != 0;
 }
 
+// Whether the `count` body bytes are all zero (an info probe's padding).
+function bodyIsZero(count: u32): bool {
+  let d: u8 = 0;
+  for (let i: u32 = 0; i < count; i++) d |= load<u8>(MSG + OFF_KEYS + i);
+  return d == 0;
+}
+
 // Rungs 2 to 9: everything that needs neither the state nor the key.
 function checkFrame(len: u32): i32 {
   if (len < HEADER_LEN) return Verdict.TRUNCATED;
@@ -225,14 +240,17 @@ function checkFrame(len: u32): i32 {
   const probe = type == TYPE_PROBE;
   if (!probe && type != TYPE_REQUEST) return Verdict.BAD_TYPE;
   const count = <u32>load<u8>(MSG + OFF_COUNT);
-  if (probe ? count != 0 : count < MIN_KEYS || count > MAX_KEYS) {
-    return Verdict.BAD_KEY_COUNT;
-  }
+  const countOk = probe
+    ? count == 0 || count == INFO_LEN
+    : count >= MIN_KEYS && count <= MAX_KEYS;
+  if (!countOk) return Verdict.BAD_KEY_COUNT;
   // From here on len == FIXED_LEN + count <= MAX_MSG_LEN: all bytes present.
   if (len != FIXED_LEN + count) return Verdict.BAD_LENGTH;
   const unknown: u8 = probe ? 0xff : ~FLAGS_KNOWN;
   if ((load<u8>(MSG + OFF_FLAGS) & unknown) != 0) return Verdict.BAD_FLAGS;
-  if (badKeyAt(count) >= 0) return Verdict.BAD_KEY_CHAR;
+  if (probe ? !bodyIsZero(count) : badKeyAt(count) >= 0) {
+    return Verdict.BAD_KEY_CHAR;
+  }
   return Verdict.ACCEPTED;
 }
 
@@ -262,10 +280,12 @@ function refuse(silent: i32, tokens: i32): i32 {
 /**
  * Every rung of the ladder that needs no hash, for the `len`-byte packet in
  * the message area (the glue copies at most MAX_MSG_LEN bytes; `len` is the
- * real length), against the state: its boot id (in the expect area), the
- * protocol clock `now`, the past window `tolerance` (both ms),
- * the `floor`, the refusal `tokens` left and the length of the last
- * accepted request in the last area (0: none).
+ * real length): rung 1 from `configured` (a password or a server key is
+ * set), rung K from `keyKnown` (the glue found a key under the packet's key
+ * id, and wrote that mode's address A), then against the state: its boot id
+ * (in the expect area), the protocol clock `now`, the past window
+ * `tolerance` (both ms), the `floor`, the refusal `tokens` left and the
+ * length of the last accepted request in the last area (0: none).
  *
  * Returns a final verdict, or one pending the tag (PENDING_TAG set, the
  * label in place, `len` == FIXED_LEN + count): PROBE_ANSWERED; ACCEPTED;
@@ -276,16 +296,18 @@ function refuse(silent: i32, tokens: i32): i32 {
  */
 export function checkRequest(
   len: u32,
-  hasKey: bool,
+  configured: bool,
+  keyKnown: bool,
   now: f64,
   tolerance: f64,
   floor: u64,
   tokens: i32,
   lastLen: u32,
 ): i32 {
-  if (!hasKey) return Verdict.NO_PASSWORD;
+  if (!configured) return Verdict.NO_PASSWORD;
   const frame = checkFrame(len);
   if (frame != Verdict.ACCEPTED) return frame;
+  if (!keyKnown) return Verdict.UNKNOWN_KEY;
   if (load<u8>(MSG + OFF_TYPE) == TYPE_PROBE) {
     writeLabel(TYPE_PROBE);
     return PENDING_TAG | Verdict.PROBE_ANSWERED;
@@ -311,8 +333,8 @@ export function checkRequest(
 }
 
 /**
- * Frame a request around the boot id, nonce and `count` keys the glue
- * wrote in the message area, and lay out its MAC input. Returns the
+ * Frame a request around the boot id, key id, nonce and `count` keys the
+ * glue wrote in the message area, and lay out its MAC input. Returns the
  * request's length (the glue appends the tag over its first length - 16
  * bytes), or a negative error: ERR_COUNT, ERR_CHAR or ERR_TIME.
  */
@@ -327,21 +349,24 @@ export function encodeRequest(count: u32, ackWanted: bool, timestamp: f64): i32 
 }
 
 /**
- * Frame a probe around the nonce the glue wrote: boot id and time zero.
- * Returns PROBE_LEN.
+ * Frame a probe around the key id and nonce the glue wrote: boot id and
+ * time zero; with `info`, an info probe (count INFO_LEN, a zero body).
+ * Returns its length: PROBE_LEN, or PROBE_LEN + INFO_LEN.
  */
-export function encodeProbe(): i32 {
-  writeHeader(TYPE_PROBE, 0, 0);
+export function encodeProbe(info: bool): i32 {
+  const count: u32 = info ? INFO_LEN : 0;
+  writeHeader(TYPE_PROBE, 0, <u8>count);
   store<u64>(MSG + OFF_BOOT, 0);
   store<u64>(MSG + OFF_TIME, 0);
+  memory.fill(MSG + OFF_KEYS, 0, count);
   writeLabel(TYPE_PROBE);
-  return <i32>PROBE_LEN;
+  return <i32>(PROBE_LEN + count);
 }
 
 /**
- * Frame an ack around the boot id, nonce and `count` status bytes the glue
- * wrote, echoing `timestamp`, with flag REPEAT when `repeat`. Returns the
- * ack's length, or ERR_COUNT, ERR_STATUS or ERR_TIME.
+ * Frame an ack around the boot id, key id, nonce and `count` status bytes
+ * the glue wrote, echoing `timestamp`, with flag REPEAT when `repeat`.
+ * Returns the ack's length, or ERR_COUNT, ERR_STATUS or ERR_TIME.
  */
 export function encodeAck(count: u32, repeat: bool, timestamp: f64): i32 {
   if (count < MIN_KEYS || count > MAX_KEYS) return ERR_COUNT;
@@ -356,8 +381,8 @@ export function encodeAck(count: u32, repeat: bool, timestamp: f64): i32 {
 }
 
 /**
- * Frame a refusal around the boot id and nonce the glue wrote. Returns
- * REFUSAL_LEN, or ERR_REASON or ERR_TIME.
+ * Frame a refusal around the boot id, key id and nonce the glue wrote.
+ * Returns REFUSAL_LEN, or ERR_REASON or ERR_TIME.
  */
 export function encodeRefusal(reason: u32, serverTime: f64): i32 {
   if (reason < REASON_STALE || reason > REASON_BOOT) return ERR_REASON;
@@ -369,15 +394,18 @@ export function encodeRefusal(reason: u32, serverTime: f64): i32 {
 }
 
 /**
- * Frame a clock answer around the boot id and nonce the glue wrote.
- * Returns CLOCK_LEN, or ERR_TIME.
+ * Frame a clock answer around the boot id, key id and nonce the glue wrote,
+ * and for an info probe's answer (`count` INFO_LEN) the facts it wrote in
+ * the body. Returns its length (CLOCK_LEN + count), or ERR_COUNT (a count
+ * other than 0 and INFO_LEN) or ERR_TIME.
  */
-export function encodeClock(serverTime: f64): i32 {
+export function encodeClock(serverTime: f64, count: u32): i32 {
+  if (count != 0 && count != INFO_LEN) return ERR_COUNT;
   if (!isSafeMs(serverTime)) return ERR_TIME;
-  writeHeader(TYPE_CLOCK, 0, 0);
+  writeHeader(TYPE_CLOCK, 0, <u8>count);
   writeTime(serverTime);
   writeLabel(TYPE_CLOCK);
-  return <i32>FIXED_LEN;
+  return <i32>(CLOCK_LEN + count);
 }
 
 // Whether bytes [from, to) of the message equal those of the expect area
@@ -408,32 +436,34 @@ function ackOk(len: u32, count: u32): bool {
   return true;
 }
 
-// A refusal or clock answer: 56 bytes, no count, the nonce echoed, a boot
-// id (never all zero), a time a number holds.
-function fixedOk(len: u32): bool {
-  return len == FIXED_LEN && load<u8>(MSG + OFF_COUNT) == 0 &&
-    echoes(OFF_NONCE, OFF_KEYS) && bootIdSet() && readTime() <= MAX_SAFE_MS;
+// A refusal (`count` 0) or clock answer: 56 + count bytes, the key id and
+// nonce echoed, a boot id (never all zero), a time a number holds.
+function fixedOk(len: u32, count: u32): bool {
+  return len == FIXED_LEN + count && load<u8>(MSG + OFF_COUNT) == count &&
+    echoes(OFF_KEY_ID, OFF_KEYS) && bootIdSet() && readTime() <= MAX_SAFE_MS;
 }
 
 /**
- * Frame check of a `len`-byte reply to what was sent: a probe (`count` 0;
- * only a clock answer fits) or a request of `count` keys (an ack or a
- * refusal). The expect area holds the sent message's bytes 8..40. Returns
- * the reply's type when it is well formed and answers what was sent (its
- * label is then in place for the glue to hash), else 0.
+ * Frame check of a `len`-byte reply to what was sent: a probe (`probe`,
+ * `count` 0 or INFO_LEN: only a clock answer of its length fits) or a
+ * request of `count` keys (an ack or a refusal). The expect area holds the
+ * sent message's bytes 8..40. Returns the reply's type when it is well
+ * formed and answers what was sent (its label is then in place for the glue
+ * to hash), else 0.
  */
-export function checkReply(len: u32, count: u32): u32 {
+export function checkReply(len: u32, count: u32, probe: bool): u32 {
   if (len < FIXED_LEN || len > MAX_MSG_LEN || !hasMagic()) return 0;
   if (load<u8>(MSG + OFF_VERSION) != VERSION) return 0;
   const type = load<u8>(MSG + OFF_TYPE);
   const flags = load<u8>(MSG + OFF_FLAGS);
   let ok = false;
-  if (count == 0) {
-    ok = type == TYPE_CLOCK && flags == 0 && fixedOk(len);
+  if (probe) {
+    ok = (count == 0 || count == INFO_LEN) && type == TYPE_CLOCK &&
+      flags == 0 && fixedOk(len, count);
   } else if (type == TYPE_ACK) {
     ok = ackOk(len, count);
   } else if (type == TYPE_REFUSAL) {
-    ok = flags >= REASON_STALE && flags <= REASON_BOOT && fixedOk(len);
+    ok = flags >= REASON_STALE && flags <= REASON_BOOT && fixedOk(len, 0);
   }
   if (!ok) return 0;
   writeLabel(type);

@@ -27,12 +27,14 @@ export const OFF_FLAGS: u32 = 6; // refusal: the reason
 export const OFF_COUNT: u32 = 7;
 export const OFF_BOOT: u32 = 8; // the server's boot id
 export const OFF_TIME: u32 = 16; // u64 big-endian, ms, server protocol clock
-export const OFF_NONCE: u32 = 24;
-export const OFF_KEYS: u32 = 40; // ack: status bytes
+export const OFF_KEY_ID: u32 = 24; // u32 big-endian; 0: password mode
+export const OFF_NONCE: u32 = 28;
+export const OFF_KEYS: u32 = 40; // ack: status bytes; info: facts
 
 export const HEADER_LEN: u32 = 8;
 export const BOOT_ID_LEN: u32 = 8;
-export const NONCE_LEN: u32 = 16;
+export const KEY_ID_LEN: u32 = 4;
+export const NONCE_LEN: u32 = 12;
 export const TAG_LEN: u32 = 16; // HMAC-SHA256 truncated to 128 bits
 export const FIXED_LEN: u32 = 56; // every message without keys/statuses
 export const MIN_KEYS: u32 = 1;
@@ -40,7 +42,8 @@ export const MAX_KEYS: u32 = 16;
 export const REFUSAL_LEN: u32 = 56;
 export const PROBE_LEN: u32 = 56;
 export const CLOCK_LEN: u32 = 56;
-export const MAX_MSG_LEN: u32 = 72; // FIXED_LEN + MAX_KEYS
+export const INFO_LEN: u32 = 24; // an info probe's body, its answer's
+export const MAX_MSG_LEN: u32 = 80; // FIXED_LEN + INFO_LEN: an info probe
 
 export const KEY_MIN: u8 = 0x21; // printable ASCII, no space
 export const KEY_MAX: u8 = 0x7e;
@@ -99,4 +102,5 @@ export enum Verdict {
   REFUSED_BOOT = 19,
   REPEATED = 20,
   PROBE_ANSWERED = 21,
+  UNKNOWN_KEY = 22,
 }

@@ -112,7 +112,7 @@ Deno.test("constants: every C #define number equals proto.ts's, both ways", () =
 });
 
 Deno.test("constants: the verdict enum is the same in C, proto.ts and constants.ts", () => {
-  assert.equal(cVerdicts.size, 22);
+  assert.equal(cVerdicts.size, 23);
   assert.deepEqual([...asVerdicts], [...cVerdicts]);
   assert.deepEqual(members(Verdict), [...cVerdicts]);
 });
@@ -161,14 +161,20 @@ Deno.test("constants: the labels the WASM core writes are the C labels", () => {
   scratch().set([0x73], core.messageOffset() + ts.OFF_KEYS);
   assert.ok(core.encodeRequest(1, 1, 0) > 0);
   assert.equal(label(), c.strings.get("LABEL_REQUEST") + "\0");
-  assert.equal(core.encodeProbe(), c.numbers.get("PROBE_LEN"));
+  assert.equal(core.encodeProbe(0), c.numbers.get("PROBE_LEN"));
   assert.equal(label(), c.strings.get("LABEL_PROBE") + "\0");
+  // An info probe is the longest message.
+  assert.equal(core.encodeProbe(1), c.numbers.get("MAX_MSG_LEN"));
+  assert.equal(
+    c.numbers.get("PROBE_LEN")! + c.numbers.get("INFO_LEN")!,
+    c.numbers.get("MAX_MSG_LEN"),
+  );
   scratch().set([0], core.messageOffset() + ts.OFF_KEYS);
   assert.ok(core.encodeAck(1, 0, 0) > 0);
   assert.equal(label(), c.strings.get("LABEL_ACK") + "\0");
   assert.equal(core.encodeRefusal(1, 0), c.numbers.get("REFUSAL_LEN"));
   assert.equal(label(), c.strings.get("LABEL_REFUSAL") + "\0");
-  assert.equal(core.encodeClock(0), c.numbers.get("CLOCK_LEN"));
+  assert.equal(core.encodeClock(0, 0), c.numbers.get("CLOCK_LEN"));
   assert.equal(label(), c.strings.get("LABEL_CLOCK") + "\0");
   assert.equal(c.numbers.get("LABEL_LEN"), 16);
 });

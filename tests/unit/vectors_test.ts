@@ -1,7 +1,8 @@
 /**
  * Every shared vector in tests/vectors/ through the WASM core (mod.ts), and
  * every valid tag and derived key checked again against Web Crypto's HMAC
- * and PBKDF2 and hash-wasm's PBKDF2, independently of the library.
+ * and PBKDF2 and hash-wasm's PBKDF2, independently of the library; the
+ * server-key derivations (keys.json) through the library.
  *
  * @module
  */
@@ -9,9 +10,16 @@
 import assert from "node:assert/strict";
 import { createSHA256, pbkdf2 } from "hash-wasm";
 import {
+  adminSecretFromPassword,
   encodeAddress,
+  encodeInfo,
+  formatKeyId,
+  keyIdOf,
+  KeySet,
   type KeyStatus,
   MacKey,
+  parseKeyId,
+  serverKeyBytes,
   type ServerState,
   Verdict,
   verifyLegacyRequest,
@@ -27,6 +35,7 @@ const load = async (name: string) =>
 const requests = await load("requests.json");
 const replies = await load("replies.json");
 const legacy = await load("legacy.json");
+const keys = await load("keys.json");
 
 const encoder = new TextEncoder();
 
@@ -82,7 +91,7 @@ Deno.test("vectors: requests.json covers what the contract promises", () => {
   const seen = new Set(
     requests.map((c: { expected: { verdict: string } }) => c.expected.verdict),
   );
-  for (let v = 0; v <= Verdict.PROBE_ANSWERED; v++) {
+  for (let v = 0; v <= Verdict.UNKNOWN_KEY; v++) {
     if (v === Verdict.BAD_FORMAT) continue; // legacy.json's
     assert.ok(seen.has(Verdict[v]), `no request vector for ${Verdict[v]}`);
   }
@@ -154,19 +163,61 @@ function serverState(s: VectorState): ServerState {
   };
 }
 
+interface VectorKey {
+  keyIdHex: string;
+  keyHex: string;
+}
+
+/** The server's keys of a case: the password's (id 0) and server keys. */
+async function keySet(c: {
+  keyHex: string | null;
+  serverKeys: VectorKey[];
+}): Promise<KeySet> {
+  const entries: [number, MacKey][] = [];
+  for (const k of c.serverKeys) {
+    entries.push([
+      parseKeyId(k.keyIdHex),
+      await MacKey.fromBytes(unhex(k.keyHex)),
+    ]);
+  }
+  return new KeySet({
+    password: c.keyHex === null
+      ? null
+      : await MacKey.fromBytes(unhex(c.keyHex)),
+    serverKeys: entries,
+  });
+}
+
+/**
+ * The key (hex) and address A (hex) a packet's key id names at the case's
+ * server, or null when it names none: the password's key and the server's
+ * address for id 0, the server key and zeros for any other.
+ */
+function macKeyOf(
+  c: { keyHex: string | null; serverKeys: VectorKey[]; addressHex: string },
+  packet: Uint8Array,
+): [string, string] | null {
+  const id = packet.length < 28 ? "00000000" : hex(packet.subarray(24, 28));
+  if (id === "00000000") {
+    return c.keyHex === null ? null : [c.keyHex, c.addressHex];
+  }
+  const k = c.serverKeys.find((k) => k.keyIdHex === id);
+  return k === undefined ? null : [k.keyHex, "00".repeat(16)];
+}
+
 for (const c of requests) {
   Deno.test(`vectors: request: ${c.name}`, async () => {
     assert.equal(hex(encodeAddress(c.serverAddress)), c.addressHex);
-    const key = c.keyHex === null
-      ? null
-      : await MacKey.fromBytes(unhex(c.keyHex));
+    const set = await keySet(c);
     const packet = unhex(c.packetHex);
     const state = serverState(c.state);
-    const result = verifyRequest(key, packet, {
+    const info = parseInfoHex(c.infoHex);
+    const result = verifyRequest(set, packet, {
       serverAddress: c.serverAddress,
       now: c.now,
       toleranceMs: c.toleranceMs,
       state,
+      info,
     });
     const want = c.expected;
     assert.equal(Verdict[result.verdict], want.verdict);
@@ -188,12 +239,13 @@ for (const c of requests) {
     );
 
     // Independently of the core: valid tags are HMACs, bad ones are not.
-    if (c.keyHex !== null && packet.length >= 16) {
+    const macKey = macKeyOf(c, packet);
+    if (macKey !== null && packet.length >= 16) {
       const label = LABELS[packet[5]] ?? LABELS[1];
       const tag = await webCryptoTag(
-        c.keyHex,
+        macKey[0],
         label,
-        c.addressHex,
+        macKey[1],
         bodyOf(packet),
       );
       const authentic = ["ACCEPTED", "REPEATED", "PROBE_ANSWERED"]
@@ -206,24 +258,76 @@ for (const c of requests) {
     }
     if (want.replyHex !== null) {
       const r = unhex(want.replyHex);
+      assert.ok(macKey !== null, "a reply under no key");
       const tag = await webCryptoTag(
-        c.keyHex,
+        macKey[0],
         LABELS[r[5]],
-        c.addressHex,
+        macKey[1],
         bodyOf(r),
       );
       assert.equal(tagOf(r), tag, "reply tag is not the HMAC");
+      // Replies echo the key id; an info probe's answer carries the facts.
+      assert.equal(hex(r.subarray(24, 28)), hex(packet.subarray(24, 28)));
+      if (r[5] === 5 && r[7] === 24) {
+        assert.equal(hex(r.subarray(40, 64)), c.infoHex);
+      }
+    }
+    if (want.verdict === "UNKNOWN_KEY") {
+      assert.equal(macKey, null, "UNKNOWN_KEY for a key the server holds");
+      assert.equal(result.keyId, undefined);
     }
   });
 }
 
+function parseInfoHex(infoHex: string) {
+  const body = unhex(infoHex);
+  return {
+    version: [...body.subarray(0, 3)].join("."),
+    capabilities: {
+      noAck: (body[3] & 1) !== 0,
+      legacy: (body[3] & 2) !== 0,
+      output: (body[3] & 4) !== 0,
+      safeReboot: (body[3] & 8) !== 0,
+    },
+    sysrq: (body[4] << 8) | body[5],
+    toleranceSeconds: (body[6] << 8) | body[7],
+    ruleKeys: [...Array(94).keys()]
+      .filter((i) => body[8 + (i >> 3)] & (1 << (i & 7)))
+      .map((i) => String.fromCharCode(0x21 + i)).join(""),
+  };
+}
+
+Deno.test("vectors: infoHex spells the facts its comment says", () => {
+  const info = parseInfoHex(requests[0].infoHex);
+  assert.deepEqual(info, {
+    version: "0.2.0",
+    capabilities: {
+      noAck: false,
+      legacy: true,
+      output: false,
+      safeReboot: false,
+    },
+    sysrq: 438,
+    toleranceSeconds: 60,
+    ruleKeys: "bsu",
+  });
+  assert.equal(hex(encodeInfo(info)), requests[0].infoHex);
+});
+
 for (const c of replies) {
   Deno.test(`vectors: reply: ${c.name}`, async () => {
     const key = await MacKey.fromBytes(unhex(c.keyHex));
+    const keyId = parseKeyId(c.request.keyIdHex);
     const request = c.request.probe
-      ? { probe: true as const, nonce: unhex(c.request.nonceHex) }
+      ? {
+        probe: true as const,
+        keyId,
+        nonce: unhex(c.request.nonceHex),
+        info: c.request.info,
+      }
       : {
         keys: c.request.keys,
+        keyId,
         bootId: unhex(c.request.bootIdHex),
         timestamp: c.request.timestamp,
         nonce: unhex(c.request.nonceHex),
@@ -240,12 +344,18 @@ for (const c of replies) {
     }
     assert.ok(reply !== null, "a valid reply was rejected");
     const { nonce, bootId, ...rest } = reply;
-    assert.deepEqual({ ...rest, bootIdHex: hex(bootId) }, c.expected);
+    const extra = "info" in rest && rest.info !== undefined
+      ? { infoHex: hex(encodeInfo(rest.info)) }
+      : {};
+    assert.deepEqual(
+      { ...rest, bootIdHex: hex(bootId), ...extra },
+      c.expected,
+    );
     assert.equal(hex(nonce), c.request.nonceHex);
     const tag = await webCryptoTag(
       c.keyHex,
       LABELS[packet[5]],
-      c.addressHex,
+      c.macAddressHex,
       bodyOf(packet),
     );
     assert.equal(tagOf(packet), tag, "reply tag is not the HMAC");
@@ -298,6 +408,28 @@ for (const c of legacy) {
       const got = new TextDecoder().decode(packet).trimEnd().split(",")[3];
       if (c.expected.verdict === "ACCEPTED") assert.equal(got, want);
       else assert.notEqual(got, want);
+    }
+  });
+}
+
+for (const c of keys) {
+  Deno.test(`vectors: keys: ${c.name}`, async () => {
+    const secret = unhex(c.adminSecretHex);
+    if (c.password !== null) {
+      assert.equal(
+        hex(await adminSecretFromPassword(c.password)),
+        c.adminSecretHex,
+      );
+    }
+    assert.equal(formatKeyId(await keyIdOf(secret)), c.keyIdHex);
+    if (c.identity === null) return;
+    if (c.serverKeyHex === null) {
+      await assert.rejects(serverKeyBytes(secret, c.identity), RangeError);
+    } else {
+      assert.equal(
+        hex(await serverKeyBytes(secret, c.identity)),
+        c.serverKeyHex,
+      );
     }
   });
 }

@@ -1,16 +1,21 @@
 /**
- * Writes the shared vectors (requests.json, replies.json, legacy.json) from
- * fixed inputs: `deno run -A tests/vectors/generate.ts`. The expected verdict
- * of every case is chosen here by hand, never computed by a verifier under
- * test, and every packet is built here with Web Crypto (PBKDF2, HMAC,
- * SHA-1/SHA-256) from the tables of docs/PROTOCOL.md — not with the library —
- * so the files are an independent oracle for the WASM core, the C verifier
- * and the kernel. Mutated packets are resealed, so each negative case fails
- * on its own rung only.
+ * Writes the shared vectors (requests.json, replies.json, legacy.json,
+ * keys.json) from fixed inputs: `deno run -A tests/vectors/generate.ts`. The
+ * expected verdict of every case is chosen here by hand, never computed by a
+ * verifier under test, and every packet is built here with Web Crypto
+ * (PBKDF2, HMAC, SHA-1/SHA-256) from the tables of docs/PROTOCOL.md — not
+ * with the library — so the files are an independent oracle for the WASM
+ * core, the C verifier and the kernel. Mutated packets are resealed, so each
+ * negative case fails on its own rung only.
+ *
+ * Argon2id is the one derivation Web Crypto lacks: its vector's output is
+ * spelled out below as the reference implementation (Debian's `argon2`
+ * command, phc-winner-argon2) printed it, and hash-wasm must agree.
  *
  * @module
  */
 
+import { argon2id } from "hash-wasm";
 import { fromHex, hex } from "../../core/hex.ts";
 
 const DIR = new URL("./", import.meta.url);
@@ -19,6 +24,8 @@ const OTHER_PASSWORD = "vector-password-2";
 const V4 = "192.0.2.7";
 const V4_OTHER = "192.0.2.8";
 const V6 = "2001:db8::7";
+/** The MAC's address A of server-key mode: 16 zero bytes, not an address. */
+const NO_ADDRESS = "(server key: A = 16 zero bytes)";
 /** The server's protocol clock (ms) unless a case says otherwise. */
 const NOW = 1700000000000;
 const TOL = 60000;
@@ -34,6 +41,7 @@ const ADDRESS_HEX: Record<string, string> = {
   [V4]: "00000000000000000000ffffc0000207",
   [V4_OTHER]: "00000000000000000000ffffc0000208",
   [V6]: "20010db8000000000000000000000007",
+  [NO_ADDRESS]: "00000000000000000000000000000000",
 };
 /** The legacy digest's destination text (%pI4, or %pI6 without "::"). */
 const LEGACY_DST: Record<string, string> = {
@@ -56,6 +64,8 @@ const LABEL: Record<string, string> = {
   prb: "netsysrq v2 prb",
   clk: "netsysrq v2 clk",
   v1req: "netsysrq v1 req",
+  kid: "netsysrq v2 kid",
+  srv: "netsysrq v2 srv",
 };
 type Label = keyof typeof LABEL;
 const LABEL_OF_TYPE: Record<number, Label> = {
@@ -92,6 +102,7 @@ enum Verdict {
   REFUSED_BOOT = 19,
   REPEATED = 20,
   PROBE_ANSWERED = 21,
+  UNKNOWN_KEY = 22,
 }
 enum Reason {
   STALE = 1,
@@ -104,7 +115,7 @@ const unhex = fromHex;
 const text = (s: string) => new TextEncoder().encode(s);
 
 function nonce(seed: number): Uint8Array {
-  return Uint8Array.from({ length: 16 }, (_, i) => (seed * 16 + i) & 0xff);
+  return Uint8Array.from({ length: 12 }, (_, i) => (seed * 16 + i) & 0xff);
 }
 
 async function derive(password: string): Promise<Uint8Array<ArrayBuffer>> {
@@ -131,6 +142,71 @@ async function derive(password: string): Promise<Uint8Array<ArrayBuffer>> {
 
 const keyBytes = await derive(PASSWORD);
 const otherKeyBytes = await derive(OTHER_PASSWORD);
+
+// Server-key mode (docs/PROTOCOL.md, "Keys").
+
+/** Two admin secrets `M`: today's, and the one that replaces it. */
+const ADMIN = unhex(
+  "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf",
+);
+const ADMIN_NEXT = unhex(
+  "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf",
+);
+
+async function hmacRaw(
+  k: Uint8Array<ArrayBuffer>,
+  data: Uint8Array<ArrayBuffer>,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const hmacKey = await crypto.subtle.importKey(
+    "raw",
+    k,
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  return new Uint8Array(await crypto.subtle.sign("HMAC", hmacKey, data));
+}
+
+/** Key id: HMAC(M, "netsysrq v2 kid" 00), first 4 bytes BE, top bit set. */
+async function keyIdOf(m: Uint8Array<ArrayBuffer>): Promise<number> {
+  const mac = await hmacRaw(m, text(LABEL.kid + "\0"));
+  return (new DataView(mac.buffer).getUint32(0) | 0x80000000) >>> 0;
+}
+
+/** K_server = HMAC(M, "netsysrq v2 srv" 00 || identity, ASCII lowercased). */
+function serverKeyOf(m: Uint8Array<ArrayBuffer>, identity: string) {
+  const lower = identity.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  return hmacRaw(m, text(LABEL.srv + "\0" + lower));
+}
+
+const KID = await keyIdOf(ADMIN);
+const KID_NEXT = await keyIdOf(ADMIN_NEXT);
+/** web1 and web2 both see themselves at 192.0.2.7 (two clouds). */
+const WEB1 = await serverKeyOf(ADMIN, "web1");
+const WEB2 = await serverKeyOf(ADMIN, "web2");
+const WEB1_NEXT = await serverKeyOf(ADMIN_NEXT, "web1");
+const idHex = (id: number) => id.toString(16).padStart(8, "0");
+
+/**
+ * What the server answers an info probe with (docs/PROTOCOL.md, "Clock
+ * answer"): version 0.2.0; capability legacy (bit 1); kernel.sysrq 438
+ * (01b6); tolerance 60 s (003c); rule keys b (bit 65: byte 8, 02), s (bit
+ * 82) and u (bit 84: byte 10, 04 | 10 = 14); 4 reserved bytes.
+ */
+const INFO_HEX = "000200" + "02" + "01b6" + "003c" +
+  "0000000000000000" + "02" + "00" + "14" + "00" + "00000000";
+const INFO = {
+  version: "0.2.0",
+  capabilities: {
+    noAck: false,
+    legacy: true,
+    output: false,
+    safeReboot: false,
+  },
+  sysrq: 438,
+  toleranceSeconds: 60,
+  ruleKeys: "bsu",
+};
 
 /** The first 16 bytes of HMAC-SHA256(K, label || A || body). */
 async function tag(
@@ -159,6 +235,7 @@ interface Frame {
   flags?: number;
   bootId?: string;
   time?: bigint | number;
+  keyId?: number;
   nonce?: Uint8Array;
   body?: Uint8Array;
   version?: number;
@@ -174,10 +251,18 @@ function frame(f: Frame): Uint8Array {
   out[6] = f.flags ?? 0;
   out[7] = body.length;
   out.set(unhex(f.bootId ?? "0000000000000000"), 8);
-  new DataView(out.buffer).setBigUint64(16, BigInt(f.time ?? 0));
-  out.set(f.nonce ?? new Uint8Array(16), 24);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(16, BigInt(f.time ?? 0));
+  view.setUint32(24, f.keyId ?? 0);
+  out.set(f.nonce ?? new Uint8Array(12), 28);
   out.set(body, 40);
   return out;
+}
+
+/** The key id of a framed packet (bytes 24..28). */
+function keyIdIn(p: Uint8Array): number {
+  if (p.length < 28) return 0;
+  return new DataView(p.buffer, p.byteOffset).getUint32(24);
 }
 
 /** Replace the tag (the last 16 bytes) of `packet`. */
@@ -203,6 +288,7 @@ interface Req {
   ackWanted?: boolean;
   address?: string;
   bootId?: string;
+  keyId?: number;
   k?: Uint8Array<ArrayBuffer>;
 }
 
@@ -213,6 +299,7 @@ function request(r: Req = {}): Promise<Uint8Array> {
       flags: r.ackWanted === false ? 0 : ACK_WANTED,
       bootId: r.bootId ?? BOOT,
       time: r.time ?? NOW,
+      keyId: r.keyId ?? 0,
       nonce: nonce(r.seed ?? 1),
       body: text(r.keys ?? "s"),
     }),
@@ -222,9 +309,25 @@ function request(r: Req = {}): Promise<Uint8Array> {
   );
 }
 
-function probe(seed: number, address = V4, k = keyBytes) {
+/** A request under web1's server key (key id KID, A = zeros) by default. */
+function keyedRequest(r: Req = {}): Promise<Uint8Array> {
+  return request({ keyId: KID, k: WEB1, address: NO_ADDRESS, ...r });
+}
+
+function probe(
+  seed: number,
+  address = V4,
+  k = keyBytes,
+  keyId = 0,
+  info = false,
+) {
   return seal(
-    frame({ type: Type.PROBE, nonce: nonce(seed) }),
+    frame({
+      type: Type.PROBE,
+      keyId,
+      nonce: nonce(seed),
+      body: new Uint8Array(info ? 24 : 0),
+    }),
     address,
     "prb",
     k,
@@ -244,7 +347,7 @@ function timeOf(p: Uint8Array): bigint {
   return new DataView(p.buffer, p.byteOffset).getBigUint64(16);
 }
 
-/** The ack of `req` (its count, boot id, time, nonce echoed). */
+/** The ack of `req` (its count, boot id, time, key id, nonce echoed). */
 function ack(
   req: Uint8Array,
   statuses: number[],
@@ -258,7 +361,8 @@ function ack(
       flags,
       bootId: hex(req.subarray(8, 16)),
       time: timeOf(req),
-      nonce: req.slice(24, 40),
+      keyId: keyIdIn(req),
+      nonce: req.slice(28, 40),
       body: Uint8Array.from(statuses),
     }),
     address,
@@ -267,7 +371,10 @@ function ack(
   );
 }
 
-/** A refusal or clock answer: the server's boot id and clock, nonce echoed. */
+/**
+ * A refusal or clock answer: the server's boot id and clock, key id and
+ * nonce echoed; a clock answer to an info probe carries INFO_HEX.
+ */
 function answer(
   type: Type.REFUSAL | Type.CLOCK,
   to: Uint8Array,
@@ -277,8 +384,17 @@ function answer(
   address = V4,
   k = keyBytes,
 ): Promise<Uint8Array> {
+  const info = type === Type.CLOCK && to[5] === Type.PROBE && to[7] === 24;
   return seal(
-    frame({ type, flags, bootId, time, nonce: to.slice(24, 40) }),
+    frame({
+      type,
+      flags,
+      bootId,
+      time,
+      keyId: keyIdIn(to),
+      nonce: to.slice(28, 40),
+      body: info ? unhex(INFO_HEX) : undefined,
+    }),
     address,
     type === Type.REFUSAL ? "ref" : "clk",
     k,
@@ -292,6 +408,8 @@ interface Case {
   packet: Uint8Array;
   verdict: Verdict;
   password?: string | null;
+  /** Server keys installed, as [id, key] (none unless given). */
+  serverKeys?: [number, Uint8Array<ArrayBuffer>][];
   useKeyHex?: boolean;
   serverAddress?: string;
   now?: number;
@@ -317,12 +435,32 @@ const TAKES_TOKEN = new Set([
   Verdict.REPEATED,
 ]);
 
+/**
+ * The key and address A that seal a case's replies: the key the packet's id
+ * names, and the server's address (id 0) or zeros (a server key).
+ */
+function replyKey(c: Case): [Uint8Array<ArrayBuffer>, string] {
+  const id = keyIdIn(c.packet);
+  if (id === 0) {
+    const password = c.password === undefined ? PASSWORD : c.password;
+    const k = password === OTHER_PASSWORD ? otherKeyBytes : keyBytes;
+    return [k, c.serverAddress ?? V4];
+  }
+  const entry = (c.serverKeys ?? []).find(([i]) => i === id);
+  if (entry === undefined) throw new Error(`${c.name}: no key ${idHex(id)}`);
+  return [entry[1], NO_ADDRESS];
+}
+
 /** What the server sends back for a case (null: silence). */
 async function replyOf(c: Case, now: number, boot: string) {
   const p = c.packet;
-  const address = c.serverAddress ?? V4;
+  const answers = c.verdict === Verdict.PROBE_ANSWERED ||
+    c.verdict === Verdict.ACCEPTED || c.verdict === Verdict.REPEATED ||
+    REASON[c.verdict] !== undefined;
+  if (!answers) return null;
+  const [k, address] = replyKey(c);
   if (c.verdict === Verdict.PROBE_ANSWERED) {
-    return await answer(Type.CLOCK, p, 0, boot, now, address);
+    return await answer(Type.CLOCK, p, 0, boot, now, address, k);
   }
   if (!(p[6] & ACK_WANTED)) return null;
   if (c.verdict === Verdict.ACCEPTED) {
@@ -331,14 +469,21 @@ async function replyOf(c: Case, now: number, boot: string) {
       Array.from(p.subarray(40, 40 + p[7]), () => 0),
       0,
       address,
+      k,
     );
   }
   if (c.verdict === Verdict.REPEATED) {
-    return await ack(p, c.last!.statuses, REPEAT, address);
+    return await ack(p, c.last!.statuses, REPEAT, address, k);
   }
-  const reason = REASON[c.verdict];
-  if (reason === undefined) return null;
-  return await answer(Type.REFUSAL, p, reason, boot, now, address);
+  return await answer(
+    Type.REFUSAL,
+    p,
+    REASON[c.verdict]!,
+    boot,
+    now,
+    address,
+    k,
+  );
 }
 
 /** BAD_MAC cases that took a token before the tag (rungs 10, 12, 13). */
@@ -364,14 +509,21 @@ async function requestCase(c: Case) {
   const consumed = c.verdict === Verdict.FUTURE ||
     c.verdict === Verdict.REFUSED_FUTURE;
   const reply = await replyOf(c, now, boot);
+  // The A an accepted request is stored with: zeros for a server key.
+  const macAddress = keyIdIn(c.packet) === 0 ? serverAddress : NO_ADDRESS;
   return {
     name: c.name,
     password: c.useKeyHex ? null : password,
     keyHex: password === null ? null : hex(
       password === OTHER_PASSWORD ? otherKeyBytes : keyBytes,
     ),
+    serverKeys: (c.serverKeys ?? []).map(([id, k]) => ({
+      keyIdHex: idHex(id),
+      keyHex: hex(k),
+    })),
     serverAddress,
     addressHex: ADDRESS_HEX[serverAddress],
+    infoHex: INFO_HEX,
     now,
     toleranceMs: TOL,
     state: {
@@ -393,7 +545,7 @@ async function requestCase(c: Case) {
         ? hex(c.last.packet)
         : null,
       lastAddressAfterHex: accepted
-        ? ADDRESS_HEX[serverAddress]
+        ? ADDRESS_HEX[macAddress]
         : c.last
         ? ADDRESS_HEX[c.last.address ?? V4]
         : null,
@@ -1036,6 +1188,251 @@ const requestCases: Case[] = [
     floor: NOW + 3600000,
     verdict: Verdict.REFUSED_REPLAY,
   },
+  // Info probes (count 24, 80 bytes): answered with the server's facts.
+  {
+    name: "info probe: answered with the clock and infoHex's facts (80 bytes)",
+    packet: await probe(80, V4, keyBytes, 0, true),
+    verdict: Verdict.PROBE_ANSWERED,
+  },
+  {
+    name: "info probe under a server key: answered with the facts",
+    packet: await probe(81, NO_ADDRESS, WEB1, KID, true),
+    password: null,
+    serverKeys: [[KID, WEB1]],
+    verdict: Verdict.PROBE_ANSWERED,
+  },
+  {
+    name: "info probe with a body byte not zero",
+    packet: await seal(poke(await probe(82, V4, keyBytes, 0, true), 63, 1)),
+    verdict: Verdict.BAD_KEY_CHAR,
+  },
+  {
+    name: "probe with count 23 (79 bytes)",
+    packet: await seal(
+      poke((await probe(83, V4, keyBytes, 0, true)).slice(0, 79), 7, 23),
+    ),
+    verdict: Verdict.BAD_KEY_COUNT,
+  },
+  {
+    name: "info probe cut to 79 bytes",
+    packet: (await probe(84, V4, keyBytes, 0, true)).slice(0, 79),
+    verdict: Verdict.BAD_LENGTH,
+  },
+  {
+    name: "info probe with a bad tag",
+    packet: flipTag(await probe(85, V4, keyBytes, 0, true)),
+    verdict: Verdict.BAD_MAC,
+  },
+  {
+    name: "81 bytes: longer than any message",
+    packet: Uint8Array.from([...await probe(86, V4, keyBytes, 0, true), 0]),
+    verdict: Verdict.BAD_LENGTH,
+  },
+  // Server keys: the key id names the key, A is 16 zero bytes.
+  {
+    name: "server key: web1's request at web1",
+    packet: await keyedRequest({ seed: 90 }),
+    password: null,
+    serverKeys: [[KID, WEB1]],
+    verdict: Verdict.ACCEPTED,
+  },
+  {
+    name: "server key: web1's request at web2, the same address: BAD_MAC",
+    packet: await keyedRequest({ seed: 91 }),
+    password: null,
+    serverKeys: [[KID, WEB2]],
+    verdict: Verdict.BAD_MAC,
+  },
+  {
+    name: "server key: web1's request at web1 through NAT (another address)",
+    packet: await keyedRequest({ seed: 92 }),
+    password: null,
+    serverKeys: [[KID, WEB1]],
+    serverAddress: V6,
+    verdict: Verdict.ACCEPTED,
+  },
+  {
+    name: "server key: beside a password, 16 keys",
+    packet: await keyedRequest({ keys: KEYS16, seed: 93 }),
+    serverKeys: [[KID, WEB1]],
+    verdict: Verdict.ACCEPTED,
+  },
+  {
+    name: "server key: a password request beside server keys (key id 0)",
+    packet: await request({ seed: 94 }),
+    serverKeys: [[KID, WEB1], [KID_NEXT, WEB1_NEXT]],
+    verdict: Verdict.ACCEPTED,
+  },
+  {
+    name: "server key: rotation, both installed: the old key is accepted",
+    packet: await keyedRequest({ seed: 95 }),
+    password: null,
+    serverKeys: [[KID, WEB1], [KID_NEXT, WEB1_NEXT]],
+    verdict: Verdict.ACCEPTED,
+  },
+  {
+    name: "server key: rotation, both installed: the new key is accepted",
+    packet: await keyedRequest({ keyId: KID_NEXT, k: WEB1_NEXT, seed: 96 }),
+    password: null,
+    serverKeys: [[KID, WEB1], [KID_NEXT, WEB1_NEXT]],
+    verdict: Verdict.ACCEPTED,
+  },
+  {
+    name: "server key: the old key removed: UNKNOWN_KEY, no hash, no reply",
+    packet: await keyedRequest({ seed: 97 }),
+    password: null,
+    serverKeys: [[KID_NEXT, WEB1_NEXT]],
+    verdict: Verdict.UNKNOWN_KEY,
+  },
+  {
+    name: "server key: a key id the server never had: UNKNOWN_KEY",
+    packet: await keyedRequest({ keyId: KID_NEXT, k: WEB1_NEXT, seed: 98 }),
+    serverKeys: [[KID, WEB1]],
+    verdict: Verdict.UNKNOWN_KEY,
+  },
+  {
+    name: "server key: key id with the top bit clear (00000001): UNKNOWN_KEY",
+    packet: await keyedRequest({ keyId: 1, seed: 99 }),
+    serverKeys: [[KID, WEB1]],
+    verdict: Verdict.UNKNOWN_KEY,
+  },
+  {
+    name: "key id 0 at a server with server keys only: UNKNOWN_KEY",
+    packet: await request({ seed: 100 }),
+    password: null,
+    serverKeys: [[KID, WEB1]],
+    verdict: Verdict.UNKNOWN_KEY,
+  },
+  {
+    name: "server key packet at a server with no key at all: NO_PASSWORD",
+    packet: await keyedRequest({ seed: 101 }),
+    password: null,
+    verdict: Verdict.NO_PASSWORD,
+  },
+  {
+    name: "server key: a key id that exists, made with another key: BAD_MAC",
+    packet: await keyedRequest({ k: WEB1_NEXT, seed: 102 }),
+    password: null,
+    serverKeys: [[KID, WEB1], [KID_NEXT, WEB1_NEXT]],
+    verdict: Verdict.BAD_MAC,
+  },
+  {
+    name: "server key: tagged over the server's address instead of zeros",
+    packet: await keyedRequest({ address: V4, seed: 103 }),
+    password: null,
+    serverKeys: [[KID, WEB1]],
+    verdict: Verdict.BAD_MAC,
+  },
+  {
+    name: "server key: key id rewritten to 0 (the password's) after tagging",
+    packet: (await keyedRequest({ seed: 104 })).fill(0, 24, 28),
+    serverKeys: [[KID, WEB1]],
+    verdict: Verdict.BAD_MAC,
+  },
+  {
+    name: "server key: the password's key under a server key id: BAD_MAC",
+    packet: await keyedRequest({ k: keyBytes, seed: 105 }),
+    serverKeys: [[KID, WEB1]],
+    verdict: Verdict.BAD_MAC,
+  },
+  {
+    name: "unknown key id comes after the frame rungs: bad flags first",
+    packet: await seal(
+      poke(await keyedRequest({ seed: 106 }), 6, 4),
+      NO_ADDRESS,
+      "req",
+      WEB1,
+    ),
+    password: null,
+    serverKeys: [[KID_NEXT, WEB1_NEXT]],
+    verdict: Verdict.BAD_FLAGS,
+  },
+  {
+    name: "unknown key id comes before the state: another boot, no token",
+    packet: await keyedRequest({ bootId: OTHER_BOOT, seed: 107 }),
+    password: null,
+    serverKeys: [[KID_NEXT, WEB1_NEXT]],
+    tokens: 0,
+    verdict: Verdict.UNKNOWN_KEY,
+  },
+  {
+    name: "server key: a probe, answered under the same key and key id",
+    packet: await probe(108, NO_ADDRESS, WEB1, KID),
+    password: null,
+    serverKeys: [[KID, WEB1]],
+    verdict: Verdict.PROBE_ANSWERED,
+  },
+  {
+    name: "server key: web1's probe at web2: BAD_MAC",
+    packet: await probe(109, NO_ADDRESS, WEB1, KID),
+    password: null,
+    serverKeys: [[KID, WEB2]],
+    verdict: Verdict.BAD_MAC,
+  },
+  {
+    name: "server key: a probe under a removed key: UNKNOWN_KEY",
+    packet: await probe(110, NO_ADDRESS, WEB1, KID),
+    password: null,
+    serverKeys: [[KID_NEXT, WEB1_NEXT]],
+    verdict: Verdict.UNKNOWN_KEY,
+  },
+  {
+    name: "server key: stale, authenticated: refused under the same key",
+    packet: await keyedRequest({ time: NOW - TOL - 1, seed: 111 }),
+    password: null,
+    serverKeys: [[KID, WEB1]],
+    floor: 0,
+    verdict: Verdict.REFUSED_STALE,
+  },
+  {
+    name: "server key: another boot id, authenticated: refused as boot",
+    packet: await keyedRequest({ bootId: OTHER_BOOT, seed: 112 }),
+    password: null,
+    serverKeys: [[KID, WEB1]],
+    verdict: Verdict.REFUSED_BOOT,
+  },
+  {
+    name: "server key: future, authenticated: refused, the floor raised",
+    packet: await keyedRequest({ time: NOW + 3600000, seed: 113 }),
+    password: null,
+    serverKeys: [[KID, WEB1]],
+    verdict: Verdict.REFUSED_FUTURE,
+  },
+  {
+    name: "one floor for every key: a server key request at the floor a " +
+      "password request set: refused replay",
+    packet: await keyedRequest({ time: FLOOR, seed: 114 }),
+    serverKeys: [[KID, WEB1]],
+    last,
+    verdict: Verdict.REFUSED_REPLAY,
+  },
+  {
+    name: "server key: the last accepted request again, sent to another " +
+      "address: a copy (A is zeros), re-acked",
+    packet: await keyedRequest({ keys: "sub", time: FLOOR, seed: 115 }),
+    password: null,
+    serverKeys: [[KID, WEB1]],
+    serverAddress: V4_OTHER,
+    last: {
+      packet: await keyedRequest({ keys: "sub", time: FLOOR, seed: 115 }),
+      statuses: [0, 1, 2],
+      address: NO_ADDRESS,
+    },
+    verdict: Verdict.REPEATED,
+  },
+  {
+    name: "server key: a new key with the old key's last request again: " +
+      "removed, UNKNOWN_KEY",
+    packet: await keyedRequest({ keys: "sub", time: FLOOR, seed: 116 }),
+    password: null,
+    serverKeys: [[KID_NEXT, WEB1_NEXT]],
+    last: {
+      packet: await keyedRequest({ keys: "sub", time: FLOOR, seed: 116 }),
+      statuses: [0, 0, 0],
+      address: NO_ADDRESS,
+    },
+    verdict: Verdict.UNKNOWN_KEY,
+  },
 ];
 
 // Replies, checked by the client against the request or probe they answer.
@@ -1053,8 +1450,161 @@ interface ReplyCase {
   valid: boolean;
   /** The reply answers the probe (else the request). */
   toProbe?: boolean;
+  /** What the reply answers, when neither replyRequest nor replyProbe. */
+  to?: Uint8Array;
+  /** The key `to` was made with (a server key), when not the password's. */
+  key?: Uint8Array<ArrayBuffer>;
   serverAddress?: string;
 }
+
+// Replies in server-key mode: web1's key, key id KID, A = zeros.
+const keyedReplyRequest = await keyedRequest({ keys: "sub", seed: 120 });
+const keyedAck = await ack(keyedReplyRequest, [0, 0, 1], 0, NO_ADDRESS, WEB1);
+const keyedProbe = await probe(121, NO_ADDRESS, WEB1, KID);
+const infoProbe = await probe(122, V4, keyBytes, 0, true);
+const keyedInfoProbe = await probe(123, NO_ADDRESS, WEB1, KID, true);
+const infoAnswer = await answer(Type.CLOCK, infoProbe, 0, BOOT, NOW);
+const keyedReplies: ReplyCase[] = [
+  {
+    name: "server key: ack, sealed with web1's key over zeros",
+    packet: keyedAck,
+    to: keyedReplyRequest,
+    key: WEB1,
+    valid: true,
+  },
+  {
+    name: "server key: ack from web1 read through NAT (another address)",
+    packet: keyedAck,
+    to: keyedReplyRequest,
+    key: WEB1,
+    serverAddress: V6,
+    valid: true,
+  },
+  {
+    name: "server key: ack sealed with web2's key",
+    packet: await ack(keyedReplyRequest, [0, 0, 1], 0, NO_ADDRESS, WEB2),
+    to: keyedReplyRequest,
+    key: WEB1,
+    valid: false,
+  },
+  {
+    name: "server key: ack sealed over the server's address, not zeros",
+    packet: await ack(keyedReplyRequest, [0, 0, 1], 0, V4, WEB1),
+    to: keyedReplyRequest,
+    key: WEB1,
+    valid: false,
+  },
+  {
+    name: "server key: ack naming another key id (resealed)",
+    packet: await seal(
+      (await ack(keyedReplyRequest, [0, 0, 1], 0, NO_ADDRESS, WEB1))
+        .fill(0, 24, 28),
+      NO_ADDRESS,
+      "ack",
+      WEB1,
+    ),
+    to: keyedReplyRequest,
+    key: WEB1,
+    valid: false,
+  },
+  {
+    name: "server key: refusal, future, under web1's key",
+    packet: await answer(
+      Type.REFUSAL,
+      keyedReplyRequest,
+      Reason.FUTURE,
+      BOOT,
+      NOW - 5000,
+      NO_ADDRESS,
+      WEB1,
+    ),
+    to: keyedReplyRequest,
+    key: WEB1,
+    valid: true,
+  },
+  {
+    name: "server key: clock answer to a probe",
+    packet: await answer(
+      Type.CLOCK,
+      keyedProbe,
+      0,
+      BOOT,
+      NOW,
+      NO_ADDRESS,
+      WEB1,
+    ),
+    to: keyedProbe,
+    key: WEB1,
+    valid: true,
+  },
+  {
+    name: "server key: clock answer under the password's key and key id 0",
+    packet: await answer(Type.CLOCK, replyProbe, 0, BOOT, NOW),
+    to: keyedProbe,
+    key: WEB1,
+    valid: false,
+  },
+  {
+    name: "info probe: the answer carries the facts",
+    packet: infoAnswer,
+    to: infoProbe,
+    valid: true,
+  },
+  {
+    name: "server key: info probe answered with the facts",
+    packet: await answer(
+      Type.CLOCK,
+      keyedInfoProbe,
+      0,
+      BOOT,
+      NOW,
+      NO_ADDRESS,
+      WEB1,
+    ),
+    to: keyedInfoProbe,
+    key: WEB1,
+    valid: true,
+  },
+  {
+    name: "info probe answered with a plain clock answer (56 bytes)",
+    packet: await seal(
+      frame({
+        type: Type.CLOCK,
+        bootId: BOOT,
+        time: NOW,
+        nonce: infoProbe.slice(28, 40),
+      }),
+    ),
+    to: infoProbe,
+    valid: false,
+  },
+  {
+    name: "a plain probe answered with facts (80 bytes)",
+    packet: await seal(
+      frame({
+        type: Type.CLOCK,
+        bootId: BOOT,
+        time: NOW,
+        nonce: replyProbe.slice(28, 40),
+        body: unhex(INFO_HEX),
+      }),
+    ),
+    toProbe: true,
+    valid: false,
+  },
+  {
+    name: "info answer: a fact changed after tagging",
+    packet: poke(infoAnswer, 45, 0),
+    to: infoProbe,
+    valid: false,
+  },
+  {
+    name: "info answer: count 23 (79 bytes, resealed)",
+    packet: await seal(poke(infoAnswer.slice(0, 79), 7, 23)),
+    to: infoProbe,
+    valid: false,
+  },
+];
 
 const replyCases: ReplyCase[] = [
   {
@@ -1120,7 +1670,12 @@ const replyCases: ReplyCase[] = [
   },
   {
     name: "ack: another request's nonce",
-    packet: await seal(poke(goodAck, 24, goodAck[24] ^ 1)),
+    packet: await seal(poke(goodAck, 28, goodAck[28] ^ 1)),
+    valid: false,
+  },
+  {
+    name: "ack: another key id than the request's (resealed)",
+    packet: await seal(poke(goodAck, 27, 1)),
     valid: false,
   },
   {
@@ -1253,40 +1808,58 @@ const replyCases: ReplyCase[] = [
     valid: false,
   },
   { name: "empty", packet: new Uint8Array(0), valid: false },
+  ...keyedReplies,
 ];
 
-function replyCase(c: ReplyCase) {
-  const serverAddress = c.serverAddress ?? V4;
-  const p = c.packet;
+function expectedReply(p: Uint8Array) {
   const bootIdHex = hex(p.subarray(8, 16));
-  const time = Number(p.length >= 24 ? timeOf(p) : 0n);
-  const expected = !c.valid ? null : p[5] === Type.ACK
-    ? {
+  const time = Number(timeOf(p));
+  if (p[5] === Type.ACK) {
+    return {
       type: "ack",
       bootIdHex,
       timestamp: time,
       statuses: [...p.subarray(40, 40 + p[7])],
       repeat: (p[6] & REPEAT) !== 0,
-    }
-    : p[5] === Type.REFUSAL
-    ? { type: "refusal", reason: p[6], bootIdHex, serverTime: time }
-    : { type: "clock", bootIdHex, serverTime: time };
-  const to = c.toProbe ? replyProbe : replyRequest;
+    };
+  }
+  if (p[5] === Type.REFUSAL) {
+    return { type: "refusal", reason: p[6], bootIdHex, serverTime: time };
+  }
+  if (p[7] === 0) return { type: "clock", bootIdHex, serverTime: time };
+  return {
+    type: "clock",
+    bootIdHex,
+    serverTime: time,
+    infoHex: hex(p.subarray(40, 64)),
+    info: INFO,
+  };
+}
+
+function replyCase(c: ReplyCase) {
+  const serverAddress = c.serverAddress ?? V4;
+  const p = c.packet;
+  const to = c.to ?? (c.toProbe ? replyProbe : replyRequest);
+  const keyId = keyIdIn(to);
+  const common = { keyIdHex: idHex(keyId), nonceHex: hex(to.subarray(28, 40)) };
   return {
     name: c.name,
-    password: PASSWORD,
-    keyHex: hex(keyBytes),
+    password: c.key === undefined ? PASSWORD : null,
+    keyHex: hex(c.key ?? keyBytes),
     serverAddress,
     addressHex: ADDRESS_HEX[serverAddress],
-    request: c.toProbe ? { probe: true, nonceHex: hex(to.subarray(24, 40)) } : {
-      keys: "sub",
-      bootIdHex: hex(to.subarray(8, 16)),
-      timestamp: Number(timeOf(to)),
-      nonceHex: hex(to.subarray(24, 40)),
-      ackWanted: true,
-    },
+    macAddressHex: ADDRESS_HEX[keyId === 0 ? serverAddress : NO_ADDRESS],
+    request: to[5] === Type.PROBE
+      ? { probe: true, ...common, info: to[7] === 24 }
+      : {
+        keys: new TextDecoder().decode(to.subarray(40, 40 + to[7])),
+        bootIdHex: hex(to.subarray(8, 16)),
+        timestamp: Number(timeOf(to)),
+        ...common,
+        ackWanted: (to[6] & ACK_WANTED) !== 0,
+      },
     packetHex: hex(p),
-    expected,
+    expected: c.valid ? expectedReply(p) : null,
   };
 }
 
@@ -1503,6 +2076,124 @@ function legacyCase(c: LegacyCase) {
   };
 }
 
+// Derivations (keys.json): admin secret -> key id and server keys.
+
+const ARGON2_PASSWORD = "vector-admin-password";
+/**
+ * Argon2id(ARGON2_PASSWORD, salt "netsysrq v2 admin secret", t = 3,
+ * m = 65536 KiB, p = 1, 32 bytes), as the reference implementation printed
+ * it: `echo -n vector-admin-password | argon2 "netsysrq v2 admin secret"
+ * -id -t 3 -m 16 -p 1 -l 32 -r` (Debian 12's argon2 0~20171227).
+ */
+const ARGON2_SECRET_HEX =
+  "832e40f1e0b9d3cbd7a021b21e60a74d22159ac4b087110b9972a1428f72b372";
+
+async function argon2Secret(password: string): Promise<Uint8Array> {
+  return await argon2id({
+    password,
+    salt: "netsysrq v2 admin secret",
+    iterations: 3,
+    memorySize: 65536,
+    parallelism: 1,
+    hashLength: 32,
+    outputType: "binary",
+  });
+}
+
+interface KeyCase {
+  name: string;
+  password?: string;
+  secret: Uint8Array<ArrayBuffer>;
+  /** null: the key id alone. */
+  identity: string | null;
+  /** The identity is refused (no server key). */
+  invalid?: boolean;
+}
+
+const argon2Admin = unhex(ARGON2_SECRET_HEX);
+const keyCases: KeyCase[] = [
+  { name: "key id of the admin secret", secret: ADMIN, identity: null },
+  { name: "web1", secret: ADMIN, identity: "web1" },
+  {
+    name: "web2: another server, another key",
+    secret: ADMIN,
+    identity: "web2",
+  },
+  {
+    name: "WEB1: ASCII letters lowercased, web1's key",
+    secret: ADMIN,
+    identity: "WEB1",
+  },
+  {
+    name: "a longer name is another identity",
+    secret: ADMIN,
+    identity: "web1.example.com",
+  },
+  {
+    name: "a new key for web1 under the same secret",
+    secret: ADMIN,
+    identity: "web1#2",
+  },
+  {
+    name: "non-ASCII letters are kept as they are",
+    secret: ADMIN,
+    identity: "ÄRGER-é",
+  },
+  {
+    name: "255 bytes: the longest identity",
+    secret: ADMIN,
+    identity: "a".repeat(255),
+  },
+  {
+    name: "the next admin secret: its key id",
+    secret: ADMIN_NEXT,
+    identity: null,
+  },
+  { name: "the next admin secret: web1", secret: ADMIN_NEXT, identity: "web1" },
+  {
+    name: "admin secret from a password (Argon2id): key id",
+    password: ARGON2_PASSWORD,
+    secret: argon2Admin,
+    identity: null,
+  },
+  {
+    name: "admin secret from a password (Argon2id): web1",
+    password: ARGON2_PASSWORD,
+    secret: argon2Admin,
+    identity: "web1",
+  },
+  ...[
+    ["empty", ""],
+    ["a space", "web 1"],
+    ["a tab", "web\t1"],
+    ["a newline", "web1\n"],
+    ["NUL", "web\u00001"],
+    ["DEL", "web\u007f1"],
+    ["a C1 control character", "web\u00851"],
+    ["a no-break space", "web\u00a01"],
+    ["256 bytes", "a".repeat(256)],
+    ["256 bytes of two-byte letters", "é".repeat(128)],
+  ].map(([what, identity]): KeyCase => ({
+    name: `invalid identity: ${what}`,
+    secret: ADMIN,
+    identity,
+    invalid: true,
+  })),
+];
+
+async function keyCase(c: KeyCase) {
+  return {
+    name: c.name,
+    password: c.password ?? null,
+    adminSecretHex: hex(c.secret),
+    keyIdHex: idHex(await keyIdOf(c.secret)),
+    identity: c.identity,
+    serverKeyHex: c.identity === null || c.invalid
+      ? null
+      : hex(await serverKeyOf(c.secret, c.identity)),
+  };
+}
+
 async function write(name: string, cases: unknown[]): Promise<void> {
   const url = new URL(name, DIR);
   await Deno.writeTextFile(url, JSON.stringify({ cases }, null, 2) + "\n");
@@ -1514,6 +2205,10 @@ async function write(name: string, cases: unknown[]): Promise<void> {
 }
 
 const requestVectors = await Promise.all(requestCases.map(requestCase));
+if (hex(await argon2Secret(ARGON2_PASSWORD)) !== ARGON2_SECRET_HEX) {
+  throw new Error("hash-wasm's Argon2id disagrees with the reference argon2");
+}
+const keyVectors = await Promise.all(keyCases.map(keyCase));
 
 /** The cases of each vector file, as generate.ts writes them. */
 export function vectorFiles(): Record<string, unknown[]> {
@@ -1521,6 +2216,7 @@ export function vectorFiles(): Record<string, unknown[]> {
     "requests.json": requestVectors,
     "replies.json": replyCases.map(replyCase),
     "legacy.json": legacyCases.map(legacyCase),
+    "keys.json": keyVectors,
   };
 }
 
