@@ -294,7 +294,12 @@ Deno.test("forged and mismatched replies are ignored", async (t) => {
         const run = await send([...FAST, "--retries", "0", "s", host]);
         assert.equal(run.code, 1, run.stdout);
         assert.match(run.stdout, /no reply/);
-        assert.match(run.stdout, /ignored 7 replies that failed verification/);
+        assert.match(
+          run.stdout,
+          new RegExp(
+            `ignored ${forgeries.length} replies that failed verification`,
+          ),
+        );
       },
     );
   });

@@ -6,6 +6,7 @@
  */
 
 import type { Options } from "./args.ts";
+import { NONCE_LEN } from "../core/constants.ts";
 import { hex } from "../core/hex.ts";
 import { createRequest, type MacKey } from "../mod.ts";
 
@@ -15,7 +16,7 @@ export function requestBytes(
   serverAddress: string,
 ): string {
   const { options, key } = context;
-  const nonce = crypto.getRandomValues(new Uint8Array(16));
+  const nonce = crypto.getRandomValues(new Uint8Array(NONCE_LEN));
   return hex(createRequest(key!, {
     keys: options.keys,
     // No server's boot id is zero: the server refuses this request.
@@ -23,6 +24,7 @@ export function requestBytes(
     timestamp: Date.now(),
     nonce,
     ackWanted: options.ack,
+    keyId: 0, // the password's; keys-cli adds server keys
     serverAddress,
   }));
 }

@@ -54,7 +54,7 @@ Deno.test("a copy of the only request, sent late by someone on the path: no seco
         keys: "u",
         bootId: state.bootId,
         timestamp: seen.request!.timestamp + 1,
-        nonce: crypto.getRandomValues(new Uint8Array(16)),
+        nonce: crypto.getRandomValues(new Uint8Array(12)),
         ackWanted: false,
         serverAddress: responder.address,
       });

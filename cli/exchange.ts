@@ -15,7 +15,7 @@ import { type HostSpec, resolve, type Target } from "./hosts.ts";
 import type { HostResult } from "./output.ts";
 import { ServerClock } from "./server_clock.ts";
 import { LocalFailure, type Transport } from "./transport.ts";
-import { NONCE_LEN } from "../core/constants.ts";
+import { NONCE_LEN, OFF_NONCE } from "../core/constants.ts";
 import { hex } from "../core/hex.ts";
 import {
   createLegacyRequest,
@@ -209,7 +209,7 @@ async function sendUntilReply(
   const { options, transport } = context;
   let settle: (answer: Answer) => void = () => {};
   const answered = new Promise<Answer>((r) => settle = r);
-  const nonce = packet.subarray(24, 40);
+  const nonce = packet.subarray(OFF_NONCE, OFF_NONCE + NONCE_LEN);
   const stop = transport.expect(nonce, ({ packet: reply }) => {
     const verified = verify(reply);
     if (verified !== null) {

@@ -1,11 +1,12 @@
 /**
  * A loopback test responder: a small UDP server built on mod.ts that speaks
  * protocol v2 as the kernel target does: it keeps a server state (a random
- * boot id, the floor, the last accepted request), judges every probe and
- * request with the server's ladder ({@link verifyRequest}) and sends the
- * reply it builds (a clock answer, an ack, a re-ack, a refusal, or
- * nothing). It is a test double for the client's tests; the product's
- * server is the kernel module.
+ * boot id, the floor, the last accepted request) and a password's key or a
+ * set of server keys (a {@link KeySet}), judges every probe and request
+ * with the server's ladder ({@link verifyRequest}) and sends the reply it
+ * builds (a clock answer, with the server's facts for an info probe, an
+ * ack, a re-ack, a refusal, or nothing). It is a test double for the
+ * client's tests; the product's server is the kernel module.
  *
  * Tests can make it misbehave on purpose: refuse keys, run its clock off,
  * stay silent, drop the first datagrams or the first replies, reload (a new
@@ -19,9 +20,11 @@ import dgram from "node:dgram";
 import {
   createAck,
   createServerState,
+  KeySet,
   KeyStatus,
   type MacKey,
   type RequestInfo,
+  type ServerInfo,
   type ServerState,
   Verdict,
   verifyRequest,
@@ -37,8 +40,13 @@ export type Forgery =
   | "wrong-timestamp"
   /** An ack echoing another boot id than the request's. */
   | "wrong-boot"
-  /** An ack MAC'd for another server address. */
+  /**
+   * An ack MAC'd for another server address (with a server key, whose MAC
+   * has no address: MAC'd as a password-mode ack to another address).
+   */
   | "wrong-address"
+  /** An ack echoing another key id than the request's (sealed correctly). */
+  | "wrong-key-id"
   /** An ack whose tag has one bit flipped. */
   | "bad-tag"
   /** Random bytes of an ack's length. */
@@ -51,6 +59,7 @@ export const FORGERIES: readonly Forgery[] = [
   "wrong-timestamp",
   "wrong-boot",
   "wrong-address",
+  "wrong-key-id",
   "bad-tag",
   "garbage",
 ];
@@ -78,6 +87,8 @@ export interface Behaviour {
   forgeries?: Forgery[];
   /** Send only the forged acks, never the true reply to a request. */
   onlyForgeries?: boolean;
+  /** The facts an info probe's answer carries (default: see VerifyOptions). */
+  info?: ServerInfo;
 }
 
 /** One datagram as the responder saw it. */
@@ -99,6 +110,12 @@ export interface Responder {
   seen: Seen[];
   /** The server state (boot id, floor, last accepted request). */
   state: ServerState;
+  /**
+   * The keys it holds: change them at run time (add, remove, a new
+   * password) as the kernel's parameters do; the state stays (a password
+   * change makes a new one in the kernel: call reload() too).
+   */
+  keys: KeySet;
   /** How many times keys ran: one per ACCEPTED request. */
   runs(): number;
   /** A module reload: a new state, with a new boot id. */
@@ -111,9 +128,15 @@ export function requestsSeen(responder: Responder): Seen[] {
   return responder.seen.filter((s) => s.verdict !== Verdict.PROBE_ANSWERED);
 }
 
-/** Options for {@link startResponder}. */
+/**
+ * Options for {@link startResponder}: the password's key (`key`), server
+ * keys (`keys`), or both (the key is then set as `keys`' password).
+ */
 export interface ResponderOptions extends Behaviour {
-  key: MacKey;
+  /** The password's key (key id 0). */
+  key?: MacKey;
+  /** Server keys (and a password's key, if it holds one). */
+  keys?: KeySet;
   /** Another key, for "wrong-key" forgeries. */
   otherKey?: MacKey;
   /** Address to bind (default 127.0.0.1); port 0 picks a free one. */
@@ -127,17 +150,27 @@ export interface ResponderOptions extends Behaviour {
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { MacKey } from "../../mod.ts";
+ * import { KeySet, keyIdOf, MacKey, serverKey } from "../../mod.ts";
  * import { startResponder } from "./responder.ts";
  * const key = await MacKey.fromBytes(new Uint8Array(32));
  * const responder = await startResponder({ key });
  * assert.ok(responder.port > 0);
  * await responder.close();
+ * // A server holding its own key, derived from an admin secret.
+ * const adminSecret = crypto.getRandomValues(new Uint8Array(32));
+ * const id = await keyIdOf(adminSecret);
+ * const keys = new KeySet({
+ *   serverKeys: [[id, await serverKey(adminSecret, "web1")]],
+ * });
+ * const web1 = await startResponder({ keys });
+ * assert.deepEqual(web1.keys.ids(), [id]);
+ * await web1.close();
  * ```
  */
 export async function startResponder(
   options: ResponderOptions,
 ): Promise<Responder> {
+  const keys = keySetOf(options);
   const address = options.address ?? "127.0.0.1";
   const socket = dgram.createSocket(address.includes(":") ? "udp6" : "udp4");
   await new Promise<void>((resolve, reject) => {
@@ -153,6 +186,7 @@ export async function startResponder(
     port: socket.address().port,
     seen,
     state: createServerState(),
+    keys,
     runs: () => seen.filter((s) => s.verdict === Verdict.ACCEPTED).length,
     reload: () => responder.state = createServerState(),
     close: () => new Promise((resolve) => socket.close(() => resolve())),
@@ -160,14 +194,7 @@ export async function startResponder(
   let repliesToDrop = options.dropReplies ?? 0;
   socket.on("message", (message, from) => {
     const packet = new Uint8Array(message);
-    const replies = judge(
-      options,
-      address,
-      packet,
-      responder.state,
-      seen,
-      from,
-    );
+    const replies = judge(options, responder, packet, from);
     const entry = seen.at(-1)!;
     const isRequest = entry.request !== undefined;
     if (isRequest && replies.length > 0 && repliesToDrop > 0) {
@@ -180,37 +207,48 @@ export async function startResponder(
   return responder;
 }
 
+/** The responder's key set: `keys`, with `key` as its password's key. */
+function keySetOf(options: ResponderOptions): KeySet {
+  if (options.keys === undefined && options.key === undefined) {
+    throw new TypeError("a responder needs a key (password) or keys");
+  }
+  const keys = options.keys ?? new KeySet();
+  if (options.key !== undefined) keys.password = options.key;
+  return keys;
+}
+
 /** Judge one datagram; returns the replies to send, in order. */
 function judge(
   options: ResponderOptions,
-  address: string,
+  responder: Responder,
   packet: Uint8Array,
-  state: ServerState,
-  seen: Seen[],
   from: { address: string; port: number },
 ): Uint8Array[] {
+  const { seen, state } = responder;
   if (seen.length < (options.dropFirst ?? 0)) {
     seen.push({ packet, verdict: null, from: { ...from }, replied: false });
     return [];
   }
-  const serverAddress = options.serverAddress ?? address;
+  const serverAddress = options.serverAddress ?? responder.address;
   const now = Date.now() + (options.clockOffsetMs ?? 0);
   // A test double: the refusal budget refills per packet instead of per second.
   state.refusalTokens = 5;
-  const { verdict, request, reply } = verifyRequest(options.key, packet, {
+  const { verdict, request, reply } = verifyRequest(responder.keys, packet, {
     serverAddress,
     now,
     toleranceMs: options.toleranceMs ?? 60_000,
     state,
     statuses: (keys) => statuses(options, keys),
+    info: options.info,
   });
   seen.push({ packet, verdict, request, from: { ...from }, replied: false });
   if (options.silent || reply === undefined) return [];
   // A probe's clock answer goes out on every rule; the rest only with acks.
   if (request === undefined) return [reply];
   if (options.noAck) return [];
+  const key = responder.keys.find(request.keyId ?? 0)!;
   const forged = (options.forgeries ?? []).map((kind) =>
-    forge(kind, options, serverAddress, request, reply)
+    forge(kind, options, key, serverAddress, request, reply)
   );
   return options.onlyForgeries ? forged : [...forged, reply];
 }
@@ -228,6 +266,7 @@ function statuses(options: Behaviour, keys: string): KeyStatus[] {
 function forge(
   kind: Forgery,
   options: ResponderOptions,
+  key: MacKey,
   serverAddress: string,
   request: RequestInfo,
   truth: Uint8Array,
@@ -244,26 +283,32 @@ function forge(
     case "wrong-nonce": {
       const nonce = request.nonce.slice();
       nonce[0] ^= 0xff;
-      return ack(options.key, serverAddress, { ...request, nonce });
+      return ack(key, serverAddress, { ...request, nonce });
     }
     case "wrong-timestamp":
-      return ack(options.key, serverAddress, {
+      return ack(key, serverAddress, {
         ...request,
         timestamp: request.timestamp + 1,
       });
     case "wrong-boot": {
       const bootId = request.bootId.slice();
       bootId[0] ^= 0xff;
-      return ack(options.key, serverAddress, { ...request, bootId });
+      return ack(key, serverAddress, { ...request, bootId });
     }
     case "wrong-address":
+      // A server key's MAC has no address: seal one that has (key id 0).
       return ack(
-        options.key,
+        key,
         serverAddress === "192.0.2.1" ? "192.0.2.2" : "192.0.2.1",
-        request,
+        { ...request, keyId: 0 },
       );
+    case "wrong-key-id":
+      return ack(key, serverAddress, {
+        ...request,
+        keyId: request.keyId === 0xffffffff ? 0x80000000 : 0xffffffff,
+      });
     case "bad-tag": {
-      const packet = ack(options.key, serverAddress, request);
+      const packet = ack(key, serverAddress, request);
       packet[packet.length - 1] ^= 1;
       return packet;
     }
@@ -273,16 +318,20 @@ function forge(
 }
 
 /**
- * Start `count` responders on loopback (one socket each) sharing one key and
- * behaviour: the fleet for scale tests.
+ * Start `count` responders on loopback (one socket each): the fleet for
+ * scale tests. `options` is shared, or made per responder (`i` from 0):
+ * each server its own keys, as a fleet in server-key mode.
  */
 export async function startFleet(
   count: number,
-  options: ResponderOptions,
+  options: ResponderOptions | ((i: number) => ResponderOptions),
 ): Promise<Responder[]> {
   const fleet: Responder[] = [];
+  const optionsOf = typeof options === "function" ? options : () => options;
   try {
-    for (let i = 0; i < count; i++) fleet.push(await startResponder(options));
+    for (let i = 0; i < count; i++) {
+      fleet.push(await startResponder(optionsOf(i)));
+    }
   } catch (error) {
     await Promise.all(fleet.map((r) => r.close()));
     throw error;

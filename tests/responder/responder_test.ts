@@ -66,7 +66,7 @@ function request(
     keys,
     bootId: responder.state.bootId,
     timestamp: Date.now() + offsetMs,
-    nonce: crypto.getRandomValues(new Uint8Array(16)),
+    nonce: crypto.getRandomValues(new Uint8Array(12)),
     ackWanted,
   };
 }
@@ -80,7 +80,7 @@ const check = (reply: Uint8Array, info: RequestInfo) =>
 Deno.test("probe: a clock answer with the boot id, on every rule", async () => {
   for (const noAck of [false, true]) {
     await withResponder({ noAck, clockOffsetMs: 600_000 }, async (r, send) => {
-      const nonce = crypto.getRandomValues(new Uint8Array(16));
+      const nonce = crypto.getRandomValues(new Uint8Array(12));
       const [answer] = await send(
         createProbe(KEY, { serverAddress: SERVER, nonce }),
       );
