@@ -9,13 +9,16 @@
  * behaviours of tests/responder/responder.ts: --refuse-by-rule KEYS,
  * --refuse-by-sysctl KEYS, --clock-offset MS, --silent, --no-ack (answer
  * probes only, as a --sysrq-no-ack rule). The password comes
- * from SYSRQ_PASSWORD. Ctrl-C stops it.
+ * from SYSRQ_PASSWORD, server keys from SYSRQ_SERVER_KEYS in the kernel's
+ * `keys` parameter form (`ID:HEX64[,ID:HEX64…]`, as `send_sysrq keygen`
+ * prints them); either or both. Ctrl-C stops it.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import { deriveKey, Verdict } from "../../mod.ts";
+import { deriveKey, KeySet, MacKey, parseKeyId, Verdict } from "../../mod.ts";
+import { fromHex } from "../../core/hex.ts";
 import { startResponder } from "./responder.ts";
 
 const { values } = parseArgs({
@@ -33,15 +36,44 @@ const { values } = parseArgs({
 });
 
 const password = Deno.env.get("SYSRQ_PASSWORD");
-if (!password) {
-  console.error("responder: set SYSRQ_PASSWORD to the password to accept");
+const serverKeys = Deno.env.get("SYSRQ_SERVER_KEYS");
+if (!password && !serverKeys) {
+  console.error(
+    "responder: set SYSRQ_PASSWORD (the password to accept) or " +
+      "SYSRQ_SERVER_KEYS (ID:HEX64[,ID:HEX64…])",
+  );
   Deno.exit(2);
 }
-const key = await deriveKey(password);
+
+/** `ID:HEX64[,ID:HEX64…]`, the kernel's `keys` parameter form. */
+async function parseServerKeys(text: string): Promise<[number, MacKey][]> {
+  const entries: [number, MacKey][] = [];
+  for (const item of text.split(",")) {
+    const [id, keyHex, extra] = item.trim().split(":");
+    if (keyHex === undefined || extra !== undefined || keyHex.length !== 64) {
+      throw new RangeError(
+        "SYSRQ_SERVER_KEYS: each key is ID:HEX64 (8 and 64 hex digits)",
+      );
+    }
+    entries.push([parseKeyId(id), await MacKey.fromBytes(fromHex(keyHex))]);
+  }
+  return entries;
+}
+
+let keys: KeySet;
+try {
+  keys = new KeySet({
+    password: password ? await deriveKey(password) : null,
+    serverKeys: serverKeys ? await parseServerKeys(serverKeys) : [],
+  });
+} catch (error) {
+  console.error(`responder: ${(error as Error).message}`);
+  Deno.exit(2);
+}
 const port = Number(values.port);
 for (let i = 0; i < Number(values.count); i++) {
   const responder = await startResponder({
-    key,
+    keys,
     address: values.address,
     port: port === 0 ? 0 : port + i,
     refuseByRule: values["refuse-by-rule"],

@@ -7,16 +7,20 @@ import {
   createProbe,
   createRequest,
   deriveKey,
+  keyIdOf,
+  KeySet,
   KeyStatus,
   RefusalReason,
   type RequestInfo,
+  type ServerInfo,
+  serverKey,
   Verdict,
   verifyReply,
 } from "../../mod.ts";
 import {
-  type Behaviour,
   FORGERIES,
   type Responder,
+  type ResponderOptions,
   startResponder,
 } from "./responder.ts";
 
@@ -26,7 +30,7 @@ const SERVER = "127.0.0.1";
 
 /** A responder and a socket to talk to it; the packets sent get replies. */
 async function withResponder(
-  behaviour: Behaviour,
+  behaviour: Partial<ResponderOptions>,
   fn: (
     responder: Responder,
     send: (packet: Uint8Array) => Promise<Uint8Array[]>,
@@ -204,4 +208,49 @@ Deno.test("forgeries: none of them verifies, the true ack still does", async () 
       "ack",
     ]);
   });
+});
+
+Deno.test("server keys: web1's requests and info probe answered under its key", async () => {
+  const adminSecret = crypto.getRandomValues(new Uint8Array(32));
+  const keyId = await keyIdOf(adminSecret);
+  const web1 = await serverKey(adminSecret, "web1");
+  const web2 = await serverKey(adminSecret, "web2");
+  const info: ServerInfo = {
+    version: "0.2.0",
+    capabilities: {
+      noAck: false,
+      legacy: false,
+      output: false,
+      safeReboot: true,
+    },
+    sysrq: 176,
+    toleranceSeconds: 60,
+    ruleKeys: "bsu",
+  };
+  await withResponder(
+    { keys: new KeySet({ serverKeys: [[keyId, web1]] }), info },
+    async (responder, send) => {
+      // No address anywhere on the client's side: the key binds the host.
+      const nonce = crypto.getRandomValues(new Uint8Array(12));
+      const sent = { probe: true as const, keyId, nonce, info: true };
+      const [answer] = await send(createProbe(web1, sent));
+      const clock = verifyReply(web1, answer, { request: sent });
+      assert.ok(clock?.type === "clock");
+      assert.deepEqual(clock.info, info);
+      const sentRequest = { ...request(responder), keyId };
+      const [reply] = await send(createRequest(web1, sentRequest));
+      const ack = verifyReply(web1, reply, { request: sentRequest });
+      assert.equal(ack?.type, "ack");
+      // web2's key under the same id: silence, nothing runs.
+      const forWeb2 = { ...request(responder), keyId };
+      assert.equal((await send(createRequest(web2, forWeb2))).length, 0);
+      assert.equal(responder.seen.at(-1)?.verdict, Verdict.BAD_MAC);
+      // The key removed at run time (the password's stays): UNKNOWN_KEY.
+      responder.keys.remove(keyId);
+      const late = { ...request(responder), keyId };
+      assert.equal((await send(createRequest(web1, late))).length, 0);
+      assert.equal(responder.seen.at(-1)?.verdict, Verdict.UNKNOWN_KEY);
+      assert.equal(responder.runs(), 1);
+    },
+  );
 });
