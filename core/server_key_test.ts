@@ -16,6 +16,14 @@ import {
   verifyRequest,
 } from "../mod.ts";
 import { hex } from "./hex.ts";
+import {
+  ADMIN_SECRET_LEN,
+  ADMIN_SECRET_SALT,
+  ARGON2_ITERATIONS,
+  ARGON2_MEMORY_KIB,
+  ARGON2_PARALLELISM,
+} from "./server_key.ts";
+import { MAX_SERVER_KEYS } from "./key_set.ts";
 
 /** A fresh random admin secret: test keys are generated, never written. */
 const secret = () => crypto.getRandomValues(new Uint8Array(32));
@@ -258,4 +266,24 @@ Deno.test("server key: the address is out of the MAC (NAT, cloud, moves)", async
   ) {
     assert.equal(judge(keys, packet, address), Verdict.ACCEPTED, address);
   }
+});
+
+Deno.test("the derivation's parameters are the ones docs/PROTOCOL.md states", async () => {
+  const doc = await Deno.readTextFile(
+    new URL("../docs/PROTOCOL.md", import.meta.url),
+  );
+  const m = doc.match(
+    /Argon2id\(password, salt = "([^"]+)", m = (\d+) KiB, t = (\d+), p = (\d+), (\d+) bytes\)/,
+  );
+  assert.ok(m, "docs/PROTOCOL.md no longer states the Argon2id parameters");
+  assert.deepEqual(m.slice(1), [
+    ADMIN_SECRET_SALT,
+    String(ARGON2_MEMORY_KIB),
+    String(ARGON2_ITERATIONS),
+    String(ARGON2_PARALLELISM),
+    String(ADMIN_SECRET_LEN),
+  ]);
+  assert.match(doc, /HMAC-SHA256\(M, "netsysrq v2 kid" ‖ 00\)/);
+  assert.match(doc, /HMAC-SHA256\(M, "netsysrq v2 srv" ‖ 00 ‖ identity\)/);
+  assert.ok(doc.includes(`(up to ${MAX_SERVER_KEYS})`), "server keys' limit");
 });
