@@ -464,10 +464,11 @@ export function verifyRequest(
     return answered(key!, verdict, options, readRequest(packet.slice(0, len)));
   }
   if ((pending & PENDING_TAG) === 0) {
-    // From rung K on, the result names the key that judged the packet.
-    return key === null || verdict === Verdict.UNKNOWN_KEY
-      ? { verdict }
-      : { verdict, keyId };
+    // From rung K on, the result names the key that judged the packet; the
+    // frame rungs (1 to 9) and rung K itself name none.
+    const pastK = verdict > Verdict.BAD_KEY_CHAR &&
+      verdict !== Verdict.UNKNOWN_KEY;
+    return pastK ? { verdict, keyId } : { verdict };
   }
   if (tokenBeforeTag(verdict)) state.refusalTokens -= 1;
   if (!tagVerifies(key as MacKey, len)) {

@@ -282,5 +282,12 @@ export function parseKeyId(text: string): number {
       `key id ${JSON.stringify(text)} must be 8 hex digits (like 8f3a01c2)`,
     );
   }
-  return checkKeyId(parseInt(text, 16));
+  const id = parseInt(text, 16);
+  if (id !== 0 && id < SERVER_KEY_ID_MIN) {
+    throw new RangeError(
+      `key id ${text} is neither 00000000 (the password's) nor a server ` +
+        "key's 80000000..ffffffff",
+    );
+  }
+  return id;
 }

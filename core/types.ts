@@ -84,8 +84,10 @@ export interface ServerInfo {
 }
 
 /**
- * The server's replay state for one password (docs/PROTOCOL.md, "The
- * server's state"); {@link verifyRequest} updates it in place. Make one with
+ * The server's replay state (docs/PROTOCOL.md, "The server's state"): one
+ * for the server, shared by the password's key and every server key, made
+ * anew when a password is written but not when a server key is added or
+ * removed. {@link verifyRequest} updates it in place. Make one with
  * {@link createServerState}.
  */
 export interface ServerState {

@@ -17,7 +17,14 @@
  */
 
 import { parseArgs } from "node:util";
-import { deriveKey, KeySet, MacKey, parseKeyId, Verdict } from "../../mod.ts";
+import {
+  deriveKey,
+  formatKeyId,
+  KeySet,
+  MacKey,
+  parseKeyId,
+  Verdict,
+} from "../../mod.ts";
 import { fromHex } from "../../core/hex.ts";
 import { startResponder } from "./responder.ts";
 
@@ -90,10 +97,15 @@ for (let i = 0; i < Number(values.count); i++) {
   seen.push = (...items) => {
     for (const item of items) {
       const verdict = item.verdict === null ? "dropped" : Verdict[item.verdict];
+      // The kernel's log line names the key: "password" or "key ID".
+      const request = item.request;
+      const by = request === undefined
+        ? ""
+        : request.keyId
+        ? ` key ${formatKeyId(request.keyId)}`
+        : " password";
       console.log(
-        `${where}: ${verdict}${
-          item.request ? ` keys=${item.request.keys}` : ""
-        }`,
+        `${where}: ${verdict}${request ? ` keys=${request.keys}${by}` : ""}`,
       );
     }
     return push(...items);
