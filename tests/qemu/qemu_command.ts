@@ -24,6 +24,10 @@ export interface QemuSpec {
   netdev: string;
   /** Run QEMU inside this network namespace (tap network). */
   netns?: string;
+  /** Raw disk images, each a virtio disk (vda, vdb...). */
+  disks?: string[];
+  /** A Unix socket for QEMU's human monitor (system_reset...). */
+  monitorSocket?: string;
 }
 
 /** The argv that starts QEMU for `spec`. */
@@ -57,6 +61,21 @@ export function qemuCommand(spec: QemuSpec): string[] {
     spec.netdev,
     "-device",
     "e1000,netdev=n0",
+    // cache=unsafe: QEMU's writes land in the host's page cache, which
+    // outlives QEMU; the image is read on this host after QEMU exits, so
+    // host flushes would add time and nothing the benchmark can see.
+    ...(spec.disks ?? []).flatMap((d) => [
+      "-drive",
+      `file=${d},format=raw,if=virtio,cache=unsafe`,
+    ]),
+    ...(spec.monitorSocket
+      ? [
+        "-chardev",
+        `socket,id=mon,path=${spec.monitorSocket},server=on,wait=off`,
+        "-mon",
+        "chardev=mon,mode=readline",
+      ]
+      : []),
   ];
   return spec.netns ? ["ip", "netns", "exec", spec.netns, ...qemu] : qemu;
 }

@@ -56,6 +56,10 @@ export interface BootOptions {
    * the harness's initramfs, in order (the hang scenarios add programs).
    */
   extraInitrd?: string[];
+  /** Raw disk images for the guest, as virtio disks (vda, vdb...). */
+  disks?: string[];
+  /** Open QEMU's monitor on a socket (see Vm.monitor). */
+  monitor?: boolean;
 }
 
 /** What Vm.exchange takes besides the packets. */
@@ -174,6 +178,8 @@ export class Vm {
       controlSocket: `${this.dir}/ctl.sock`,
       netdev: net.netdev,
       netns: net.netns,
+      disks: o.disks,
+      monitorSocket: o.monitor ? `${this.dir}/mon.sock` : undefined,
     });
     const started = performance.now();
     this.#child = new Deno.Command(argv[0], {
@@ -341,6 +347,26 @@ export class Vm {
       timeoutMs,
       ...rest,
     });
+  }
+
+  /**
+   * Sends one line to QEMU's monitor (boot with `monitor: true`), e.g.
+   * "system_reset": the reset button, or a BMC's power reset. With
+   * -no-reboot QEMU exits on it instead of restarting the guest.
+   */
+  async monitor(command: string): Promise<void> {
+    if (!this.options.monitor) throw new Error("booted without a monitor");
+    const conn = await Deno.connect({
+      transport: "unix",
+      path: `${this.dir}/mon.sock`,
+    });
+    try {
+      await conn.write(new TextEncoder().encode(`${command}\n`));
+      // Let QEMU read the line before the socket closes.
+      await delay(200);
+    } finally {
+      conn.close();
+    }
   }
 
   /** Waits for QEMU to exit by itself (e.g. after SysRq b); true if it did. */
