@@ -4,6 +4,7 @@ import {
   createRequest,
   createServerState,
   deriveKey,
+  KeySet,
   type KeyStatus,
   MacKey,
   type RequestOptions,
@@ -325,4 +326,92 @@ Deno.test("deriveKey: password rules", async () => {
     MacKey.fromBytes([1] as unknown as Uint8Array),
     TypeError,
   );
+});
+
+// Server keys: the key the packet's id names (rung K), A = zeros.
+
+const ID = 0x8f3a01c2;
+const randomKey = () =>
+  MacKey.fromBytes(crypto.getRandomValues(new Uint8Array(32)));
+
+Deno.test("verifyRequest names the key from rung K on, never before", async () => {
+  const k = await randomKey();
+  const keys = new KeySet({ serverKeys: [[ID, k]] });
+  const state = createServerState(0);
+  const options = {
+    serverAddress: "192.0.2.7",
+    now: 1700000000000,
+    toleranceMs: 60000,
+    state,
+  };
+  const packet = createRequest(k, {
+    keys: "s",
+    keyId: ID,
+    bootId: state.bootId,
+    timestamp: 1700000000000,
+  });
+  const cut = verifyRequest(keys, packet.subarray(0, 50), options);
+  assert.deepEqual(cut, { verdict: Verdict.BAD_LENGTH });
+  const stale = createRequest(k, {
+    keys: "s",
+    keyId: ID,
+    bootId: state.bootId,
+    timestamp: 1,
+  });
+  assert.deepEqual(verifyRequest(keys, stale, options), {
+    verdict: Verdict.STALE,
+    keyId: ID,
+  });
+  const accepted = verifyRequest(keys, packet, options);
+  assert.equal(accepted.verdict, Verdict.ACCEPTED);
+  assert.equal(accepted.keyId, ID);
+  assert.equal(accepted.request?.keyId, ID);
+  keys.remove(ID);
+  keys.password = k;
+  assert.deepEqual(verifyRequest(keys, packet, options), {
+    verdict: Verdict.UNKNOWN_KEY,
+  });
+});
+
+Deno.test("server key: every one-bit change of a request or info probe is refused", async () => {
+  const k = await randomKey();
+  const keys = new KeySet({
+    serverKeys: [[ID, k], [0x8f3a01c3, await randomKey()]],
+  });
+  const state = () => ({ ...createServerState(5), bootId: BOOT });
+  const options = (s = state()) => ({
+    serverAddress: "192.0.2.7",
+    now: 1700000000000,
+    toleranceMs: 60000,
+    state: s,
+  });
+  const packets = [
+    createRequest(k, {
+      keys: "sub",
+      keyId: ID,
+      bootId: BOOT,
+      timestamp: 1700000000000,
+    }),
+    createProbe(k, { keyId: ID, info: true }),
+  ];
+  for (const packet of packets) {
+    const good = verifyRequest(keys, packet, options()).verdict;
+    assert.ok(good === Verdict.ACCEPTED || good === Verdict.PROBE_ANSWERED);
+    for (let i = 0; i < packet.length; i++) {
+      for (let bit = 0; bit < 8; bit++) {
+        const bad = packet.slice();
+        bad[i] ^= 1 << bit;
+        const s = state();
+        const { verdict, reply } = verifyRequest(keys, bad, options(s));
+        const where = `byte ${i} bit ${bit}: ${Verdict[verdict]}`;
+        assert.ok(
+          verdict !== Verdict.ACCEPTED && verdict !== Verdict.PROBE_ANSWERED,
+          where,
+        );
+        assert.equal(reply, undefined, where);
+        assert.equal(s.floor, 0n, where);
+        assert.equal(s.lastAccepted, null, where);
+      }
+    }
+  }
 });
