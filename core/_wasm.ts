@@ -50,10 +50,10 @@ let view = new Uint8Array(core.memory.buffer, base, SCRATCH_LEN);
 /** `label || address || message without tag`, by message length. */
 let macInputs: Uint8Array[] = [];
 let legacyView = new Uint8Array(core.memory.buffer, LEGACY, LEGACY_MAX_LEN);
+/** Stands for the 16 zero bytes of server-key mode: no string is it. */
+const ZERO_ADDRESS: unique symbol = Symbol("A = 16 zero bytes");
 /** The address whose 16 bytes are in place; ZERO_ADDRESS for zeros. */
-let currentAddress: string | null = null;
-/** Stands for the 16 zero bytes of server-key mode (no address is ""). */
-const ZERO_ADDRESS = "";
+let currentAddress: string | typeof ZERO_ADDRESS | null = null;
 /** The last address checked in server-key mode (no need to parse it again). */
 let checkedAddress: string | null = null;
 

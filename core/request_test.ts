@@ -415,3 +415,30 @@ Deno.test("server key: every one-bit change of a request or info probe is refuse
     }
   }
 });
+
+Deno.test("password mode after server-key mode still checks the address", async () => {
+  const k = await randomKey();
+  // Server-key mode leaves A = 16 zero bytes in place; an empty or bad
+  // address given next must be refused, not taken for that A.
+  for (const serverAddress of ["", "0.0.0", "web1"]) {
+    createProbe(k, { keyId: ID });
+    assert.throws(() => createProbe(k, { serverAddress }), TypeError);
+    createProbe(k, { keyId: ID });
+    assert.throws(
+      () =>
+        createRequest(k, {
+          keys: "s",
+          serverAddress,
+          bootId: BOOT,
+          timestamp: NOW,
+        }),
+      TypeError,
+    );
+  }
+  // A server key with a bad address given: refused as well (it is unused,
+  // but a wrong argument is a caller's mistake worth saying).
+  assert.throws(
+    () => createProbe(k, { keyId: ID, serverAddress: "x" }),
+    TypeError,
+  );
+});
