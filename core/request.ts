@@ -444,7 +444,8 @@ export function verifyRequest(
     ? set
     : null;
   const configured = set instanceof KeySet ? set.configured : set !== null;
-  if (key !== null) setMacAddress(keyId, options.serverAddress);
+  // The MAC's address A; the server's address is checked whatever the id.
+  setMacAddress(key === null ? 0 : keyId, options.serverAddress);
   const len = loadMessage(packet);
   loadBootId(state.bootId);
   // Every rung without a hash in the core, in one call; the tag here.

@@ -442,3 +442,27 @@ Deno.test("password mode after server-key mode still checks the address", async 
     TypeError,
   );
 });
+
+Deno.test("verifyRequest: a bad server address throws whatever the packet", async () => {
+  const k = await randomKey();
+  const keys = new KeySet({ serverKeys: [[ID, k]] });
+  const packets = [
+    new Uint8Array(3), // TRUNCATED
+    createProbe(k, { keyId: 0x8f3a01c3 }), // UNKNOWN_KEY
+    createProbe(k, { keyId: ID }), // PROBE_ANSWERED
+  ];
+  for (const packet of packets) {
+    for (const set of [keys, null]) {
+      assert.throws(
+        () =>
+          verifyRequest(set, packet, {
+            serverAddress: "server.example",
+            now: NOW,
+            toleranceMs: 60000,
+            state: freshState(),
+          }),
+        TypeError,
+      );
+    }
+  }
+});
