@@ -185,7 +185,7 @@ static void nsr_handle_v2(const struct sk_buff *skb,
 	nsr_count_verdict(v);
 	if (keys)
 		nsr_answer(skb, par, p, state, v, &req, clock.now);
-	rcu_read_unlock();
+	rcu_read_unlock();	/* req.key points into the key set: unused now */
 
 	if (v != NSR_ACCEPTED) {
 		nsr_log_rejected(p, v);
