@@ -20,6 +20,7 @@ import {
   type RequestInfo,
   verifyReply,
 } from "../../mod.ts";
+import { NONCE_LEN } from "../../core/constants.ts";
 import type { Vm } from "./vm.ts";
 import type { Target } from "./guest_network.ts";
 
@@ -38,14 +39,25 @@ export interface GuestClock {
   at: number;
 }
 
-/** Builds probes and requests for one guest address with one key. */
+/**
+ * Builds probes and requests for one guest address with one key: the
+ * password's (key id 0, the MAC covers the address) or a server key (its
+ * id; the MAC covers no address).
+ */
 export class Sender {
-  /** The last timestamp this Sender stamped (stamps strictly increase). */
-  #last = 0;
+  /**
+   * The last timestamp stamped (stamps strictly increase), shared with the
+   * Senders that follow this one's clock (see {@link follow}).
+   */
+  #stamps = { last: 0 };
   /** What the last probe learnt; requests are stamped from it. */
   clock?: GuestClock;
 
-  constructor(readonly key: MacKey, readonly serverAddress: string) {}
+  constructor(
+    readonly key: MacKey,
+    readonly serverAddress: string,
+    readonly keyId = 0,
+  ) {}
 
   static async forPassword(password: string, serverAddress: string) {
     return new Sender(await deriveKey(password), serverAddress);
@@ -53,10 +65,11 @@ export class Sender {
 
   /** A probe and its nonce. */
   probePacket(): { packet: Uint8Array; nonce: Uint8Array } {
-    const nonce = crypto.getRandomValues(new Uint8Array(16));
+    const nonce = crypto.getRandomValues(new Uint8Array(NONCE_LEN));
     const packet = createProbe(this.key, {
       serverAddress: this.serverAddress,
       nonce,
+      keyId: this.keyId,
     });
     return { packet, nonce };
   }
@@ -73,15 +86,27 @@ export class Sender {
     for (const r of replies) {
       const clock = verifyReply(this.key, r, {
         serverAddress: this.serverAddress,
-        request: { probe: true, nonce },
+        request: { probe: true, nonce, keyId: this.keyId },
       });
       if (clock?.type === "clock") {
         this.clock = { bootId: clock.bootId, serverTime: clock.serverTime, at };
-        this.#last = 0;
+        this.#stamps = { last: 0 };
         return this.clock;
       }
     }
     throw new Error(`no verified clock answer (${replies.length} replies)`);
+  }
+
+  /**
+   * Stamps from `leader`'s clock estimate and stamp sequence from now on:
+   * Senders with other keys for one guest share its floor, and two clock
+   * estimates a few ms apart would make one Sender's request land below the
+   * floor another's set.
+   */
+  follow(leader: Sender): this {
+    this.clock = leader.#clock();
+    this.#stamps = leader.#stamps;
+    return this;
   }
 
   /** The guest's protocol clock now, as estimated from the last probe. */
@@ -113,15 +138,16 @@ export class Sender {
   ): Sent {
     let timestamp = options.timestamp;
     if (timestamp === undefined) {
-      this.#last = Math.max(this.now(), this.#last + 1);
-      timestamp = this.#last;
+      this.#stamps.last = Math.max(this.now(), this.#stamps.last + 1);
+      timestamp = this.#stamps.last;
     }
     const info: RequestInfo = {
       keys,
       bootId: options.bootId ?? this.#clock().bootId,
       timestamp,
-      nonce: crypto.getRandomValues(new Uint8Array(16)),
+      nonce: crypto.getRandomValues(new Uint8Array(NONCE_LEN)),
       ackWanted: options.ackWanted ?? true,
+      keyId: this.keyId,
     };
     const packet = createRequest(this.key, {
       ...info,
@@ -214,6 +240,7 @@ export const VERDICTS = [
   "refused_boot",
   "repeated",
   "probe_answered",
+  "unknown_key",
 ];
 
 /** Counter differences `after - before`, only the ones that changed. */

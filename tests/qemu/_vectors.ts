@@ -12,11 +12,21 @@
 import dgram from "node:dgram";
 import { fromHex, hex } from "../../core/hex.ts";
 
+/** One server key of a case: what the module's `keys` parameter takes. */
+export interface VectorServerKey {
+  keyIdHex: string;
+  keyHex: string;
+}
+
 /** One case of tests/vectors/requests.json. */
 export interface RequestCase {
   name: string;
   password: string | null;
   keyHex: string | null;
+  /** The server keys installed besides (or instead of) the password. */
+  serverKeys?: VectorServerKey[];
+  /** The facts an info probe's answer carries at the vector's server. */
+  infoHex?: string;
   serverAddress: string;
   addressHex: string;
   now: number;
@@ -48,6 +58,8 @@ export interface Load {
   clockS: number | null;
   password: string | null;
   legacy: boolean;
+  /** The `keys` parameter's value: "ID:HEX64,..." ("" for none). */
+  serverKeys: string;
 }
 
 /** A case the guest can reproduce. */
@@ -84,8 +96,17 @@ export const FRAME_VERDICTS = [
   "BAD_KEY_CHAR",
 ];
 
+/**
+ * Verdicts a live module gives without its replay state or clock: the
+ * frame rungs and rung K (an unknown key id). Their packets replay as
+ * bytes.
+ */
+export const STATELESS_VERDICTS = [...FRAME_VERDICTS, "UNKNOWN_KEY"];
+
 /** Type byte of a probe (kernel/nsr_proto.h). */
 const TYPE_PROBE = 4;
+/** Offset of the key id (docs/PROTOCOL.md, "Messages"). */
+export const OFF_KEY_ID = 24;
 
 /** Keys the guest must never run: 'b' reboots it (-no-reboot ends QEMU). */
 export const FATAL_KEYS = "bco";
@@ -118,7 +139,12 @@ export function plan(
       skipped.push({ name: c.name, reason: why });
       continue;
     }
-    const load: Load = { clockS: null, password: c.password, legacy: false };
+    const load: Load = {
+      clockS: null,
+      password: c.password,
+      legacy: false,
+      serverKeys: keysParam(c),
+    };
     push(shared, JSON.stringify(load), { kind: "v2", c, load, fresh: false });
   }
   for (const c of legacy) {
@@ -126,6 +152,7 @@ export function plan(
       clockS: c.state.lastSeqno,
       password: c.password,
       legacy: true,
+      serverKeys: "",
     };
     const fresh = c.expected.verdict === "ACCEPTED";
     const step: Step = { kind: "legacy", c, load, fresh };
@@ -144,11 +171,34 @@ function skipReason(c: RequestCase): string | null {
     return "the kernel takes a password, not a derived key (no key " +
       "parameter), so a server holding only the key cannot be set up";
   }
-  if (FRAME_VERDICTS.includes(c.expected.verdict)) return null;
+  if (STATELESS_VERDICTS.includes(c.expected.verdict)) return null;
   if (isProbe(c)) return null;
   return "judged against the replay state (boot id, floor, last request), " +
     "whose boot id the kernel draws at random: re-made for the live state " +
     "(_vectors_live.ts), not replayed as bytes";
+}
+
+/** A case's server keys as the `keys` parameter takes them. */
+export function keysParam(c: RequestCase): string {
+  return (c.serverKeys ?? []).map((k) => `${k.keyIdHex}:${k.keyHex}`).join(
+    ",",
+  );
+}
+
+/** The key id a packet names (0 when it is too short to name one). */
+export function keyIdOf(packet: Uint8Array): number {
+  if (packet.length < OFF_KEY_ID + 4) return 0;
+  return new DataView(packet.buffer, packet.byteOffset).getUint32(OFF_KEY_ID);
+}
+
+/**
+ * The key a case's server holds under the id its packet names: the
+ * password's derived key (id 0) or a server key; null when it has none.
+ */
+export function serverKeyHex(c: RequestCase, keyId: number): string | null {
+  if (keyId === 0) return c.keyHex;
+  const hexId = keyId.toString(16).padStart(8, "0");
+  return c.serverKeys?.find((k) => k.keyIdHex === hexId)?.keyHex ?? null;
 }
 
 /** The rule's key set: every SysRq key but the fatal ones. */

@@ -13,12 +13,18 @@
  * distance, the refusal budget drained by authenticated stale requests.
  * Cases whose verdict hangs on a millisecond of the live clock are skipped.
  *
+ * A packet whose tag is bad at the vector's server is re-made with the key
+ * (and address A) that made it, when that is one of the vectors' keys —
+ * web1's request really made with web1's key and sent to web2, a request
+ * made with another password — so the live packet is the attack itself;
+ * otherwise (a byte changed after tagging) its good tag gets one bit off.
+ *
  * @module
  */
 
 import { fromHex, hex } from "../../core/hex.ts";
 import { encodeAddress } from "../../mod.ts";
-import type { RequestCase } from "./_vectors.ts";
+import { keyIdOf, type RequestCase, serverKeyHex } from "./_vectors.ts";
 
 /** kernel/nsr_proto.h */
 const OFF_BOOT = 8;
@@ -33,9 +39,29 @@ const NEAR_FLOOR_MS = 2_000n;
 
 const LABEL = new TextEncoder().encode("netsysrq v2 req\0");
 
+/**
+ * A key and the MAC's address A: the server's address (password mode) or
+ * null for A = 16 zero bytes (a server key).
+ */
+export interface Maker {
+  keyHex: string;
+  address: string | null;
+}
+
 /** A stateful case as the live module needs it. */
 export interface LiveCase {
   c: RequestCase;
+  /** The key the server holds under the packet's key id, and its A. */
+  server: Maker;
+  /** The key id the packet names. */
+  keyId: number;
+  /**
+   * What made the packet's tag, when it is bad at the server but good
+   * under one of the vectors' keys; null when no key makes it.
+   */
+  maker: Maker | null;
+  /** What made the last accepted request. */
+  lastMaker: Maker | null;
   /** The vector's last accepted request, to be re-made and sent first. */
   last: Uint8Array | null;
   /** Its address (it was accepted there). */
@@ -60,17 +86,28 @@ function nowRung(ts: bigint, now: bigint, tol: bigint): string {
   return "ok";
 }
 
+/** The 16 zero bytes of A with a server key, as vectors write them. */
+export const ZERO_ADDRESS_HEX = "00".repeat(16);
+
 /**
  * Why a stateful case cannot be re-made live, or its plan. `addresses`
- * maps each vector address's 16-byte hex to its text.
+ * maps each vector address's 16-byte hex to its text; `makers` are every
+ * key of the vectors with every A, tried on a packet whose tag the
+ * server's key does not make.
  */
-export function liveCase(
+export async function liveCase(
   c: RequestCase,
   addresses: Map<string, string>,
-): LiveCase | string {
+  makers: Maker[],
+): Promise<LiveCase | string> {
   const packet = fromHex(c.packetHex);
   if (packet.length < 56 || packet[5] !== TYPE_REQUEST) return "not a request";
-  if (c.password === null) return "no password: a frame case";
+  const keyId = keyIdOf(packet);
+  const keyHex = serverKeyHex(c, keyId);
+  if (keyHex === null) {
+    return "the server has no key under its id: a frame case";
+  }
+  const server = { keyHex, address: keyId === 0 ? c.serverAddress : null };
   const now = BigInt(c.now);
   const tol = BigInt(c.toleranceMs);
   if (c.toleranceMs !== 60_000) return "the module's tolerance is 60 s here";
@@ -98,11 +135,21 @@ export function liveCase(
     return "a floor above the last request but not ahead of the clock " +
       "cannot be set without replacing the last request";
   }
-  const lastAddress = c.state.lastAddressHex === null
+  const lastAddress = c.state.lastAddressHex === null ||
+      c.state.lastAddressHex === ZERO_ADDRESS_HEX
     ? null
     : addresses.get(c.state.lastAddressHex) ?? null;
+  const good = await tagMatches(packet, server);
+  const lastMaker = last === null ? null : await makerOf(last, makers);
+  if (last !== null && lastMaker === null) {
+    return "no vector key makes the last accepted request's tag";
+  }
   return {
     c,
+    server,
+    keyId,
+    maker: good ? server : await makerOf(packet, makers),
+    lastMaker,
     last,
     lastAddress,
     isLast: last !== null && hex(last) === hex(packet),
@@ -111,10 +158,13 @@ export function liveCase(
   };
 }
 
-/** HMAC-SHA256 tag (16 bytes) of a request body for `address`. */
+/**
+ * HMAC-SHA256 tag (16 bytes) of a request body for `address` (null: A is
+ * 16 zero bytes, a server key's).
+ */
 export async function requestTag(
   keyHex: string,
-  address: string,
+  address: string | null,
   body: Uint8Array,
 ): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey(
@@ -126,30 +176,55 @@ export async function requestTag(
   );
   const input = new Uint8Array(32 + body.length);
   input.set(LABEL);
-  input.set(encodeAddress(address), 16);
+  if (address !== null) input.set(encodeAddress(address), 16);
   input.set(body, 32);
   const mac = await crypto.subtle.sign("HMAC", key, input);
   return new Uint8Array(mac).subarray(0, TAG_LEN);
 }
 
-/** Whether the vector packet's tag is the good one for its case. */
-export async function tagIsGood(c: RequestCase): Promise<boolean> {
-  const packet = fromHex(c.packetHex);
+/** Whether `m` makes `packet`'s tag. */
+async function tagMatches(packet: Uint8Array, m: Maker): Promise<boolean> {
   const body = packet.subarray(0, packet.length - TAG_LEN);
-  const good = await requestTag(c.keyHex!, c.serverAddress, body);
-  return hex(good) === hex(packet.subarray(packet.length - TAG_LEN));
+  const tag = await requestTag(m.keyHex, m.address, body);
+  return hex(tag) === hex(packet.subarray(packet.length - TAG_LEN));
+}
+
+/** The first of `makers` that makes `packet`'s tag, or null. */
+async function makerOf(
+  packet: Uint8Array,
+  makers: Maker[],
+): Promise<Maker | null> {
+  for (const m of makers) if (await tagMatches(packet, m)) return m;
+  return null;
+}
+
+/**
+ * Every key of `cases` (derived password keys, server keys) with every A
+ * (each case's address, and zeros): what may have made a vector packet.
+ */
+export function vectorMakers(cases: RequestCase[]): Maker[] {
+  const keys = new Set<string>();
+  const addresses = new Set<string | null>([null]);
+  for (const c of cases) {
+    if (c.keyHex !== null) keys.add(c.keyHex);
+    for (const k of c.serverKeys ?? []) keys.add(k.keyHex);
+    addresses.add(c.serverAddress);
+  }
+  return [...keys].flatMap((keyHex) =>
+    [...addresses].map((address) => ({ keyHex, address }))
+  );
 }
 
 /**
  * `packet` re-made: boot id `bootId` where it named `vectorBoot`, time
- * `time` (kept when null), tag good for `address` or, when `badTag`, one
- * bit off.
+ * `time` (kept when null), tag made with `keyHex` and `address` (null: A
+ * is zeros) or, when `badTag`, that tag one bit off.
  */
 export async function remake(
   packet: Uint8Array,
   options: {
     keyHex: string;
-    address: string;
+    address: string | null;
     vectorBoot: string;
     bootId: Uint8Array;
     time: bigint | null;

@@ -5,16 +5,22 @@
  * guest, routed over the tap link).
  *
  * - As bytes: every request case judged on its frame alone (rungs 1 to 9,
- *   v1 packets as BAD_VERSION) and every probe case (its clock answer must
- *   verify, echo the nonce, carry the load's live boot id, the same for
- *   every probe of one load, and a clock near the guest's).
+ *   v1 packets as BAD_VERSION) or on its key id (rung K: a key the server
+ *   does not have) and every probe case (its clock answer must verify
+ *   under the key the probe names, echo the nonce, carry the load's live
+ *   boot id, the same for every probe of one load, and a clock near the
+ *   guest's; an info probe's answer the live module's facts).
+ * - Server keys: each case's keys are installed through the module's `keys`
+ *   parameter, beside its password or without one.
  * - Re-made (tests/qemu/_vectors_live.ts): every stateful case the live
  *   clock can reproduce. The kernel draws its boot id at random and lets
  *   nobody set it, so each case gets a fresh state (the password written
  *   again), a probe for its boot id and clock, its state rebuilt (the last
  *   request, the floor, the spent refusal tokens) and its packet rebuilt
- *   around them with Web Crypto; the verdict must be the vector's, the
- *   reply of the vector's kind, for the live request, boot id and clock.
+ *   around them with Web Crypto, with the key that made it (web1's
+ *   request, sent to web2, is made with web1's key); the verdict must be
+ *   the vector's, the reply of the vector's kind, for the live request,
+ *   boot id and clock.
  * - Legacy cases with the guest clock set to lastSeqno at load.
  *
  * Cases the live kernel cannot be put in (a time edge finer than the clock
@@ -26,12 +32,20 @@
  */
 
 import assert from "node:assert";
-import { createProbe, createRequest, MacKey, verifyReply } from "../../mod.ts";
+import {
+  createProbe,
+  createRequest,
+  MacKey,
+  type ServerInfo,
+  verifyReply,
+} from "../../mod.ts";
 import { type Counters, counters, delta, VERDICTS } from "./_packets.ts";
 import {
   FATAL_KEYS,
   FRAME_VERDICTS,
   isProbe,
+  keyIdOf,
+  keysParam,
   LEGACY_MAX_LEN,
   type LegacyCase,
   type Load,
@@ -39,6 +53,7 @@ import {
   plan,
   type RequestCase,
   safeKeySet,
+  serverKeyHex,
   type Skip,
   type Step,
   V2_MAX_LEN,
@@ -47,9 +62,10 @@ import {
   type LiveCase,
   liveCase,
   liveTime,
+  type Maker,
   remake,
-  tagIsGood,
   timeOf,
+  vectorMakers,
 } from "./_vectors_live.ts";
 import { fromHex, hex } from "../../core/hex.ts";
 import { delay, isRoot, run } from "./_util.ts";
@@ -64,6 +80,12 @@ const DROPS = ["oversize", "malformed_udp", "fragment", "not_unicast"];
 const QUIET_MS = 1_300;
 /** A probe's clock answer must be this close to the guest's clock. */
 const CLOCK_NEAR_MS = 120_000;
+const PARAMS = "/sys/module/xt_SYSRQ/parameters";
+/** Offsets of the nonce and body (docs/PROTOCOL.md, "Messages"). */
+const OFF_NONCE = 28;
+const OFF_BODY = 40;
+/** An info probe's count. */
+const INFO_LEN = 24;
 
 if (!isRoot()) {
   console.log(
@@ -85,8 +107,15 @@ class Replay {
   #before: Counters = {};
   /** The boot id the current load's first clock answer carried. */
   #bootId?: string;
+  /** The current load's module state. */
+  #loaded?: Load;
 
-  constructor(readonly vm: Vm, readonly sender: NetnsSender) {}
+  /** `addresses`: every address the guest has (the vectors'). */
+  constructor(
+    readonly vm: Vm,
+    readonly sender: NetnsSender,
+    readonly addresses: string[],
+  ) {}
 
   /** Reloads the module in `load`'s state unless it is in it already. */
   async ensure(load: Load, fresh: boolean): Promise<void> {
@@ -99,8 +128,10 @@ class Replay {
     ].map(shellQuote).join(" ");
     const setPassword = load.password === null
       ? "true"
-      : `printf '%s' ${shellQuote(load.password)} ` +
-        ">/sys/module/xt_SYSRQ/parameters/passwd";
+      : `printf '%s' ${shellQuote(load.password)} >${PARAMS}/passwd`;
+    const setKeys = load.serverKeys === ""
+      ? "true"
+      : `printf '%s' ${shellQuote(load.serverKeys)} >${PARAMS}/keys`;
     const clock = load.clockS === null
       ? "true"
       : `date -u -s @${load.clockS} >/dev/null`;
@@ -114,6 +145,7 @@ class Replay {
         "NSR_PASSWORD= nsr load >/dev/null",
         "date +%s",
         setPassword,
+        setKeys,
         `nsr rule ${v} 4 ${opts} >/dev/null`,
         `nsr rule ${v} 6 ${opts} >/dev/null`,
       ].join(" && "),
@@ -131,6 +163,7 @@ class Replay {
       await this.vm.must(`date -u -s @${Math.floor(Date.now() / 1000)}`);
     }
     this.#load = id;
+    this.#loaded = load;
     this.#bootId = undefined;
     this.#before = await counters(this.vm);
     this.loadMs.push(Math.round(performance.now() - started));
@@ -149,19 +182,26 @@ class Replay {
    */
   async live(lc: LiveCase): Promise<void> {
     const c = lc.c;
+    // A password write makes the new state; a key-only server then loses
+    // the password again (clearing it keeps the state).
+    const password = c.password ?? "vectors-throwaway-password";
     await this.vm.must(
-      `printf '%s' ${shellQuote(c.password!)} ` +
-        ">/sys/module/xt_SYSRQ/parameters/passwd",
+      [
+        `printf '%s\\n' ${shellQuote(keysParam(c))} >${PARAMS}/keys`,
+        `printf '%s' ${shellQuote(password)} >${PARAMS}/passwd`,
+        c.password === null ? `echo >${PARAMS}/passwd` : "true",
+      ].join(" && "),
       60_000,
     );
-    const key = await MacKey.fromBytes(fromHex(c.keyHex!));
-    const clock = await this.#probe(key, c.serverAddress);
+    const key = await MacKey.fromBytes(fromHex(lc.server.keyHex));
+    const clock = await this.#probe(key, c.serverAddress, lc.keyId);
     const est = () =>
       BigInt(clock.serverTime + Math.floor(performance.now() - clock.at));
     const setup = (time: bigint, keys = "h") =>
       createRequest(key, {
         keys,
-        serverAddress: c.serverAddress,
+        keyId: lc.keyId,
+        ...(lc.keyId === 0 ? { serverAddress: c.serverAddress } : {}),
         bootId: clock.bootId,
         timestamp: Number(time),
         ackWanted: false,
@@ -175,16 +215,19 @@ class Replay {
     let lastLive: Uint8Array | null = null;
     let tokens = 5;
     if (lc.last !== null) {
+      const maker = lc.lastMaker!;
       lastLive = await remake(lc.last, {
-        keyHex: c.keyHex!,
-        address: lc.lastAddress ?? c.serverAddress,
+        keyHex: maker.keyHex,
+        address: maker.address === null
+          ? null
+          : lc.lastAddress ?? c.serverAddress,
         vectorBoot: c.state.bootIdHex,
         bootId: clock.bootId,
         time: est() + (timeOf(lc.last) - now),
         badTag: false,
       });
       sent.push({
-        address: lc.lastAddress ?? c.serverAddress,
+        address: lc.lastAddress ?? this.#lastAddress(c, maker),
         packet: lastLive,
       });
       count("accepted");
@@ -208,16 +251,16 @@ class Replay {
       count("refused_stale");
     }
     const packet = fromHex(c.packetHex);
-    const good = await tagIsGood(c);
+    const maker = lc.maker ?? lc.server;
     const casePacket = lc.isLast && lastLive !== null
       ? lastLive
       : await remake(packet, {
-        keyHex: c.keyHex!,
-        address: c.serverAddress,
+        keyHex: maker.keyHex,
+        address: maker.address,
         vectorBoot: c.state.bootIdHex,
         bootId: clock.bootId,
         time: liveTime(timeOf(packet), c, est(), liveFloor),
-        badTag: !good,
+        badTag: lc.maker === null,
       });
     count(c.expected.verdict.toLowerCase());
     for (const { address, packet } of sent) {
@@ -247,17 +290,35 @@ class Replay {
     this.checked.live++;
   }
 
+  /**
+   * Where the last accepted request goes when the vector does not say: the
+   * case's address in password mode; with a server key (A is zeros, so the
+   * address is no part of it) another of the guest's addresses, so that a
+   * case about a copy sent elsewhere is one.
+   */
+  #lastAddress(c: RequestCase, maker: Maker): string {
+    if (maker.address !== null) return c.serverAddress;
+    const v6 = c.serverAddress.includes(":");
+    return this.addresses.find((a) =>
+      a !== c.serverAddress && a.includes(":") === v6
+    ) ?? c.serverAddress;
+  }
+
   /** The live boot id and clock, from a probe's verified answer. */
-  async #probe(key: MacKey, address: string) {
-    const nonce = crypto.getRandomValues(new Uint8Array(16));
+  async #probe(key: MacKey, address: string, keyId: number) {
+    const nonce = crypto.getRandomValues(new Uint8Array(12));
     await this.sender.send(address, [
-      createProbe(key, { serverAddress: address, nonce }),
+      createProbe(key, {
+        keyId,
+        ...(keyId === 0 ? { serverAddress: address } : {}),
+        nonce,
+      }),
     ]);
     const [answer] = await this.sender.collect(1, 3_000, 0);
     const at = performance.now();
     const clock = answer === undefined ? null : verifyReply(key, answer, {
       serverAddress: address,
-      request: { probe: true, nonce },
+      request: { probe: true, nonce, keyId },
     });
     if (clock?.type !== "clock") throw new Error("no clock answer");
     return { bootId: clock.bootId, serverTime: clock.serverTime, at };
@@ -291,11 +352,12 @@ class Replay {
     const keys = String.fromCharCode(...packet.subarray(40, 40 + n));
     const request = {
       keys,
+      keyId: keyIdOf(packet),
       bootId: packet.slice(8, 16),
       timestamp: Number(
         timeOf(packet) > BigInt(Number.MAX_SAFE_INTEGER) ? 0n : timeOf(packet),
       ),
-      nonce: packet.slice(24, 40),
+      nonce: packet.slice(OFF_NONCE, OFF_BODY),
       ackWanted: true,
     };
     const reply = verifyReply(key, replies[0], {
@@ -364,15 +426,22 @@ class Replay {
       this.fail(c.name, `${replies.length} replies, want 1 clock answer`);
       return;
     }
-    const key = await MacKey.fromBytes(fromHex(c.keyHex!));
-    const nonce = probe.slice(24, 40);
+    const keyId = keyIdOf(probe);
+    const key = await MacKey.fromBytes(fromHex(serverKeyHex(c, keyId)!));
+    const nonce = probe.slice(OFF_NONCE, OFF_BODY);
+    const info = probe[7] === INFO_LEN;
     const answer = verifyReply(key, replies[0], {
       serverAddress: c.serverAddress,
-      request: { probe: true, nonce },
+      request: { probe: true, nonce, keyId, info },
     });
     if (answer?.type !== "clock") {
       this.fail(c.name, `not a clock answer: ${hex(replies[0])}`);
       return;
+    }
+    if (info) {
+      const want = JSON.stringify(await this.#liveFacts());
+      const got = JSON.stringify(answer.info);
+      if (got !== want) this.fail(c.name, `facts ${got}, want ${want}`);
     }
     const bootId = hex(answer.bootId);
     this.#bootId ??= bootId;
@@ -390,6 +459,30 @@ class Replay {
         `answer is ${replies[0].length} bytes, vector's ${vector.length}`,
       );
     }
+  }
+
+  /**
+   * What an info probe's answer must say here: the loaded module's version
+   * and tolerance, the guest's kernel.sysrq, the rule of this load (its
+   * key set, legacy or not). The vector's own facts describe its server,
+   * not this one; that the bytes carry them is the C and WebAssembly
+   * vector tests' job.
+   */
+  async #liveFacts(): Promise<ServerInfo> {
+    const read = async (path: string) =>
+      (await this.vm.must(`cat ${path}`)).trim();
+    return {
+      version: await read("/sys/module/xt_SYSRQ/version"),
+      capabilities: {
+        noAck: false,
+        legacy: this.#loaded?.legacy ?? false,
+        output: false,
+        safeReboot: false,
+      },
+      sysrq: Number(await read("/proc/sys/kernel/sysrq")),
+      toleranceSeconds: Number(await read(`${PARAMS}/tolerance`)),
+      ruleKeys: [...safeKeySet()].sort().join(""),
+    };
   }
 
   async #legacy(c: LegacyCase): Promise<void> {
@@ -571,13 +664,14 @@ Deno.test({
     const byHex = new Map(
       requests.map((c) => [c.addressHex, c.serverAddress] as const),
     );
+    const makers = vectorMakers(requests);
     const live: LiveCase[] = [];
     const skipped: Skip[] = [];
     for (const s of notAsBytes) {
       const c = requests.find((r) => r.name === s.name);
-      const lc = c === undefined || c.password === null
+      const lc = c === undefined || (c.password === null && c.keyHex !== null)
         ? s.reason
-        : liveCase(c, byHex);
+        : await liveCase(c, byHex, makers);
       if (typeof lc === "string") skipped.push({ name: s.name, reason: lc });
       else live.push(lc);
     }
@@ -591,17 +685,20 @@ Deno.test({
     );
     const vm = await Vm.boot({ network: "tap", password: null });
     const sender = new NetnsSender(vm.netns!);
-    const replay = new Replay(vm, sender);
+    const addresses = [
+      ...new Set([...requests, ...legacy].map((c) => c.serverAddress)),
+    ];
+    const replay = new Replay(vm, sender, addresses);
     try {
       console.log(`  guest ready in ${vm.bootMs} ms`);
-      const addresses = [
-        ...new Set([...requests, ...legacy].map((c) => c.serverAddress)),
-      ];
       await addAddresses(vm, addresses);
       for (const s of steps) await replay.step(s);
       // The stateful cases, re-made for the live boot id and clock.
       const password = live[0]?.c.password ?? null;
-      await replay.ensure({ clockS: null, password, legacy: false }, true);
+      await replay.ensure(
+        { clockS: null, password, legacy: false, serverKeys: "" },
+        true,
+      );
       for (const lc of live) await replay.live(lc);
       vm.assertCleanConsole();
     } finally {
