@@ -77,7 +77,7 @@ export interface Skip {
 }
 
 /** Largest payload each rule reads (kernel/nsr_proto.h); more: "oversize". */
-export const V2_MAX_LEN = 72;
+export const V2_MAX_LEN = 80;
 export const LEGACY_MAX_LEN = 256;
 
 /**

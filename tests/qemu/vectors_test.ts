@@ -101,7 +101,18 @@ async function readCases<T>(file: string): Promise<T[]> {
 class Replay {
   failures: string[] = [];
   notes = new Set<string>();
-  checked = { v2: 0, probes: 0, legacy: 0, live: 0 };
+  checked = {
+    v2: 0,
+    probes: 0,
+    legacy: 0,
+    live: 0,
+    /** Cases under a server key (as bytes or re-made). */
+    serverKey: 0,
+    /** Re-made with the other key or address that made the vector's tag. */
+    otherMaker: 0,
+    /** Info probes whose answer carried the live facts. */
+    info: 0,
+  };
   loadMs: number[] = [];
   #load?: string;
   #before: Counters = {};
@@ -288,6 +299,8 @@ class Replay {
     this.#before = after;
     this.#compareLiveReply(c, key, casePacket, clock.bootId, est(), replies);
     this.checked.live++;
+    if (lc.keyId !== 0) this.checked.serverKey++;
+    if (lc.maker !== null && lc.maker !== lc.server) this.checked.otherMaker++;
   }
 
   /**
@@ -408,6 +421,7 @@ class Replay {
       this.fail(c.name, `unexpected reply ${hex(replies[0])}`);
     }
     this.checked.v2++;
+    if (keyIdOf(packet) !== 0) this.checked.serverKey++;
   }
 
   /**
@@ -442,6 +456,7 @@ class Replay {
       const want = JSON.stringify(await this.#liveFacts());
       const got = JSON.stringify(answer.info);
       if (got !== want) this.fail(c.name, `facts ${got}, want ${want}`);
+      this.checked.info++;
     }
     const bootId = hex(answer.bootId);
     this.#bootId ??= bootId;
@@ -540,9 +555,10 @@ class Replay {
 
   /**
    * The counter a verdict shows as. A payload longer than any valid one
-   * (72 bytes v2, 256 legacy) never reaches the verifier: nsr_payload.c
-   * drops it as "oversize", silently, before any hash; the vector's verdict
-   * for it must then be a frame rung, which gives the same outcome.
+   * (80 bytes v2, an info probe; 256 legacy) never reaches the verifier:
+   * nsr_payload.c drops it as "oversize", silently, before any hash; the
+   * vector's verdict for it must then be a frame rung, which gives the same
+   * outcome.
    */
   #kernelName(
     name: string,
@@ -631,13 +647,18 @@ async function addAddresses(vm: Vm, addresses: string[]): Promise<void> {
 }
 
 function printSummary(r: Replay, skipped: Skip[], ms: number): void {
-  const { v2, probes, legacy, live } = r.checked;
+  const { v2, probes, legacy, live, serverKey, otherMaker, info } = r.checked;
   console.log(
     `  ${v2 + legacy + live} cases checked against the kernel (${v2} v2 as ` +
       `bytes, of them ${probes} probes; ${live} v2 re-made for the live ` +
       `boot id and clock; ${legacy} legacy), ${skipped.length} skipped, ` +
       `${r.failures.length} disagreements, ${(ms / 1000).toFixed(1)} s; ` +
       `${r.loadMs.length} module loads`,
+  );
+  console.log(
+    `  ${serverKey} cases under a server key (installed through the keys ` +
+      `parameter), ${otherMaker} re-made with the other key or address ` +
+      `that made their tag, ${info} info probes answered with the live facts`,
   );
   const byReason = new Map<string, string[]>();
   for (const s of skipped) {
@@ -707,5 +728,11 @@ Deno.test({
       printSummary(replay, skipped, performance.now() - started);
     }
     assert.deepStrictEqual(replay.failures, [], "the kernel disagrees");
+    // Whatever the vectors add: server keys, attacks made with the other
+    // server's key, and info probes reached the kernel.
+    const { serverKey, otherMaker, info } = replay.checked;
+    assert.ok(serverKey >= 15, `${serverKey} server-key cases`);
+    assert.ok(otherMaker >= 3, `${otherMaker} re-made with their maker`);
+    assert.ok(info >= 2, `${info} info probes`);
   },
 });
