@@ -168,8 +168,9 @@ function push(map: Map<string, Step[]>, key: string, step: Step): void {
 
 function skipReason(c: RequestCase): string | null {
   if (c.password === null && c.keyHex !== null) {
-    return "the kernel takes a password, not a derived key (no key " +
-      "parameter), so a server holding only the key cannot be set up";
+    return "the kernel derives the password's key itself (no parameter " +
+      "takes a derived key for id 0), so a server holding only it cannot " +
+      "be set up";
   }
   if (STATELESS_VERDICTS.includes(c.expected.verdict)) return null;
   if (isProbe(c)) return null;
