@@ -3,7 +3,10 @@
  * callgrind instruction counts on the userspace build (tests/c/
  * bench_verify.c, -O2), next to the least work its MAC needs: one
  * HMAC-SHA256 of the same bytes with the pads precomputed (and, for the
- * legacy format, one SHA-1 of the digest's input), measured in the same run.
+ * legacy format, one SHA-1 of the digest's input), measured in the same run;
+ * and the output builder (tests/c/bench_output.c): one output message of
+ * 1024 text bytes next to a bare ChaCha20-Poly1305 of the same bytes, and
+ * a request's output key next to one HMAC-SHA256 of the same 72 bytes.
  * Instruction counts do not depend on machine load, so the table repeats.
  *
  * Goals (issues 4, 12 and 14): a packet rejected on length, magic,
@@ -26,10 +29,24 @@ export interface Cost {
   hashes: number;
 }
 
-/** Builds and runs the bench under callgrind; one entry per case. */
+/** Builds and runs the benches under callgrind; one entry per case. */
 export async function measure(): Promise<Map<string, Cost>> {
-  await make("bench");
-  const dir = `${OUT_DIR}callgrind`;
+  const costs = new Map<string, Cost>();
+  for (const [target, binary] of BENCHES) {
+    await make(target);
+    for (const [name, cost] of await measureOne(binary)) costs.set(name, cost);
+  }
+  return costs;
+}
+
+/**
+ * The bench binaries (make target, file): the verifier's, and the output
+ * builder's (tests/c/bench_output.c).
+ */
+const BENCHES = [["bench", "bench_verify"], ["bench-output", "bench_output"]];
+
+async function measureOne(binary: string): Promise<Map<string, Cost>> {
+  const dir = `${OUT_DIR}callgrind-${binary}`;
   await Deno.remove(dir, { recursive: true }).catch(() => {});
   await Deno.mkdir(dir, { recursive: true });
   const { code, stdout, stderr } = await new Deno.Command("valgrind", {
@@ -37,7 +54,7 @@ export async function measure(): Promise<Map<string, Cost>> {
       "--tool=callgrind",
       "--collect-atstart=no",
       `--callgrind-out-file=${dir}/out`,
-      `${OUT_DIR}bench_verify`,
+      `${OUT_DIR}${binary}`,
     ],
     stdout: "piped",
     stderr: "piped",
@@ -130,6 +147,20 @@ export const ROWS: Row[] = [
   { label: "UNKNOWN_KEY (9 keys)", name: "UNKNOWN_KEY", cheapMax: 300 },
   { label: "legacy ACCEPTED (SHA-1)", name: "LEGACY", baseline: "SHA1" },
   { label: "  SHA-1 of its input", name: "SHA1" },
+  {
+    label: "output message, 1024 B of text",
+    name: "OUTPUT_1024",
+    baseline: "CHACHA_1024",
+    ratioMax: 1.1,
+  },
+  { label: "  ChaCha20-Poly1305, 1024 B, 42 B AD", name: "CHACHA_1024" },
+  {
+    label: "output key O (once per request)",
+    name: "OUTPUT_KEY",
+    baseline: "HMAC_72",
+    ratioMax: 1.25,
+  },
+  { label: "  HMAC-SHA256, 72 B", name: "HMAC_72" },
 ];
 
 /** Checks one row against its goal; returns a reason when it misses. */
@@ -177,8 +208,8 @@ function printTable(costs: Map<string, Cost>): void {
   console.log(lines.join("\n"));
   console.log(
     `\ncallgrind Ir per packet, mean of ${ITERATIONS} packets per case, ` +
-      "loop overhead included; tests/c/bench_verify.c built -O2 against " +
-      "OpenSSL libcrypto.",
+      "loop overhead included; tests/c/bench_verify.c and bench_output.c " +
+      "built -O2 against OpenSSL libcrypto.",
   );
 }
 

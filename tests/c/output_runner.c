@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Runs the output builder (kernel/nsr_output_msg.c) for output_test.ts,
+ * which checks every answer against node:crypto: one line per case on
+ * stdin, one line out. Hex "-" means empty.
+ *
+ *   O <key> <addr> <request head> <index> <flags> <text>
+ *     key: the 32-byte MAC key K; request head: its first 40 bytes
+ *   -> <message hex>, or "refused" when the builder refuses the case
+ *   E <key> <nonce u64> <ad> <plaintext>
+ *   -> nsr_aead_seal(): <ciphertext and tag hex>
+ *
+ * Built with ASan and UBSan: a report aborts the run.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "nsr_openssl.h"
+#include "nsr_output_msg.h"
+
+#define LINE_MAX_LEN	8192
+#define TOKENS_MAX	8
+
+static int unhex(const char *s, u8 *out, size_t max, size_t *len)
+{
+	size_t n = strcmp(s, "-") ? strlen(s) : 0;
+	size_t i;
+
+	if (n % 2 || n / 2 > max)
+		return -1;
+	for (i = 0; i < n / 2; i++) {
+		unsigned int b;
+
+		if (sscanf(s + 2 * i, "%2x", &b) != 1)
+			return -1;
+		out[i] = (u8)b;
+	}
+	*len = n / 2;
+	return 0;
+}
+
+static void puthex(const u8 *b, size_t n)
+{
+	size_t i;
+
+	if (!n)
+		putchar('-');
+	for (i = 0; i < n; i++)
+		printf("%02x", b[i]);
+	putchar('\n');
+}
+
+static int run_output(char **t)
+{
+	u8 raw[NSR_KEY_LEN], addr[NSR_ADDR_LEN], head[NSR_OUT_REQUEST_HEAD];
+	u8 text[NSR_OUT_TEXT_MAX + 1];
+	/* Exactly as long as the longest message: ASan sees any overrun. */
+	u8 *msg = malloc(NSR_OUT_MAX_LEN);
+	struct nsr_output_seal seal;
+	struct nsr_mac_key *key;
+	size_t n, m, len;
+
+	if (!msg || unhex(t[1], raw, sizeof(raw), &n) || n != NSR_KEY_LEN ||
+	    unhex(t[2], addr, sizeof(addr), &n) || n != NSR_ADDR_LEN ||
+	    unhex(t[3], head, sizeof(head), &n) || n != sizeof(head) ||
+	    unhex(t[6], text, sizeof(text), &m))
+		return -1;
+	key = nsr_mac_key_new(raw);
+	if (!key)
+		return -1;
+	nsr_output_seal_init(&seal, key, addr, head);
+	len = nsr_output_build(msg, &seal, (u16)strtoul(t[4], NULL, 10),
+			       (u8)strtoul(t[5], NULL, 16), text, m);
+	if (len)
+		puthex(msg, len);
+	else
+		puts("refused");
+	nsr_output_seal_wipe(&seal);
+	nsr_mac_key_free(key);
+	free(msg);
+	return 0;
+}
+
+static int run_aead(char **t)
+{
+	u8 key[NSR_OUT_KEY_LEN], ad[256], pt[2048], ct[2048 + NSR_OUT_TAG_LEN];
+	size_t n, adlen, len;
+
+	if (unhex(t[1], key, sizeof(key), &n) || n != sizeof(key) ||
+	    unhex(t[3], ad, sizeof(ad), &adlen) ||
+	    unhex(t[4], pt, sizeof(pt), &len))
+		return -1;
+	nsr_aead_seal(ct, pt, len, ad, adlen, strtoull(t[2], NULL, 10), key);
+	puthex(ct, len + NSR_OUT_TAG_LEN);
+	return 0;
+}
+
+int main(void)
+{
+	static char line[LINE_MAX_LEN];
+	unsigned int lineno = 0;
+
+	while (fgets(line, sizeof(line), stdin)) {
+		char *t[TOKENS_MAX + 1] = { NULL };
+		int n = 0, err;
+
+		lineno++;
+		for (t[0] = strtok(line, "\n "); t[n] && n < TOKENS_MAX;)
+			t[++n] = strtok(NULL, "\n ");
+		if (n == 7 && !strcmp(t[0], "O"))
+			err = run_output(t);
+		else if (n == 5 && !strcmp(t[0], "E"))
+			err = run_aead(t);
+		else
+			err = -1;
+		if (err) {
+			fprintf(stderr, "output_runner: bad input line %u\n",
+				lineno);
+			return 2;
+		}
+		fflush(stdout);
+	}
+	return 0;
+}
