@@ -10,6 +10,7 @@
 #include <linux/sysrq.h>
 #include "nsr_compat.h"
 #include "nsr_info.h"
+#include "nsr_output.h"
 #include "nsr_version.h"
 
 void nsr_info_build(u8 out[NSR_INFO_LEN], const struct xt_sysrq_tginfo *info,
@@ -27,6 +28,9 @@ void nsr_info_build(u8 out[NSR_INFO_LEN], const struct xt_sysrq_tginfo *info,
 		caps |= NSR_INFO_CAP_NO_ACK;
 	if (info->flags & XT_SYSRQ_LEGACY)
 		caps |= NSR_INFO_CAP_LEGACY;
+	/* A rule that answers nothing sends no output either. */
+	if (nsr_output_capable() && !(info->flags & XT_SYSRQ_NO_ACK))
+		caps |= NSR_INFO_CAP_OUTPUT;
 	out[NSR_INFO_OFF_CAPS] = caps;
 	put_unaligned_be16((u16)clamp(sysrq_mask(), 0, 0xffff),
 			   out + NSR_INFO_OFF_SYSRQ);

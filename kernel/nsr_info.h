@@ -17,7 +17,7 @@
 #define NSR_INFO_OFF_RULE_KEYS	8	/* the rule's key set, 12 bytes */
 #define NSR_INFO_CAP_NO_ACK	0x01
 #define NSR_INFO_CAP_LEGACY	0x02
-#define NSR_INFO_CAP_OUTPUT	0x04	/* not yet: always 0 */
+#define NSR_INFO_CAP_OUTPUT	0x04	/* this kernel has the AEAD, output_max > 0 */
 #define NSR_INFO_CAP_SAFE_REBOOT 0x08	/* not yet: always 0 */
 
 /* The facts for a probe that reached rule @info, tolerance @tolerance_s. */

@@ -14,11 +14,6 @@
 
 #define NSR_TYPE_OUTPUT			6
 
-/* Request flag and ack flags that concern output. */
-#define NSR_FLAG_OUTPUT_WANTED		0x02	/* only with ACK_WANTED */
-#define NSR_ACK_FLAG_OUTPUT_FOLLOWS	0x02
-#define NSR_ACK_FLAG_OUTPUT_BUSY	0x04
-
 /* The output message's flags. */
 #define NSR_OUT_FLAG_LAST		0x01
 #define NSR_OUT_FLAG_TRUNCATED		0x02	/* with LAST */

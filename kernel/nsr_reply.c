@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Sending a reply (ack, refusal or clock answer), built like nf_reject's: a
- * fresh GFP_ATOMIC skb, routed as an output packet from the request's
- * destination to its source, sent with ip_local_out()/ip6_local_out() so
- * the OUTPUT chain sees it. A route that is not unicast (or local) gets no
- * reply.
+ * Sending a reply (ack, refusal, clock answer or output message), built
+ * like nf_reject's: a fresh GFP_ATOMIC skb, routed as an output packet from
+ * the request's destination to its source, sent with
+ * ip_local_out()/ip6_local_out() so the OUTPUT chain sees it. A route that
+ * is not unicast (or local) gets no reply. What routing needs of the
+ * request is kept in a struct nsr_dest, so output messages can be sent
+ * from a timer long after the request's skb is gone.
  *
  * Replies are untracked by conntrack: a tracked ack would turn the
  * client's flow into an ESTABLISHED one, and with the usual "--ctstate
@@ -27,15 +29,15 @@
 
 /* The UDP header and payload, with the checksum left to the caller. */
 static struct udphdr *nsr_put_udp(struct sk_buff *nskb,
-				  const struct nsr_pkt *p, const u8 *msg,
+				  const struct nsr_dest *d, const u8 *msg,
 				  size_t len)
 {
 	struct udphdr *uh;
 
 	skb_set_transport_header(nskb, nskb->len);
 	uh = skb_put(nskb, sizeof(*uh));
-	uh->source = p->dport;
-	uh->dest = p->sport;
+	uh->source = d->dport;
+	uh->dest = d->sport;
 	uh->len = htons(sizeof(*uh) + len);
 	uh->check = 0;
 	skb_put_data(nskb, msg, len);
@@ -57,16 +59,16 @@ static struct sk_buff *nsr_alloc_reply(const struct dst_entry *dst,
 	return nskb;
 }
 
-static int nsr_reply4(const struct sk_buff *skb, struct net *net,
-		      const struct nsr_pkt *p, const u8 *msg, size_t len)
+static int nsr_reply4(const struct nsr_dest *d, const u8 *msg, size_t len)
 {
+	struct net *net = d->net;
 	struct flowi4 fl4 = {
-		.daddr = p->saddr.s6_addr32[3],
-		.saddr = p->daddr.s6_addr32[3],
+		.daddr = d->saddr.s6_addr32[3],
+		.saddr = d->daddr.s6_addr32[3],
 		.flowi4_proto = IPPROTO_UDP,
-		.flowi4_mark = IP4_REPLY_MARK(net, skb->mark),
-		.fl4_sport = p->dport,
-		.fl4_dport = p->sport,
+		.flowi4_mark = d->mark,
+		.fl4_sport = d->dport,
+		.fl4_dport = d->sport,
 	};
 	struct sk_buff *nskb;
 	struct rtable *rt;
@@ -101,7 +103,7 @@ static int nsr_reply4(const struct sk_buff *skb, struct net *net,
 	iph->daddr = fl4.daddr;
 	/* tot_len and the header checksum: __ip_local_out() sets them. */
 
-	uh = nsr_put_udp(nskb, p, msg, len);
+	uh = nsr_put_udp(nskb, d, msg, len);
 	uh->check = csum_tcpudp_magic(iph->saddr, iph->daddr, ulen,
 				      IPPROTO_UDP, csum_partial(uh, ulen, 0));
 	if (!uh->check)
@@ -109,17 +111,17 @@ static int nsr_reply4(const struct sk_buff *skb, struct net *net,
 	return ip_local_out(net, NULL, nskb);
 }
 
-static int nsr_reply6(const struct sk_buff *skb, struct net *net,
-		      const struct net_device *in, const struct nsr_pkt *p,
-		      const u8 *msg, size_t len)
+static int nsr_reply6(const struct nsr_dest *d, const u8 *msg, size_t len)
 {
+	struct net *net = d->net;
 	struct flowi6 fl6 = {
-		.daddr = p->saddr,
-		.saddr = p->daddr,
+		.daddr = d->saddr,
+		.saddr = d->daddr,
 		.flowi6_proto = IPPROTO_UDP,
-		.flowi6_mark = IP6_REPLY_MARK(net, skb->mark),
-		.fl6_sport = p->dport,
-		.fl6_dport = p->sport,
+		.flowi6_mark = d->mark,
+		.flowi6_oif = d->oif,
+		.fl6_sport = d->dport,
+		.fl6_dport = d->sport,
 	};
 	struct dst_entry *dst;
 	struct sk_buff *nskb;
@@ -127,9 +129,6 @@ static int nsr_reply6(const struct sk_buff *skb, struct net *net,
 	struct udphdr *uh;
 	size_t ulen = sizeof(*uh) + len;
 
-	/* A link-local source is only reachable through its interface. */
-	if (__ipv6_addr_needs_scope_id(__ipv6_addr_type(&p->saddr)) && in)
-		fl6.flowi6_oif = in->ifindex;
 	dst = ip6_route_output(net, NULL, &fl6);
 	if (dst->error) {
 		int err = dst->error;
@@ -158,7 +157,7 @@ static int nsr_reply6(const struct sk_buff *skb, struct net *net,
 	ip6h->daddr = fl6.daddr;
 	/* payload_len: __ip6_local_out() sets it. */
 
-	uh = nsr_put_udp(nskb, p, msg, len);
+	uh = nsr_put_udp(nskb, d, msg, len);
 	uh->check = csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr, ulen,
 				    IPPROTO_UDP, csum_partial(uh, ulen, 0));
 	if (!uh->check)
@@ -166,19 +165,49 @@ static int nsr_reply6(const struct sk_buff *skb, struct net *net,
 	return ip6_local_out(net, NULL, nskb);
 }
 
-bool nsr_reply(const struct sk_buff *skb, const struct xt_action_param *par,
-	       const struct nsr_pkt *p, const u8 *msg, size_t len)
+void nsr_dest_of(struct nsr_dest *d, const struct sk_buff *skb,
+		 const struct xt_action_param *par, const struct nsr_pkt *p)
+{
+	const struct net_device *in = xt_in(par);
+
+	d->net = xt_net(par);
+	d->family = xt_family(par);
+	d->saddr = p->saddr;
+	d->daddr = p->daddr;
+	d->sport = p->sport;
+	d->dport = p->dport;
+	d->oif = 0;
+	if (d->family == NFPROTO_IPV4) {
+		d->mark = IP4_REPLY_MARK(d->net, skb->mark);
+		return;
+	}
+	d->mark = IP6_REPLY_MARK(d->net, skb->mark);
+	/* A link-local source is only reachable through its interface. */
+	if (__ipv6_addr_needs_scope_id(__ipv6_addr_type(&p->saddr)) && in)
+		d->oif = in->ifindex;
+}
+
+bool nsr_send(const struct nsr_dest *d, const u8 *msg, size_t len)
 {
 	int err;
 
-	if (xt_family(par) == NFPROTO_IPV4)
-		err = nsr_reply4(skb, xt_net(par), p, msg, len);
+	if (d->family == NFPROTO_IPV4)
+		err = nsr_reply4(d, msg, len);
 	else
-		err = nsr_reply6(skb, xt_net(par), xt_in(par), p, msg, len);
+		err = nsr_reply6(d, msg, len);
 	/* Congestion (NET_XMIT_CN) still sent it; anything else did not. */
 	if (net_xmit_eval(err)) {
 		nsr_count_event(NSR_EV_REPLY_FAILED);
 		return false;
 	}
 	return true;
+}
+
+bool nsr_reply(const struct sk_buff *skb, const struct xt_action_param *par,
+	       const struct nsr_pkt *p, const u8 *msg, size_t len)
+{
+	struct nsr_dest d;
+
+	nsr_dest_of(&d, skb, par, p);
+	return nsr_send(&d, msg, len);
 }

@@ -53,6 +53,11 @@ static const char *const nsr_event_names[NSR_EV_COUNT] = {
 	[NSR_EV_KEY_EXECUTED]		= "keys_executed",
 	[NSR_EV_KEY_REFUSED_RULE]	= "keys_refused_rule",
 	[NSR_EV_KEY_REFUSED_SYSCTL]	= "keys_refused_sysctl",
+	[NSR_EV_OUTPUT_MESSAGES]	= "output_messages",
+	[NSR_EV_OUTPUT_BYTES]		= "output_bytes",
+	[NSR_EV_OUTPUT_TRUNCATED]	= "output_truncated",
+	[NSR_EV_OUTPUT_UNFINISHED]	= "output_unfinished",
+	[NSR_EV_OUTPUT_BUSY]		= "output_busy",
 };
 
 const char *nsr_verdict_name(enum nsr_verdict v)

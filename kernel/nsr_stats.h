@@ -25,6 +25,11 @@ enum nsr_event {
 	NSR_EV_KEY_EXECUTED,
 	NSR_EV_KEY_REFUSED_RULE,
 	NSR_EV_KEY_REFUSED_SYSCTL,
+	NSR_EV_OUTPUT_MESSAGES,	/* output messages sent */
+	NSR_EV_OUTPUT_BYTES,	/* output text bytes in them */
+	NSR_EV_OUTPUT_TRUNCATED, /* outputs cut at output_max */
+	NSR_EV_OUTPUT_UNFINISHED, /* a completion line never came */
+	NSR_EV_OUTPUT_BUSY,	/* asked while another was being sent */
 	NSR_EV_COUNT
 };
 
@@ -43,6 +48,11 @@ static inline void nsr_count_verdict(enum nsr_verdict v)
 static inline void nsr_count_event(enum nsr_event e)
 {
 	this_cpu_inc(nsr_stats.event[e]);
+}
+
+static inline void nsr_count_event_add(enum nsr_event e, u64 n)
+{
+	this_cpu_add(nsr_stats.event[e], n);
 }
 
 const char *nsr_verdict_name(enum nsr_verdict v);

@@ -28,6 +28,8 @@
 #include "nsr_info.h"
 #include "nsr_keys.h"
 #include "nsr_legacy_secret.h"
+#include "nsr_output.h"
+#include "nsr_output_msg.h"
 #include "nsr_reply.h"
 #include "nsr_rule.h"
 #include "nsr_secret.h"
@@ -157,6 +159,24 @@ static void nsr_judge(const void *info, const u8 *keys, unsigned int n,
 	nsr_judge_keys(info, keys, n, status);
 }
 
+/*
+ * For an accepted request with OUTPUT_WANTED on a rule that answers: the
+ * output session, or why there is none (the ack's output flags).
+ */
+static u8 nsr_claim_output(const struct sk_buff *skb,
+			   const struct xt_action_param *par,
+			   const struct nsr_pkt *p,
+			   const struct nsr_request *req)
+{
+	const struct xt_sysrq_tginfo *info = par->targinfo;
+	struct nsr_dest dest;
+
+	if (!req->output_wanted || (info->flags & XT_SYSRQ_NO_ACK))
+		return 0;
+	nsr_dest_of(&dest, skb, par, p);
+	return nsr_output_claim(req->key, req->addr, p->data, &dest);
+}
+
 static void nsr_handle_v2(const struct sk_buff *skb,
 			  const struct xt_action_param *par,
 			  const struct nsr_pkt *p)
@@ -183,6 +203,8 @@ static void nsr_handle_v2(const struct sk_buff *skb,
 	v = nsr_verify_request(p->data, p->len, p->daddr.s6_addr, keys,
 			       &clock, state, &judge, &req);
 	nsr_count_verdict(v);
+	if (v == NSR_ACCEPTED)
+		req.ack_flags = nsr_claim_output(skb, par, p, &req);
 	if (keys)
 		nsr_answer(skb, par, p, state, v, &req, clock.now);
 	rcu_read_unlock();	/* req.key points into the key set: unused now */
@@ -193,7 +215,11 @@ static void nsr_handle_v2(const struct sk_buff *skb,
 	}
 	nsr_key_name(req.key_id, by, sizeof(by));
 	nsr_log_accepted(p, "v2", req.keys, req.nkeys, by);
+	if (req.ack_flags & NSR_ACK_FLAG_OUTPUT_FOLLOWS)
+		nsr_output_mark();
 	nsr_run_keys(req.keys, req.status, req.nkeys);
+	if (req.ack_flags & NSR_ACK_FLAG_OUTPUT_FOLLOWS)
+		nsr_output_start(req.keys, req.status, req.nkeys);
 }
 
 /* The legacy digest covers the destination as text: %pI4 or full %pI6. */
@@ -313,6 +339,9 @@ static int __init sysrq_tg_init(void)
 	err = nsr_crypto_init();
 	if (err)
 		goto out_secret;
+	err = nsr_output_init();
+	if (err)
+		goto out_crypto;
 	err = nsr_stats_init();
 	if (err)
 		goto out_crypto;
@@ -328,6 +357,7 @@ out_stats:
 out_crypto:
 	nsr_crypto_exit();
 out_secret:
+	nsr_output_exit();	/* also a buffer output_max= made at load */
 	nsr_secret_exit();
 	return err;
 }
@@ -335,6 +365,8 @@ out_secret:
 static void __exit sysrq_tg_exit(void)
 {
 	xt_unregister_targets(sysrq_tg_reg, ARRAY_SIZE(sysrq_tg_reg));
+	/* No rule is left, so no packet can start a session now. */
+	nsr_output_exit();
 	nsr_stats_exit();
 	nsr_crypto_exit();
 	nsr_secret_exit();

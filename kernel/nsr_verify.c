@@ -78,6 +78,9 @@ static enum nsr_verdict nsr_check_frame(const u8 *pkt, size_t len)
 		return NSR_BAD_LENGTH;
 	if (pkt[NSR_OFF_FLAGS] & (probe ? 0xff : (u8)~NSR_FLAGS_KNOWN))
 		return NSR_BAD_FLAGS;
+	if ((pkt[NSR_OFF_FLAGS] & NSR_FLAG_OUTPUT_WANTED) &&
+	    !(pkt[NSR_OFF_FLAGS] & NSR_FLAG_ACK_WANTED))
+		return NSR_BAD_FLAGS;
 	if (!nsr_body_ok(probe, pkt + NSR_OFF_KEYS, n))
 		return NSR_BAD_KEY_CHAR;
 	return NSR_ACCEPTED;
@@ -129,6 +132,8 @@ static void nsr_parse(const u8 *pkt, struct nsr_request *out)
 	if (out->type == NSR_TYPE_REQUEST)
 		memcpy(out->keys, pkt + NSR_OFF_KEYS, out->nkeys);
 	out->ack_wanted = pkt[NSR_OFF_FLAGS] & NSR_FLAG_ACK_WANTED;
+	out->output_wanted = pkt[NSR_OFF_FLAGS] & NSR_FLAG_OUTPUT_WANTED;
+	out->ack_flags = 0;
 }
 
 /* Rungs 10, 12, 13: a token pays for the hash; authentic means refused. */
@@ -362,7 +367,7 @@ size_t nsr_build_reply(u8 *buf, enum nsr_verdict v,
 		return nsr_seal(buf, NSR_LABEL_REFUSAL, NSR_TYPE_REFUSAL,
 				reason, state->boot_id, now, NULL, 0, req);
 	return nsr_seal(buf, NSR_LABEL_ACK, NSR_TYPE_ACK,
-			v == NSR_REPEATED ? NSR_ACK_FLAG_REPEAT : 0,
+			v == NSR_REPEATED ? NSR_ACK_FLAG_REPEAT : req->ack_flags,
 			req->boot_id, req->timestamp, req->status,
 			req->nkeys, req);
 }

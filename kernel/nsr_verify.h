@@ -112,6 +112,9 @@ struct nsr_request {
 	u8 keys[NSR_MAX_KEYS];		/* a request's only */
 	u8 status[NSR_MAX_KEYS];	/* ACCEPTED and REPEATED */
 	bool ack_wanted;
+	bool output_wanted;
+	u8 ack_flags;			/* the caller's, for an ACCEPTED ack:
+					 * output follows, or is busy */
 	const struct nsr_mac_key *key;	/* in @keys: valid while they are */
 	u8 addr[NSR_ADDR_LEN];		/* the MAC's A: dst (id 0) or zeros */
 };

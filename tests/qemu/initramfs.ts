@@ -141,7 +141,16 @@ export async function buildInitramfs(
   const busybox = "/bin/busybox";
   const initScript = fromFileUrl(new URL("./guest/init.sh", import.meta.url));
   const nsrScript = fromFileUrl(new URL("./guest/nsr.sh", import.meta.url));
-  const modules = await moduleClosure(kernel, guestModules(kernel));
+  // What our module links against (the ChaCha20-Poly1305 library where
+  // the kernel has it) is loaded at boot too, as modprobe would.
+  const sysrqDeps = options.sysrqModule
+    ? (await run(["modinfo", "-F", "depends", options.sysrqModule]))
+      .trim().split(",").filter(Boolean)
+    : [];
+  const modules = await moduleClosure(kernel, [
+    ...guestModules(kernel),
+    ...sysrqDeps,
+  ]);
   const xtablesDir = "/usr/lib/x86_64-linux-gnu/xtables";
   const extensions = [...Deno.readDirSync(xtablesDir)]
     .filter((e) => e.name.endsWith(".so"))

@@ -1,0 +1,402 @@
+/**
+ * Output end to end (docs/PROTOCOL.md, "Output"): the real module in a
+ * QEMU guest, real iptables, real UDP; requests asking for output and the
+ * output messages opened by tests/qemu/_output.ts with node:crypto alone.
+ * What the keys print must come back, sealed, and nothing may come back
+ * to a replayed, forged or refused request.
+ *
+ * On a kernel without the ChaCha20-Poly1305 library (the 6.18-debug and
+ * 7.1 test kernels) only the last scenarios apply: the ack says no output
+ * follows and none does.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { counters, delta, Sender } from "./_packets.ts";
+import { Suite } from "./_suite.ts";
+import { hang, hangBootOptions } from "./rescue.ts";
+import { defaultKernel, hasModule } from "./kernels.ts";
+import {
+  ACK_OUTPUT_BUSY,
+  ACK_OUTPUT_FOLLOWS,
+  ACK_REPEAT,
+  FLAG_ACK_WANTED,
+  FLAG_OUTPUT_WANTED,
+  OUT_LAST,
+  OUT_TRUNCATED,
+  type OutAck,
+  type Output,
+  OutputReceiver,
+  type OutRequest,
+  textOf,
+} from "./_output.ts";
+import { Vm } from "./vm.ts";
+
+/** Whether the kernel under test has the AEAD library output needs. */
+function hasAead(): boolean {
+  try {
+    return hasModule(defaultKernel(), "libchacha20poly1305");
+  } catch {
+    return true; // no kernel yet: the boot says what to install
+  }
+}
+
+const noAead = !hasAead();
+if (noAead) {
+  console.log(
+    "SKIP output scenarios: the kernel under test has no " +
+      "ChaCha20-Poly1305 library (libchacha20poly1305): output is off there",
+  );
+}
+
+const suite = new Suite();
+const STATUS_EXECUTED = 0;
+const STATUS_REFUSED_SYSCTL = 2;
+const PARAMS = "/sys/module/xt_SYSRQ/parameters";
+
+let receiver: OutputReceiver | undefined;
+let lastStamp = 0;
+
+function rx(vm: Vm): OutputReceiver {
+  receiver ??= new OutputReceiver(vm.password!, vm.address("v4"));
+  return receiver;
+}
+
+/** A request stamped from the guest's clock, after every earlier one. */
+function request(
+  vm: Vm,
+  sender: Sender,
+  keys: string,
+  flags = FLAG_ACK_WANTED | FLAG_OUTPUT_WANTED,
+): OutRequest {
+  lastStamp = Math.max(sender.now(), lastStamp + 1);
+  return rx(vm).request(keys, sender.clock!.bootId, lastStamp, flags);
+}
+
+interface Asked {
+  req: OutRequest;
+  replies: Uint8Array[];
+  ack?: OutAck;
+  out: Output;
+}
+
+/**
+ * Sends `packets`, then `last` (a fresh request asking for output), and
+ * listens until `last`'s output is complete: the guest judges in order and
+ * sends each request's first message from the packet path, so by then
+ * every earlier packet had its chance to be answered.
+ */
+async function ask(
+  vm: Vm,
+  last: OutRequest,
+  packets: Uint8Array[] = [],
+  timeoutMs = 20_000,
+): Promise<Asked> {
+  const r = rx(vm);
+  const replies = await vm.exchange([...packets, last.packet], {
+    stopWhen: r.complete(last),
+    timeoutMs,
+  });
+  return {
+    req: last,
+    replies,
+    ack: r.ack(last, replies),
+    out: r.output(last, replies),
+  };
+}
+
+/** Asserts an ack with `flags` and `statuses`. */
+function assertAck(a: Asked, flags: number, statuses: number[]): void {
+  assert.ok(a.ack, `an ack for "${a.req.keys}"`);
+  assert.equal(a.ack.flags, flags, "ack flags");
+  assert.deepEqual(a.ack.statuses, statuses);
+}
+
+/** Asserts complete, authentic output ending with exactly `lastFlags`. */
+function assertOutput(a: Asked, lastFlags = OUT_LAST): string {
+  assert.equal(a.out.forged, 0, "no message failed authentication");
+  assert.ok(
+    a.out.text !== undefined,
+    `complete output: got indexes ${a.out.messages.map((m) => m.index)}`,
+  );
+  assert.equal(a.out.last!.flags, lastFlags, "the last message's flags");
+  for (const m of a.out.messages.slice(0, -1)) {
+    assert.equal(m.flags, 0);
+    assert.equal(m.text.length, 1024, "every message but the last is full");
+  }
+  return textOf(a.out.text);
+}
+
+async function withSysrq(vm: Vm, mask: number, fn: () => Promise<void>) {
+  const old = (await vm.must("cat /proc/sys/kernel/sysrq")).trim();
+  await vm.must(`echo ${mask} >/proc/sys/kernel/sysrq`);
+  try {
+    await fn();
+  } finally {
+    await vm.must(`echo ${old} >/proc/sys/kernel/sysrq`);
+  }
+}
+
+async function setParam(vm: Vm, name: string, value: string) {
+  await vm.must(`echo ${value} >${PARAMS}/${name}`);
+}
+
+suite.scenario("h: the HELP line comes back, sealed", async (vm, sender) => {
+  const before = await counters(vm);
+  const a = await ask(vm, request(vm, sender, "h"));
+  assertAck(a, ACK_OUTPUT_FOLLOWS, [STATUS_EXECUTED]);
+  const text = assertOutput(a);
+  assert.match(text, /sysrq: HELP : loglevel\(0-9\) reboot\(b\)/);
+  // Every line as dmesg prints it: a timestamp first.
+  for (const line of text.trimEnd().split("\n")) {
+    assert.match(line, /^\[ *\d+\.\d{6}\]/, line);
+  }
+  const d = delta(before, await counters(vm));
+  assert.equal(d.output_messages, a.out.messages.length);
+  assert.equal(d.output_bytes, a.out.text!.length);
+}, { ignore: noAead });
+
+suite.scenario("m: memory lines come back", async (vm, sender) => {
+  await withSysrq(vm, 1, async () => {
+    const a = await ask(vm, request(vm, sender, "m"));
+    assertAck(a, ACK_OUTPUT_FOLLOWS, [STATUS_EXECUTED]);
+    const text = assertOutput(a);
+    assert.match(text, /sysrq: Show Memory/);
+    assert.match(text, /Mem-Info:/);
+    assert.match(text, /pages RAM/);
+  });
+}, { ignore: noAead });
+
+suite.scenario("s: its completion line comes back", async (vm, sender) => {
+  const a = await ask(vm, request(vm, sender, "s"));
+  assertAck(a, ACK_OUTPUT_FOLLOWS, [STATUS_EXECUTED]);
+  const text = assertOutput(a); // LAST alone: not UNFINISHED
+  assert.match(text, /sysrq: Emergency Sync/);
+  assert.match(text, /Emergency Sync complete/);
+}, { ignore: noAead });
+
+suite.scenario(
+  "a key that prints nothing: one empty, authenticated message",
+  async (vm, sender) => {
+    // Debian's kernel.sysrq (438) refuses 'm': it does not run, prints
+    // nothing, and the ack says why.
+    await withSysrq(vm, 438, async () => {
+      const a = await ask(vm, request(vm, sender, "m"));
+      assertAck(a, ACK_OUTPUT_FOLLOWS, [STATUS_REFUSED_SYSCTL]);
+      assertOutput(a);
+      assert.equal(a.out.messages.length, 1);
+      assert.equal(a.out.text!.length, 0);
+    });
+  },
+  { ignore: noAead },
+);
+
+suite.scenario(
+  "output_max: output over the limit arrives cut and marked; bad values change nothing",
+  async (vm, sender) => {
+    const before = await counters(vm);
+    for (const bad of ["1025", "-1", "many"]) {
+      const r = await vm.command(`echo ${bad} >${PARAMS}/output_max`);
+      assert.notEqual(r.code, 0, `output_max=${bad} is refused`);
+    }
+    assert.equal((await vm.must(`cat ${PARAMS}/output_max`)).trim(), "64");
+    assert.match(vm.consoleText(), /output_max: a size in KiB from 0/);
+    await setParam(vm, "output_max", "2");
+    try {
+      await withSysrq(vm, 1, async () => {
+        const a = await ask(vm, request(vm, sender, "m"));
+        assertAck(a, ACK_OUTPUT_FOLLOWS, [STATUS_EXECUTED]);
+        assertOutput(a, OUT_LAST | OUT_TRUNCATED);
+        assert.equal(a.out.text!.length, 2048);
+      });
+      assert.equal(delta(before, await counters(vm)).output_truncated, 1);
+      // 0 turns output off: the ack says nothing follows.
+      await setParam(vm, "output_max", "0");
+      const off = await ask(vm, request(vm, sender, "h"), [], 3_000);
+      assertAck(off, 0, [STATUS_EXECUTED]);
+      assert.equal(off.out.messages.length, 0);
+    } finally {
+      await setParam(vm, "output_max", "64");
+    }
+  },
+  { ignore: noAead },
+);
+
+suite.scenario(
+  "attack: a replayed, forged or output-less request gets no output",
+  async (vm, sender) => {
+    const r = rx(vm);
+    const first = await ask(vm, request(vm, sender, "h"));
+    assertAck(first, ACK_OUTPUT_FOLLOWS, [STATUS_EXECUTED]);
+    assertOutput(first);
+
+    const forged = request(vm, sender, "h");
+    forged.packet[forged.packet.length - 1] ^= 1;
+    const noAck = request(vm, sender, "h", FLAG_OUTPUT_WANTED);
+    const plain = request(vm, sender, "h", FLAG_ACK_WANTED);
+    const before = await counters(vm);
+    const last = await ask(vm, request(vm, sender, "h"), [
+      first.req.packet, // the identical datagram again
+      forged.packet,
+      noAck.packet,
+      plain.packet,
+    ]);
+    assertAck(last, ACK_OUTPUT_FOLLOWS, [STATUS_EXECUTED]);
+    assertOutput(last);
+    const replay = r.ack(first.req, last.replies);
+    assert.ok(replay, "the replay is re-acked");
+    assert.equal(replay.flags, ACK_REPEAT, "REPEAT, no OUTPUT_FOLLOWS");
+    assert.equal(r.output(first.req, last.replies).messages.length, 0);
+    assert.equal(r.ack(forged, last.replies), undefined);
+    assert.equal(r.output(forged, last.replies).messages.length, 0);
+    assert.equal(r.ack(noAck, last.replies), undefined);
+    assert.equal(r.output(noAck, last.replies).messages.length, 0);
+    assert.equal(r.ack(plain, last.replies)?.flags, 0);
+    assert.equal(r.output(plain, last.replies).messages.length, 0);
+    // Only the last request's messages came at all.
+    const six = last.replies.filter((p) => p[5] === 6);
+    assert.equal(six.length, last.out.messages.length);
+    const d = delta(before, await counters(vm));
+    assert.equal(d.repeated, 1);
+    assert.equal(d.bad_mac, 1);
+    assert.equal(d.bad_flags, 1);
+    assert.equal(d.accepted, 2);
+  },
+  { ignore: noAead },
+);
+
+suite.scenario(
+  "t: a second request meanwhile gets OUTPUT_BUSY; an escape-sequence task name arrives intact",
+  async (vm, sender) => {
+    await vm.must(namedTask("\\033]0;x\\007") + " echo $! >/tmp/escaped.pid");
+    await setParam(vm, "output_max", "1024");
+    try {
+      await withSysrq(vm, 1, async () => {
+        const r = rx(vm);
+        const t = request(vm, sender, "t");
+        const busy = request(vm, sender, "h"); // stamped after t
+        const before = await counters(vm);
+        const replies = await vm.exchange([t.packet, busy.packet], {
+          stopWhen: r.complete(t),
+          timeoutMs: 60_000,
+        });
+        const a: Asked = {
+          req: t,
+          replies,
+          ack: r.ack(t, replies),
+          out: r.output(t, replies),
+        };
+        assertAck(a, ACK_OUTPUT_FOLLOWS, [STATUS_EXECUTED]);
+        assert.equal(r.ack(busy, replies)?.flags, ACK_OUTPUT_BUSY);
+        assert.equal(r.output(busy, replies).messages.length, 0);
+        assert.equal(delta(before, await counters(vm)).output_busy, 1);
+        const flags = a.out.last?.flags ?? 0;
+        assertOutput(a, flags & OUT_TRUNCATED ? flags : OUT_LAST);
+        const raw = a.out.text!;
+        const name = new Uint8Array([0x1b, 0x5d, 0x30, 0x3b, 0x78, 0x07]);
+        assert.ok(
+          indexOf(raw, name) >= 0,
+          "the task's name, escape sequence and all, is in the bytes",
+        );
+        assert.match(textOf(raw), /sysrq: Show State/);
+      });
+    } finally {
+      await setParam(vm, "output_max", "64");
+      await vm.command("kill $(cat /tmp/escaped.pid)");
+    }
+  },
+  { ignore: noAead },
+);
+
+suite.scenario(
+  "no AEAD library: the ack says no output follows, and none does",
+  async (vm, sender) => {
+    assert.match(
+      vm.consoleText(),
+      /no output: this kernel has no ChaCha20-Poly1305 library/,
+    );
+    const a = await ask(vm, request(vm, sender, "h"), [], 3_000);
+    assertAck(a, 0, [STATUS_EXECUTED]);
+    assert.equal(a.replies.filter((p) => p[5] === 6).length, 0);
+  },
+  { ignore: !noAead },
+);
+
+suite.shutdownTest();
+
+/*
+ * A guest shell command starting a task named `name` (printf's escapes
+ * allowed) in the background. A task can rename only itself (another's
+ * /proc/PID/comm refuses the write) and exec renames it after the program,
+ * so a shell names itself and then waits on sleep forever.
+ */
+function namedTask(name: string): string {
+  return `sh -c 'printf "${name}" >/proc/$$/comm && ` +
+    "while :; do sleep 1000; done' </dev/null >/dev/null 2>&1 &";
+}
+
+function indexOf(hay: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) {
+      if (hay[i + j] !== needle[j]) continue outer;
+    }
+    return i;
+  }
+  return -1;
+}
+
+/*
+ * The all-tasks-stopped hang: every process SIGSTOPped, the control
+ * channel's shell included, so everything is set up before. `w` lists only
+ * tasks in uninterruptible sleep (a stopped task is not one), so the
+ * stopped tasks are named by `t`, which the same hang answers. A guest of
+ * its own: nothing in it answers afterwards.
+ */
+Deno.test({
+  name: "stopped hang: w and t answer; t names the stopped tasks",
+  ignore: noAead,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const vm = await Vm.boot(await hangBootOptions("stopped"));
+    try {
+      const sender = await Sender.forPassword(vm.password!, vm.address("v4"));
+      await sender.probe(vm);
+      const r = new OutputReceiver(vm.password!, vm.address("v4"));
+      let stamp = 0;
+      const req = (keys: string) => {
+        stamp = Math.max(sender.now(), stamp + 1);
+        return r.request(keys, sender.clock!.bootId, stamp);
+      };
+      await vm.must("echo 1 >/proc/sys/kernel/sysrq");
+      await vm.must(`echo 1024 >${PARAMS}/output_max`);
+      await vm.must(namedTask("stuck-worker"));
+      await hang(vm, "stopped");
+      const send = async (keys: string) => {
+        const sent = req(keys);
+        const replies = await vm.exchange([sent.packet], {
+          stopWhen: r.complete(sent),
+          timeoutMs: 60_000,
+        });
+        return {
+          req: sent,
+          replies,
+          ack: r.ack(sent, replies),
+          out: r.output(sent, replies),
+        };
+      };
+      const w = await send("w");
+      assertAck(w, ACK_OUTPUT_FOLLOWS, [STATUS_EXECUTED]);
+      assert.match(assertOutput(w), /sysrq: Show Blocked State/);
+      const t = await send("t");
+      assertAck(t, ACK_OUTPUT_FOLLOWS, [STATUS_EXECUTED]);
+      const flags = t.out.last?.flags ?? 0;
+      const text = assertOutput(t, flags & OUT_TRUNCATED ? flags : OUT_LAST);
+      assert.match(text, /task:stuck-worker +state:T/);
+      vm.assertCleanConsole();
+    } finally {
+      await vm.shutdown();
+    }
+  },
+});
