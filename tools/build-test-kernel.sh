@@ -68,7 +68,9 @@ out=$(cd "$out" && pwd)
 
 # Our options, one per line as in .config. "# CONFIG_X is not set" turns
 # one off. Symbols a tree does not know (older or newer kernels) are
-# reported and skipped, not fatal.
+# reported and skipped, not fatal. The ChaCha20-Poly1305 library (output
+# messages) is a hidden symbol: WireGuard selects it, as on every
+# distribution kernel; asking for it too makes the check below see it.
 fragment() {
 	cat <<-EOF
 	CONFIG_LOCALVERSION="$localversion"
@@ -112,6 +114,8 @@ fragment() {
 	CONFIG_EXT4_FS=m
 	CONFIG_EXT4_USE_FOR_EXT2=y
 	CONFIG_NETCONSOLE=m
+	CONFIG_WIREGUARD=m
+	CONFIG_CRYPTO_LIB_CHACHA20POLY1305=m
 	CONFIG_VIRTIO_PCI=y
 	CONFIG_VIRTIO_BLK=y
 	CONFIG_VIRTIO_NET=y
