@@ -14,6 +14,16 @@
 
 #define NSR_TYPE_OUTPUT			6
 
+/*
+ * The request's flag that asks for output, and the ack's answers to it
+ * (docs/PROTOCOL.md, "Request", "Ack"). Here rather than in nsr_proto.h
+ * until the WASM core has their twins; an identical definition there later
+ * is legal C.
+ */
+#define NSR_FLAG_OUTPUT_WANTED	0x02	/* only with ACK_WANTED */
+#define NSR_ACK_FLAG_OUTPUT_FOLLOWS	0x02	/* output messages follow */
+#define NSR_ACK_FLAG_OUTPUT_BUSY	0x04	/* asked, but another's is sent */
+
 /* The output message's flags. */
 #define NSR_OUT_FLAG_LAST		0x01
 #define NSR_OUT_FLAG_TRUNCATED		0x02	/* with LAST */

@@ -21,11 +21,8 @@
 #define NSR_TYPE_CLOCK		5	/* the answer to a probe */
 
 #define NSR_FLAG_ACK_WANTED	0x01
-#define NSR_FLAG_OUTPUT_WANTED	0x02	/* only with ACK_WANTED */
-#define NSR_FLAGS_KNOWN		(NSR_FLAG_ACK_WANTED + NSR_FLAG_OUTPUT_WANTED)
+#define NSR_FLAGS_KNOWN		NSR_FLAG_ACK_WANTED
 #define NSR_ACK_FLAG_REPEAT	0x01	/* a retry's ack: nothing ran now */
-#define NSR_ACK_FLAG_OUTPUT_FOLLOWS	0x02	/* output messages follow */
-#define NSR_ACK_FLAG_OUTPUT_BUSY	0x04	/* asked, but another's is sent */
 
 /* Offsets within every message. */
 #define NSR_OFF_MAGIC		0

@@ -6,6 +6,7 @@
  * through nsr_mac(), the lock and atomics through nsr_compat.h.
  */
 #include "nsr_verify.h"
+#include "nsr_output_msg.h"	/* the request flag OUTPUT_WANTED */
 
 void nsr_state_init(struct nsr_state *state,
 		    const u8 boot_id[NSR_BOOT_ID_LEN], u64 wall_ms,
@@ -76,7 +77,8 @@ static enum nsr_verdict nsr_check_frame(const u8 *pkt, size_t len)
 		return NSR_BAD_KEY_COUNT;
 	if (len != NSR_FIXED_LEN + n)
 		return NSR_BAD_LENGTH;
-	if (pkt[NSR_OFF_FLAGS] & (probe ? 0xff : (u8)~NSR_FLAGS_KNOWN))
+	if (pkt[NSR_OFF_FLAGS] &
+	    (probe ? 0xff : (u8)~(NSR_FLAGS_KNOWN | NSR_FLAG_OUTPUT_WANTED)))
 		return NSR_BAD_FLAGS;
 	if ((pkt[NSR_OFF_FLAGS] & NSR_FLAG_OUTPUT_WANTED) &&
 	    !(pkt[NSR_OFF_FLAGS] & NSR_FLAG_ACK_WANTED))

@@ -35,6 +35,8 @@ export const OUT_UNFINISHED = 0x04;
 
 const TYPE_REQUEST = 1;
 const TYPE_ACK = 2;
+const TYPE_PROBE = 4;
+const TYPE_CLOCK = 5;
 const TYPE_OUTPUT = 6;
 const MAGIC = [0x4e, 0x53, 0x52, 0x51];
 const enc = new TextEncoder();
@@ -79,10 +81,29 @@ function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Builds requests and opens replies with one password, for one address. */
+/** The guest's boot id and protocol clock, as a clock answer told them. */
+export interface Clock {
+  bootId: Uint8Array;
+  serverTime: number;
+  /** performance.now() when the answer arrived. */
+  at: number;
+  /** An info probe's facts (docs/PROTOCOL.md, "Clock answer"). */
+  info?: Uint8Array;
+}
+
+/** The facts' capability bit for output (byte 3, bit 2). */
+export const CAP_OUTPUT = 0x04;
+
+/**
+ * Builds requests and opens replies with one password, for one address.
+ * Requests are stamped from the guest's clock (ask it with a probe
+ * first), each after the last.
+ */
 export class OutputReceiver {
   readonly #key: Uint8Array;
   readonly #addr: Uint8Array;
+  #last = 0;
+  clock?: Clock;
 
   constructor(password: string, serverAddress: string) {
     this.#key = new Uint8Array(
@@ -97,13 +118,55 @@ export class OutputReceiver {
     return new Uint8Array(h.digest());
   }
 
-  /** A sealed request for `keys`, stamped `time` for `bootId`. */
+  /**
+   * A probe (the client's "what is your boot id and clock?"); with `info`,
+   * an info probe, whose answer carries the server's facts.
+   */
+  probe(info = false): Uint8Array {
+    const body = new Uint8Array(info ? 64 : 40);
+    body.set(MAGIC);
+    body.set([2, TYPE_PROBE, 0, info ? 24 : 0], 4);
+    body.set(crypto.getRandomValues(new Uint8Array(NONCE_LEN)), OFF_NONCE);
+    const tag = this.#hmac(label("prb"), this.#addr, body).subarray(0, 16);
+    return concat(body, tag);
+  }
+
+  /**
+   * Learns the guest's clock from the answer to `probe` among `replies`;
+   * an info probe's answer also gives its 24 bytes of facts.
+   */
+  learn(probe: Uint8Array, replies: Uint8Array[]): Clock {
+    const at = performance.now();
+    for (const r of replies) {
+      if (r.length !== probe.length || r[5] !== TYPE_CLOCK) continue;
+      const body = r.subarray(0, r.length - 16);
+      const tag = this.#hmac(label("clk"), this.#addr, body).subarray(0, 16);
+      if (!timingSafeEqual(tag, r.subarray(r.length - 16))) continue;
+      if (!sameBytes(r.subarray(24, 40), probe.subarray(24, 40))) continue;
+      const serverTime = Number(
+        new DataView(r.buffer, r.byteOffset).getBigUint64(16),
+      );
+      this.clock = { bootId: r.slice(8, 16), serverTime, at };
+      if (r.length > 56) this.clock.info = r.slice(40, 64);
+      return this.clock;
+    }
+    throw new Error(`no verified clock answer among ${replies.length} replies`);
+  }
+
+  /**
+   * A sealed request for `keys`, for the learnt boot id, stamped from the
+   * learnt clock after every earlier stamp (or at `time`).
+   */
   request(
     keys: string,
-    bootId: Uint8Array,
-    time: number,
     flags = FLAG_ACK_WANTED | FLAG_OUTPUT_WANTED,
+    time?: number,
   ): OutRequest {
+    const clock = this.clock;
+    if (!clock) throw new Error("probe the guest first");
+    const now = clock.serverTime + Math.floor(performance.now() - clock.at);
+    time ??= this.#last = Math.max(now, this.#last + 1);
+    const bootId = clock.bootId;
     const body = new Uint8Array(40 + keys.length);
     body.set(MAGIC);
     body.set([2, TYPE_REQUEST, flags, keys.length], 4);

@@ -13,7 +13,7 @@
  */
 
 import assert from "node:assert/strict";
-import { counters, delta, Sender } from "./_packets.ts";
+import { counters, delta } from "./_packets.ts";
 import { Suite } from "./_suite.ts";
 import { hang, hangBootOptions } from "./rescue.ts";
 import { defaultKernel, hasModule } from "./kernels.ts";
@@ -21,6 +21,7 @@ import {
   ACK_OUTPUT_BUSY,
   ACK_OUTPUT_FOLLOWS,
   ACK_REPEAT,
+  CAP_OUTPUT,
   FLAG_ACK_WANTED,
   FLAG_OUTPUT_WANTED,
   OUT_LAST,
@@ -56,22 +57,24 @@ const STATUS_REFUSED_SYSCTL = 2;
 const PARAMS = "/sys/module/xt_SYSRQ/parameters";
 
 let receiver: OutputReceiver | undefined;
-let lastStamp = 0;
 
-function rx(vm: Vm): OutputReceiver {
-  receiver ??= new OutputReceiver(vm.password!, vm.address("v4"));
+/** The receiver for `vm`'s password, its clock learnt from a probe. */
+async function rx(vm: Vm): Promise<OutputReceiver> {
+  if (!receiver) {
+    const r = new OutputReceiver(vm.password!, vm.address("v4"));
+    const probe = r.probe(true);
+    r.learn(probe, await vm.exchange([probe], { want: 1 }));
+    receiver = r;
+  }
   return receiver;
 }
 
-/** A request stamped from the guest's clock, after every earlier one. */
-function request(
-  vm: Vm,
-  sender: Sender,
-  keys: string,
-  flags = FLAG_ACK_WANTED | FLAG_OUTPUT_WANTED,
-): OutRequest {
-  lastStamp = Math.max(sender.now(), lastStamp + 1);
-  return rx(vm).request(keys, sender.clock!.bootId, lastStamp, flags);
+/** The output capability bit of a fresh info probe's facts. */
+async function outputCapability(vm: Vm): Promise<boolean> {
+  const r = await rx(vm);
+  const probe = r.probe(true);
+  const clock = r.learn(probe, await vm.exchange([probe], { want: 1 }));
+  return ((clock.info?.[3] ?? 0) & CAP_OUTPUT) !== 0;
 }
 
 interface Asked {
@@ -93,7 +96,7 @@ async function ask(
   packets: Uint8Array[] = [],
   timeoutMs = 20_000,
 ): Promise<Asked> {
-  const r = rx(vm);
+  const r = await rx(vm);
   const replies = await vm.exchange([...packets, last.packet], {
     stopWhen: r.complete(last),
     timeoutMs,
@@ -142,9 +145,10 @@ async function setParam(vm: Vm, name: string, value: string) {
   await vm.must(`echo ${value} >${PARAMS}/${name}`);
 }
 
-suite.scenario("h: the HELP line comes back, sealed", async (vm, sender) => {
+suite.scenario("h: the HELP line comes back, sealed", async (vm) => {
+  assert.ok(await outputCapability(vm), "the info probe says output works");
   const before = await counters(vm);
-  const a = await ask(vm, request(vm, sender, "h"));
+  const a = await ask(vm, (await rx(vm)).request("h"));
   assertAck(a, ACK_OUTPUT_FOLLOWS, [STATUS_EXECUTED]);
   const text = assertOutput(a);
   assert.match(text, /sysrq: HELP : loglevel\(0-9\) reboot\(b\)/);
@@ -157,9 +161,9 @@ suite.scenario("h: the HELP line comes back, sealed", async (vm, sender) => {
   assert.equal(d.output_bytes, a.out.text!.length);
 }, { ignore: noAead });
 
-suite.scenario("m: memory lines come back", async (vm, sender) => {
+suite.scenario("m: memory lines come back", async (vm) => {
   await withSysrq(vm, 1, async () => {
-    const a = await ask(vm, request(vm, sender, "m"));
+    const a = await ask(vm, (await rx(vm)).request("m"));
     assertAck(a, ACK_OUTPUT_FOLLOWS, [STATUS_EXECUTED]);
     const text = assertOutput(a);
     assert.match(text, /sysrq: Show Memory/);
@@ -168,8 +172,8 @@ suite.scenario("m: memory lines come back", async (vm, sender) => {
   });
 }, { ignore: noAead });
 
-suite.scenario("s: its completion line comes back", async (vm, sender) => {
-  const a = await ask(vm, request(vm, sender, "s"));
+suite.scenario("s: its completion line comes back", async (vm) => {
+  const a = await ask(vm, (await rx(vm)).request("s"));
   assertAck(a, ACK_OUTPUT_FOLLOWS, [STATUS_EXECUTED]);
   const text = assertOutput(a); // LAST alone: not UNFINISHED
   assert.match(text, /sysrq: Emergency Sync/);
@@ -178,11 +182,11 @@ suite.scenario("s: its completion line comes back", async (vm, sender) => {
 
 suite.scenario(
   "a key that prints nothing: one empty, authenticated message",
-  async (vm, sender) => {
+  async (vm) => {
     // Debian's kernel.sysrq (438) refuses 'm': it does not run, prints
     // nothing, and the ack says why.
     await withSysrq(vm, 438, async () => {
-      const a = await ask(vm, request(vm, sender, "m"));
+      const a = await ask(vm, (await rx(vm)).request("m"));
       assertAck(a, ACK_OUTPUT_FOLLOWS, [STATUS_REFUSED_SYSCTL]);
       assertOutput(a);
       assert.equal(a.out.messages.length, 1);
@@ -194,7 +198,7 @@ suite.scenario(
 
 suite.scenario(
   "output_max: output over the limit arrives cut and marked; bad values change nothing",
-  async (vm, sender) => {
+  async (vm) => {
     const before = await counters(vm);
     for (const bad of ["1025", "-1", "many"]) {
       const r = await vm.command(`echo ${bad} >${PARAMS}/output_max`);
@@ -205,7 +209,7 @@ suite.scenario(
     await setParam(vm, "output_max", "2");
     try {
       await withSysrq(vm, 1, async () => {
-        const a = await ask(vm, request(vm, sender, "m"));
+        const a = await ask(vm, (await rx(vm)).request("m"));
         assertAck(a, ACK_OUTPUT_FOLLOWS, [STATUS_EXECUTED]);
         assertOutput(a, OUT_LAST | OUT_TRUNCATED);
         assert.equal(a.out.text!.length, 2048);
@@ -213,8 +217,9 @@ suite.scenario(
       assert.equal(delta(before, await counters(vm)).output_truncated, 1);
       // 0 turns output off: the ack says nothing follows.
       await setParam(vm, "output_max", "0");
-      const off = await ask(vm, request(vm, sender, "h"), [], 3_000);
+      const off = await ask(vm, (await rx(vm)).request("h"), [], 3_000);
       assertAck(off, 0, [STATUS_EXECUTED]);
+      assert.ok(!await outputCapability(vm), "nor does the info probe");
       assert.equal(off.out.messages.length, 0);
     } finally {
       await setParam(vm, "output_max", "64");
@@ -225,18 +230,18 @@ suite.scenario(
 
 suite.scenario(
   "attack: a replayed, forged or output-less request gets no output",
-  async (vm, sender) => {
-    const r = rx(vm);
-    const first = await ask(vm, request(vm, sender, "h"));
+  async (vm) => {
+    const r = await rx(vm);
+    const first = await ask(vm, (await rx(vm)).request("h"));
     assertAck(first, ACK_OUTPUT_FOLLOWS, [STATUS_EXECUTED]);
     assertOutput(first);
 
-    const forged = request(vm, sender, "h");
+    const forged = (await rx(vm)).request("h");
     forged.packet[forged.packet.length - 1] ^= 1;
-    const noAck = request(vm, sender, "h", FLAG_OUTPUT_WANTED);
-    const plain = request(vm, sender, "h", FLAG_ACK_WANTED);
+    const noAck = (await rx(vm)).request("h", FLAG_OUTPUT_WANTED);
+    const plain = (await rx(vm)).request("h", FLAG_ACK_WANTED);
     const before = await counters(vm);
-    const last = await ask(vm, request(vm, sender, "h"), [
+    const last = await ask(vm, (await rx(vm)).request("h"), [
       first.req.packet, // the identical datagram again
       forged.packet,
       noAck.packet,
@@ -268,14 +273,14 @@ suite.scenario(
 
 suite.scenario(
   "t: a second request meanwhile gets OUTPUT_BUSY; an escape-sequence task name arrives intact",
-  async (vm, sender) => {
+  async (vm) => {
     await vm.must(namedTask("\\033]0;x\\007") + " echo $! >/tmp/escaped.pid");
     await setParam(vm, "output_max", "1024");
     try {
       await withSysrq(vm, 1, async () => {
-        const r = rx(vm);
-        const t = request(vm, sender, "t");
-        const busy = request(vm, sender, "h"); // stamped after t
+        const r = await rx(vm);
+        const t = (await rx(vm)).request("t");
+        const busy = (await rx(vm)).request("h"); // stamped after t
         const before = await counters(vm);
         const replies = await vm.exchange([t.packet, busy.packet], {
           stopWhen: r.complete(t),
@@ -311,12 +316,13 @@ suite.scenario(
 
 suite.scenario(
   "no AEAD library: the ack says no output follows, and none does",
-  async (vm, sender) => {
+  async (vm) => {
     assert.match(
       vm.consoleText(),
       /no output: this kernel has no ChaCha20-Poly1305 library/,
     );
-    const a = await ask(vm, request(vm, sender, "h"), [], 3_000);
+    assert.ok(!await outputCapability(vm), "the info probe says no output");
+    const a = await ask(vm, (await rx(vm)).request("h"), [], 3_000);
     assertAck(a, 0, [STATUS_EXECUTED]);
     assert.equal(a.replies.filter((p) => p[5] === 6).length, 0);
   },
@@ -361,20 +367,15 @@ Deno.test({
   fn: async () => {
     const vm = await Vm.boot(await hangBootOptions("stopped"));
     try {
-      const sender = await Sender.forPassword(vm.password!, vm.address("v4"));
-      await sender.probe(vm);
       const r = new OutputReceiver(vm.password!, vm.address("v4"));
-      let stamp = 0;
-      const req = (keys: string) => {
-        stamp = Math.max(sender.now(), stamp + 1);
-        return r.request(keys, sender.clock!.bootId, stamp);
-      };
+      const probe = r.probe();
+      r.learn(probe, await vm.exchange([probe], { want: 1 }));
       await vm.must("echo 1 >/proc/sys/kernel/sysrq");
       await vm.must(`echo 1024 >${PARAMS}/output_max`);
       await vm.must(namedTask("stuck-worker"));
       await hang(vm, "stopped");
       const send = async (keys: string) => {
-        const sent = req(keys);
+        const sent = r.request(keys);
         const replies = await vm.exchange([sent.packet], {
           stopWhen: r.complete(sent),
           timeoutMs: 60_000,

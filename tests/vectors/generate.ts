@@ -803,8 +803,13 @@ const requestCases: Case[] = [
   },
   // Rungs 8 and 9.
   {
-    name: "unknown flag bit 0x02",
-    packet: await seal(poke(base, 6, 0x03)),
+    name: "unknown flag bit 0x04",
+    packet: await seal(poke(base, 6, 0x05)),
+    verdict: Verdict.BAD_FLAGS,
+  },
+  {
+    name: "output wanted without ack wanted (0x02 alone)",
+    packet: await seal(poke(base, 6, 0x02)),
     verdict: Verdict.BAD_FLAGS,
   },
   {
