@@ -307,12 +307,20 @@ export function likelyCauses(results: HostResult[]): string {
     r.outcome === "no-reply" && r.stage === "probe" && !r.portClosed
   );
   if (silent.length === 0) return "";
-  const ports = [...new Set(silent.map((r) => r.port))].join(", ");
   const who = silent.length === 1 ? "1 host did" : `${silent.length} hosts did`;
   return `${who} not answer the probe; likely causes: wrong password; wrong` +
     "\n--server-address (behind NAT, give the address the server sees itself" +
-    `\nas); a firewall dropping UDP port ${ports}; the xt_SYSRQ module not` +
+    `\nas); a firewall dropping ${portList(silent)}; the xt_SYSRQ module not` +
     "\nloaded or no SYSRQ rule";
+}
+
+/** Ports named in the causes: "UDP port 9", or the first three and a count. */
+function portList(results: HostResult[]): string {
+  const ports = [...new Set(results.map((r) => r.port))];
+  if (ports.length === 1) return `UDP port ${ports[0]}`;
+  const shown = ports.slice(0, 3).join(", ");
+  const rest = ports.length - 3;
+  return `UDP ports ${shown}${rest > 0 ? ` and ${rest} others` : ""}`;
 }
 
 function ignoredNote(result: HostResult): string {

@@ -5,6 +5,7 @@ import {
   formatText,
   type HostResult,
   humanDuration,
+  likelyCauses,
   palette,
   succeeded,
   wantColor,
@@ -153,4 +154,23 @@ Deno.test("colour only on a terminal without NO_COLOR", () => {
   assert.equal(wantColor(false, undefined), false);
   assert.equal(palette(false).good("ok"), "ok");
   assert.equal(palette(true).good("ok"), "\x1b[32mok\x1b[0m");
+});
+
+Deno.test("likely causes: a few lines, however many ports were silent", () => {
+  // 10,000 silent hosts on 10,000 ports once printed every port number.
+  const silent = (port: number): HostResult => ({
+    ...BASE,
+    port,
+    outcome: "no-reply",
+    stage: "probe",
+    attempts: 0,
+  });
+  const many = likelyCauses(
+    Array.from({ length: 10_000 }, (_, i) => silent(30_000 + i)),
+  );
+  assert.ok(many.length < 600, `${many.length} characters`);
+  assert.match(many, /^10000 hosts did not answer/);
+  assert.match(many, /UDP ports 30000, 30001, 30002 and 9997 others/);
+  assert.match(likelyCauses([silent(9), silent(9)]), /UDP port 9;/);
+  assert.match(likelyCauses([silent(9), silent(99)]), /UDP ports 9, 99;/);
 });
