@@ -67,8 +67,8 @@ async function onTerminal(
 const ALL = [Deno.execPath(), "run", "-A", "--cached-only", MAIN]
   .map(quote).join(" ");
 
-Deno.test("keygen | cat: only the secret; keygen -o: a 0600 file, never overwritten", async () => {
-  const piped = await runClient(SOURCE, ["keygen"]);
+Deno.test("keygen --password | cat: only the secret; -o: a 0600 file, never overwritten", async () => {
+  const piped = await runClient(SOURCE, ["keygen", "--password"]);
   assert.equal(piped.code, 0, piped.stderr);
   assert.match(piped.stdout, /^[A-Za-z0-9_-]{43}\n$/);
   await deriveKey(piped.stdout.trim());
@@ -77,7 +77,7 @@ Deno.test("keygen | cat: only the secret; keygen -o: a 0600 file, never overwrit
   try {
     // The directory is made too, private (~/.config/netsysrq on day one).
     const file = `${dir}/netsysrq/password`;
-    const made = await runClient(SOURCE, ["keygen", "-o", file]);
+    const made = await runClient(SOURCE, ["keygen", "--password", "-o", file]);
     assert.equal(made.code, 0, made.stderr);
     assert.equal((await Deno.stat(file)).mode! & 0o777, 0o600);
     assert.equal((await Deno.stat(`${dir}/netsysrq`)).mode! & 0o777, 0o700);
@@ -87,7 +87,7 @@ Deno.test("keygen | cat: only the secret; keygen -o: a 0600 file, never overwrit
     assert.ok(!lines.includes(secret), "the server lines hold the secret");
     assert.match(lines, /"\$\(cat \/root\/sysrq\.password\)"/);
     assert.match(lines, /cat \/root\/sysrq\.password > \/sys\/module\//);
-    const again = await runClient(SOURCE, ["keygen", "-o", file]);
+    const again = await runClient(SOURCE, ["keygen", "--password", "-o", file]);
     assert.equal(again.code, 2);
     assert.match(again.stderr, /exists: keygen never overwrites/);
     assert.equal((await Deno.readTextFile(file)).trim(), secret);

@@ -23,9 +23,19 @@ export interface Options {
   /** Host arguments as typed (hosts-file lines are added later). */
   hosts: string[];
   hostsFile?: string;
-  /** The config file's inventory (the default hosts of --check). */
+  /** -i FILE (else the config's): an Ansible inventory HOSTs name into. */
   inventory?: string;
   passwordFile?: string;
+  /** --admin-secret FILE (else the config's): server-key mode. */
+  adminSecretFile?: string;
+  /** --admin-passphrase (or the config's): the admin secret from a passphrase. */
+  adminPassphrase: boolean;
+  /** --key-mode: every host's key mode, over the inventory's. */
+  keyMode?: "server" | "password";
+  /** keygen --server NAME: print that server's key and install lines. */
+  server?: string;
+  /** keygen --password: a password (password mode), not an admin secret. */
+  password: boolean;
   port: number;
   serverAddress?: string;
   timeoutMs: number;
@@ -60,6 +70,12 @@ const DEFAULTS = { timeoutMs: 1000, retries: 2, concurrency: 128 };
 
 const OPTIONS = {
   "password-file": { type: "string" },
+  inventory: { type: "string", short: "i" },
+  "admin-secret": { type: "string" },
+  "admin-passphrase": { type: "boolean" },
+  "key-mode": { type: "string" },
+  server: { type: "string" },
+  password: { type: "boolean" },
   port: { type: "string", short: "p" },
   "server-address": { type: "string" },
   timeout: { type: "string" },
@@ -129,18 +145,23 @@ export function parseOptions(argv: string[], config: Config = {}): Options {
   if (positionals[0] === "keygen") {
     return keygenOptions(base, values, positionals);
   }
-  if (values.output !== undefined) {
-    throw new UsageError("-o/--output is for keygen only");
+  for (const name of ["output", "server", "password"] as const) {
+    if (values[name] !== undefined) {
+      throw new UsageError(`--${name} is for keygen only`);
+    }
   }
   checkFamily(values);
-  if (values.check) return checkOptions(base, values, positionals, legacy);
+  if (values.check) {
+    return checkOptions(base, values, positionals, legacy, config);
+  }
   const named = values.keys !== undefined;
   const [keys, ...hosts] = named ? [values.keys!, ...positionals] : positionals;
   if (keys === undefined) throw new UsageError("no keys given (see --help)");
   checkKeys(keys);
   if (hosts.length === 0 && values["hosts-file"] === undefined) {
     throw new UsageError(
-      "no hosts given: name at least one HOST or --hosts-file",
+      "no hosts given: name at least one HOST (or inventory host or group)" +
+        " or --hosts-file",
     );
   }
   if (values.packet && (!values["dry-run"] || legacy !== undefined)) {
@@ -152,14 +173,53 @@ export function parseOptions(argv: string[], config: Config = {}): Options {
   return { ...base, command: "send", keys, hosts };
 }
 
+/** Options keygen takes (with --server, also -i to find the identity). */
+const KEYGEN_OPTIONS = new Set([
+  "output",
+  "server",
+  "password",
+  "admin-secret",
+  "admin-passphrase",
+  "inventory",
+  "config",
+]);
+
 function keygenOptions(base: Options, values: Values, positionals: string[]) {
-  const others = Object.keys(values).filter((name) => name !== "output");
+  const others = Object.keys(values).filter((name) =>
+    !KEYGEN_OPTIONS.has(name)
+  );
   if (others.length > 0 || positionals.length > 1) {
     throw new UsageError(
-      "keygen takes no other arguments or options but -o FILE",
+      "keygen takes no arguments, and no options but -o FILE, --password," +
+        " --server NAME (with --admin-secret FILE, --admin-passphrase, -i FILE)",
     );
   }
-  return { ...base, command: "keygen" as const, output: values.output };
+  if (values.password && values.server !== undefined) {
+    throw new UsageError(
+      "--password and --server conflict: a password is the same on every" +
+        " server; --server prints one server's key",
+    );
+  }
+  if (
+    values.password && (values["admin-secret"] ?? values["admin-passphrase"])
+  ) {
+    throw new UsageError(
+      "keygen --password makes a password, not a server key",
+    );
+  }
+  if (values.server === undefined && values["admin-secret"] !== undefined) {
+    throw new UsageError(
+      "keygen --admin-secret FILE goes with --server NAME (to make a new" +
+        " admin secret in FILE: keygen -o FILE)",
+    );
+  }
+  return {
+    ...base,
+    command: "keygen" as const,
+    output: values.output,
+    server: values.server,
+    password: values.password === true,
+  };
 }
 
 /** --check: every positional is a host; the config's inventory by default. */
@@ -168,6 +228,7 @@ function checkOptions(
   values: Values,
   hosts: string[],
   legacy: Options["legacy"],
+  config: Config,
 ): Options {
   for (const name of ["keys", "dry-run", "no-ack", "yes"] as const) {
     if (values[name] !== undefined) {
@@ -179,11 +240,13 @@ function checkOptions(
       "--legacy conflicts with --check: old servers cannot be probed",
     );
   }
+  // With no HOST: the inventory's every host, else the config's hosts file.
   const hostsFile = base.hostsFile ??
-    (hosts.length ? undefined : base.inventory);
-  if (hosts.length === 0 && hostsFile === undefined) {
+    (hosts.length || base.inventory ? undefined : config.hostsFile);
+  if (hosts.length === 0 && hostsFile === undefined && !base.inventory) {
     throw new UsageError(
-      "no hosts given: name at least one HOST, --hosts-file, or an inventory in the config file",
+      "no hosts given: name at least one HOST, -i INVENTORY, --hosts-file," +
+        " or an inventory or hosts_file in the config file",
     );
   }
   return { ...base, command: "check", hosts, hostsFile };
@@ -231,6 +294,11 @@ function commonOptions(
   config: Config,
 ): Options {
   const noAck = values["no-ack"] === true || legacy !== undefined;
+  if (values["admin-secret"] !== undefined && values["admin-passphrase"]) {
+    throw new UsageError(
+      "--admin-secret and --admin-passphrase conflict: give one",
+    );
+  }
   // A value from the config file is checked as if typed, naming the file.
   const from = (name: string, given: string | undefined, set?: number) =>
     given !== undefined
@@ -252,7 +320,15 @@ function commonOptions(
     hosts: [],
     hostsFile: values["hosts-file"],
     passwordFile: values["password-file"] ?? config.passwordFile,
-    inventory: config.inventory,
+    inventory: values.inventory ?? config.inventory,
+    adminSecretFile: values["admin-secret"] ??
+      (values["admin-passphrase"] ? undefined : config.adminSecretFile),
+    adminPassphrase: values["admin-passphrase"] === true ||
+      values["admin-secret"] === undefined &&
+        config.adminSecretFile === undefined &&
+        config.adminPassphrase === true,
+    keyMode: keyMode(values["key-mode"]),
+    password: false,
     port: port === undefined
       ? DEFAULT_PORT
       : integer(port.name, port.text, 1, 65535),
@@ -291,6 +367,13 @@ export function configFileOf(argv: string[]): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+function keyMode(text: string | undefined): Options["keyMode"] {
+  if (text === undefined || text === "server" || text === "password") {
+    return text;
+  }
+  throw new UsageError(`--key-mode must be server or password, not "${text}"`);
 }
 
 function integer(name: string, text: string, min: number, max: number) {
@@ -353,13 +436,22 @@ function checkConflicts(values: Values, legacy: Options["legacy"]): void {
       "--password-file - and --hosts-file - cannot both read stdin",
     );
   }
+  if (legacy !== undefined && values["key-mode"] === "server") {
+    throw new UsageError(
+      "--legacy conflicts with --key-mode server: the legacy format knows" +
+        " only the password",
+    );
+  }
 }
 
 /** The `--help` text. */
 export const HELP = `Usage: send_sysrq [options] KEYS HOST...
        send_sysrq [options] --keys KEYS HOST...
        send_sysrq --check [options] [HOST...]
+       send_sysrq -i INVENTORY [options] KEYS HOST|GROUP...
        send_sysrq keygen [-o FILE]
+       send_sysrq keygen --server NAME [-o FILE]
+       send_sysrq keygen --password [-o FILE]
 
 Send the magic SysRq KEYS (run in order, e.g. s, sub, reisub) to each HOST
 with one authenticated UDP packet, and report whether each host acked.
@@ -373,6 +465,17 @@ Keys that stop or damage a machine (b c o e i f k u) are sent only after
 you confirm on the terminal, or with --yes. KEYS that look like a host
 (keys after b, c or o; a key twice; a HOST of this run; a name that
 resolves) are refused: the order is KEYS HOST.
+
+Keys: with an admin secret, each host gets its own server key, made from
+the secret and the host's name (its identity); else the password (one for
+every server). A host's key mode: --key-mode, else the inventory's
+netsysrq_key_mode, else server when an admin secret is configured.
+      --admin-secret FILE   the admin secret (keygen writes it); default
+                            admin_secret_file of the config file, else
+                            ~/.config/netsysrq/admin_secret if it exists
+      --admin-passphrase    make the admin secret from a passphrase
+                            (Argon2id; SYSRQ_ADMIN_PASSPHRASE, else asked)
+      --key-mode MODE       server or password, for every host
 
 Password (never on the command line), first found wins:
       --password-file FILE  read it from FILE (- for stdin); one trailing
@@ -388,6 +491,10 @@ Options:
   -y, --yes                 send harmful keys without asking
       --check               probe each host (runs no key): reachable, key
                             right, clock offset; exit 0 when all are fine
+  -i, --inventory FILE      an Ansible inventory (YAML read directly, others
+                            with ansible-inventory): HOSTs are its host and
+                            group names; ansible_host, netsysrq_port,
+                            netsysrq_identity, netsysrq_key_mode are read
   -p, --port PORT           UDP port of hosts without one (default 9)
       --server-address ADDR the address the server sees itself as (behind
                             NAT); it is part of the MAC
@@ -411,7 +518,11 @@ Options:
                             and clock offset
       --config FILE         read defaults from FILE instead of
                             ~/.config/netsysrq/config.toml
-  -o, --output FILE         keygen: write the password to FILE (mode 0600)
+  -o, --output FILE         keygen: write the secret to FILE (mode 0600)
+      --server NAME         keygen: NAME's key id and key, and the lines
+                            that install it (NAME: its identity, or an
+                            inventory host with -i)
+      --password            keygen: a password (password mode) instead
   -V, --version             print the version
   -h, --help                print this help
 
@@ -420,6 +531,7 @@ Exit status: 0 every host acked with every key run (or sent, with --no-ack,
 confirmation was declined; 2 usage or bad input, nothing sent; 3 local
 failure; 130 interrupted (Ctrl-C), after a summary of what was sent.
 
-keygen prints a new random password (only the password when stdout is not
-a terminal). See send_sysrq(1).
+keygen makes a new admin secret in ~/.config/netsysrq/admin_secret (or
+-o FILE; only the secret on stdout when stdout is not a terminal and no
+-o is given). See send_sysrq(1).
 `;

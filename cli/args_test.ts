@@ -75,14 +75,26 @@ Deno.test("parseOptions: bad input is a UsageError naming it", async (t) => {
       /--timeout conflicts with --legacy/,
     ],
     [["--json=yes", "s", "h"], /--json does not take an argument/],
-    [["keygen", "extra"], /keygen takes no other arguments/],
-    [["keygen", "-o", "f", "--json"], /keygen takes no other arguments/],
-    [["-o", "f", "s", "h"], /-o\/--output is for keygen only/],
+    [["keygen", "extra"], /keygen takes no arguments/],
+    [["keygen", "-o", "f", "--json"], /keygen takes no arguments/],
+    [["-o", "f", "s", "h"], /--output is for keygen only/],
+    [["--server", "web1", "s", "h"], /--server is for keygen only/],
+    [
+      ["keygen", "--password", "--server", "w"],
+      /--password and --server conflict/,
+    ],
+    [["keygen", "--admin-secret", "f"], /goes with --server NAME/],
+    [["--key-mode", "pw", "s", "h"], /--key-mode must be server or password/],
+    [
+      ["--admin-secret", "f", "--admin-passphrase", "s", "h"],
+      /--admin-secret and --admin-passphrase conflict/,
+    ],
+    [["--legacy", "--key-mode", "server", "s", "h"], /only the password/],
     [["-4", "-6", "s", "h"], /-4 and -6 conflict/],
     [["-q", "-v", "s", "h"], /-q and -v conflict/],
     [["--check", "--yes", "h"], /--yes conflicts with --check/],
     [["--check", "--keys", "s", "h"], /--keys conflicts with --check/],
-    [["--check"], /no hosts given: .*inventory in the config file/],
+    [["--check"], /no hosts given: .*-i INVENTORY.*hosts_file in the config/],
     [["--packet", "s", "h"], /--packet goes with --dry-run/],
     [["--dry-run", "--packet", "--legacy", "s", "h"], /not with --legacy/],
   ];
@@ -105,12 +117,37 @@ Deno.test("keygen -o FILE in every spelling; the config file's defaults", () => 
   ) {
     assert.equal(parseOptions(argv).output, "f", argv.join(" "));
   }
-  const config = { port: 9999, timeout: 0.5, inventory: "/fleet" };
+  const config = { port: 9999, timeout: 0.5, hostsFile: "/fleet" };
   const sent = parseOptions(["s", "h"], config);
   assert.equal(sent.port, 9999);
   assert.equal(sent.timeoutMs, 500);
   assert.equal(parseOptions(["-p", "7", "s", "h"], config).port, 7);
   assert.equal(parseOptions(["--check"], config).hostsFile, "/fleet");
+  // An inventory (config or -i) is the default for -i, and --check's fleet.
+  const inventory = parseOptions(["--check"], {
+    ...config,
+    inventory: "i.yml",
+  });
+  assert.equal(inventory.inventory, "i.yml");
+  assert.equal(inventory.hostsFile, undefined);
+  assert.equal(parseOptions(["-i", "x.ini", "s", "eu"]).inventory, "x.ini");
+  // The admin secret: the option, else the config's file or passphrase.
+  assert.equal(
+    parseOptions(["s", "h"], { adminSecretFile: "/m" }).adminSecretFile,
+    "/m",
+  );
+  const phrase = parseOptions(["--admin-passphrase", "s", "h"], {
+    adminSecretFile: "/m",
+  });
+  assert.equal(phrase.adminSecretFile, undefined);
+  assert.equal(phrase.adminPassphrase, true);
+  assert.equal(
+    parseOptions(["s", "h"], { adminPassphrase: true }).adminPassphrase,
+    true,
+  );
+  const keygen = parseOptions(["keygen", "--server", "web1", "-i", "inv.yml"]);
+  assert.equal(keygen.server, "web1");
+  assert.equal(keygen.inventory, "inv.yml");
   assert.throws(
     () => parseOptions(["s", "h"], { port: 0 }),
     /--port \(config file\) must be a whole number/,

@@ -25,9 +25,13 @@ const DIST = `${ROOT}dist`;
 export const PERMISSIONS = [
   "--allow-net",
   "--allow-read",
-  "--allow-env=SYSRQ_PASSWORD,NO_COLOR,XDG_CONFIG_HOME,HOME",
+  // npm:yaml (inventories) reads LOG_TOKENS and LOG_STREAM, its own debug
+  // switches, when it parses: without them Deno stops it.
+  "--allow-env=SYSRQ_PASSWORD,SYSRQ_ADMIN_PASSPHRASE,NO_COLOR,XDG_CONFIG_HOME,HOME,LOG_TOKENS,LOG_STREAM",
   // keygen -o FILE creates the file; the prompts write to /dev/tty.
   "--allow-write",
+  // -i FILE: inventories other than YAML are read by Ansible's own tool.
+  "--allow-run=ansible-inventory",
 ];
 /**
  * How Deno runs the client, from source or as the bundle (deno.json "start"

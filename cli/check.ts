@@ -9,18 +9,17 @@
  * @module
  */
 
-import { type Options, UsageError } from "./args.ts";
+import type { Options } from "./args.ts";
 import { clockOf, type Context } from "./exchange.ts";
 import { resolve } from "./hosts.ts";
 import { humanDuration } from "./output.ts";
-import { readPassword } from "./password.ts";
+import { hostKey, keyName, loadRunKeys } from "./host_keys.ts";
 import { planHosts, type Planned } from "./plan.ts";
 import { write } from "./runtime.ts";
 import { hostSpecs } from "./send.ts";
 import { EXIT } from "./status.ts";
 import { Transport } from "./transport.ts";
 import { hex } from "../core/hex.ts";
-import { checkPassword, deriveKey } from "../mod.ts";
 
 /** What a probe told about one host. */
 export interface CheckResult {
@@ -34,6 +33,8 @@ export interface CheckResult {
   bootId?: string;
   /** The server's protocol clock when it answered (ISO). */
   serverTime?: string;
+  /** The key probed with: 0 the password's, else the key id. */
+  keyId?: number;
   /** Probes sent without an answer. */
   probes?: number;
   error?: string;
@@ -41,17 +42,11 @@ export interface CheckResult {
 
 /** Probe every host; print a line (or JSON object) each; exit status. */
 export async function check(options: Options): Promise<number> {
-  const specs = await hostSpecs(options);
-  const password = await readPassword(options.passwordFile);
-  try {
-    checkPassword(password);
-  } catch (error) {
-    throw new UsageError(`unusable password: ${(error as Error).message}`);
-  }
-  const key = await deriveKey(password);
+  const { specs } = await hostSpecs(options);
+  const keys = await loadRunKeys(specs, options);
   const hosts = await planHosts(specs, { ...options, keys: "" });
   const transport = new Transport({ source: options.source });
-  const context: Context = { options, key, password, transport };
+  const context: Context = { options, keys, transport };
   const started = performance.now();
   try {
     const results: CheckResult[] = new Array(hosts.length);
@@ -102,15 +97,18 @@ async function checkOne(host: Planned, context: Context): Promise<CheckResult> {
       error: host.failed.error,
     };
   }
-  const base = {
+  const base: CheckResult = {
     label: host.label,
     address: host.address,
     port: host.spec.port,
+    ok: false,
   };
   try {
     const target = await resolve(host.spec);
     const serverAddress = context.options.serverAddress ?? target.address;
-    const clock = await clockOf(context, target, serverAddress);
+    const key = await hostKey(context.keys, host.spec, context.options);
+    base.keyId = key.keyId;
+    const clock = await clockOf(context, target, serverAddress, key);
     const closed = context.transport.unreachable.has(
       `${target.address} ${target.port}`,
     );
@@ -173,7 +171,8 @@ export function checkText(result: CheckResult): string {
     : `server clock ${humanDuration(offset)} ${
       offset < 0 ? "ahead" : "behind"
     }`;
-  return `${named}: fine: key right, answered in ${
+  const key = result.keyId ? `key ${keyName(result.keyId)}` : "key";
+  return `${named}: fine: ${key} right, answered in ${
     humanDuration(result.rttMs ?? 0)
   }, ${clock}, boot id ${result.bootId}`;
 }
@@ -185,6 +184,7 @@ export function checkJson(result: CheckResult): string {
     address: result.address,
     port: result.port,
     ok: result.ok,
+    keyId: result.keyId === undefined ? undefined : keyName(result.keyId),
     rttMs: result.rttMs === undefined
       ? undefined
       : Math.round(result.rttMs * 10) / 10,

@@ -598,7 +598,7 @@ Deno.test("bad input: one line naming the problem, exit 2, nothing sent", async 
         [
           "keygen with options",
           ["keygen", "--json"],
-          /keygen takes no other arguments/,
+          /keygen takes no arguments/,
         ],
         [
           "hosts file bad line",

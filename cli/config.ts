@@ -21,18 +21,30 @@ export interface Config {
   timeout?: number;
   retries?: number;
   concurrency?: number;
-  /** The fleet `--check` probes when no host is named. */
+  /** The Ansible inventory HOST names are looked up in (as -i). */
   inventory?: string;
+  /** The hosts file `--check` probes when no host or inventory is named. */
+  hostsFile?: string;
+  /** The admin secret (as --admin-secret): server-key mode. */
+  adminSecretFile?: string;
+  /** Make the admin secret from a passphrase (as --admin-passphrase). */
+  adminPassphrase?: boolean;
 }
 
 /** Each key of the file, its field and the type it must have. */
-const FIELDS: Record<string, [keyof Config, "string" | "number"]> = {
+const FIELDS: Record<
+  string,
+  [keyof Config, "string" | "number" | "boolean"]
+> = {
   password_file: ["passwordFile", "string"],
   port: ["port", "number"],
   timeout: ["timeout", "number"],
   retries: ["retries", "number"],
   concurrency: ["concurrency", "number"],
   inventory: ["inventory", "string"],
+  hosts_file: ["hostsFile", "string"],
+  admin_secret_file: ["adminSecretFile", "string"],
+  admin_passphrase: ["adminPassphrase", "boolean"],
 };
 
 /** `$XDG_CONFIG_HOME/netsysrq`, else `~/.config/netsysrq`; null without HOME. */
@@ -47,6 +59,12 @@ export function configDir(): string | null {
 export function defaultPasswordFile(): string | null {
   const dir = configDir();
   return dir === null ? null : `${dir}/password`;
+}
+
+/** The default admin secret file (`keygen` writes it), or null. */
+export function defaultAdminSecretFile(): string | null {
+  const dir = configDir();
+  return dir === null ? null : `${dir}/admin_secret`;
 }
 
 /** `~/x` to `$HOME/x`, as a shell would; other paths as written. */

@@ -15,7 +15,8 @@
 
 import type { Options } from "./args.ts";
 import type { Planned } from "./plan.ts";
-import type { MacKey } from "../mod.ts";
+import { hostKey, keyName, type RunKeys } from "./host_keys.ts";
+import { identityOf } from "./hosts.ts";
 import { write } from "./runtime.ts";
 import { EXIT } from "./status.ts";
 import { harmfulKeys, keyAction } from "./sysrq_keys.ts";
@@ -24,7 +25,7 @@ import { requestBytes } from "./dry_run_packet.ts";
 /** Print the plan; returns the exit status (0, or 1 if a host failed). */
 export async function dryRun(
   hosts: Planned[],
-  context: { options: Options; key: MacKey | null },
+  context: { options: Options; keys: RunKeys },
 ): Promise<number> {
   const { options } = context;
   const keys = [...options.keys].map((key) => ({
@@ -62,8 +63,12 @@ export async function dryRun(
       continue;
     }
     const bound = options.serverAddress ?? host.address;
-    const packet = options.packet
-      ? await requestBytes(context, bound)
+    const key = options.legacy === undefined
+      ? await hostKey(context.keys, host.spec, options)
+      : null;
+    const server = key !== null && key.keyId !== 0;
+    const packet = options.packet && key !== null
+      ? requestBytes(options, key, bound)
       : undefined;
     if (options.json) {
       write(
@@ -72,7 +77,9 @@ export async function dryRun(
           host: host.label,
           address: host.address,
           port: host.spec.port,
-          boundAddress: bound,
+          boundAddress: server ? undefined : bound,
+          keyId: key === null ? undefined : keyName(key.keyId),
+          identity: server ? identityOf(host.spec) : undefined,
           keys,
           legacy: options.legacy,
           ack: options.ack,
@@ -85,7 +92,12 @@ export async function dryRun(
     const named = host.label === host.address
       ? host.label
       : `${host.label} (${host.address})`;
-    let line = `${named}: UDP port ${host.spec.port}, MAC bound to ${bound}`;
+    const mac = server
+      ? `server key ${keyName(key.keyId)} for identity ${
+        identityOf(host.spec)
+      } (no address in the MAC)`
+      : `MAC bound to ${bound}`;
+    let line = `${named}: UDP port ${host.spec.port}, ${mac}`;
     if (packet !== undefined) {
       line += `\n  request (refused: boot id zero): ${packet}`;
     }

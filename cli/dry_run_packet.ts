@@ -6,25 +6,26 @@
  */
 
 import type { Options } from "./args.ts";
+import type { HostKey } from "./host_keys.ts";
 import { NONCE_LEN } from "../core/constants.ts";
 import { hex } from "../core/hex.ts";
-import { createRequest, type MacKey } from "../mod.ts";
+import { createRequest } from "../mod.ts";
 
-/** The hex of a request for `options.keys` bound to `serverAddress`. */
+/** The hex of a request for `options.keys` made with `key`. */
 export function requestBytes(
-  context: { options: Options; key: MacKey | null },
+  options: Options,
+  key: HostKey,
   serverAddress: string,
 ): string {
-  const { options, key } = context;
   const nonce = crypto.getRandomValues(new Uint8Array(NONCE_LEN));
-  return hex(createRequest(key!, {
+  return hex(createRequest(key.key, {
     keys: options.keys,
     // No server's boot id is zero: the server refuses this request.
     bootId: new Uint8Array(8),
     timestamp: Date.now(),
     nonce,
     ackWanted: options.ack,
-    keyId: 0, // the password's; keys-cli adds server keys
+    keyId: key.keyId,
     serverAddress,
   }));
 }

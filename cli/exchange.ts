@@ -11,6 +11,7 @@
  */
 
 import type { Options } from "./args.ts";
+import { type HostKey, hostKey, type RunKeys } from "./host_keys.ts";
 import { type HostSpec, resolve, type Target } from "./hosts.ts";
 import type { HostResult } from "./output.ts";
 import { ServerClock } from "./server_clock.ts";
@@ -21,7 +22,6 @@ import {
   createLegacyRequest,
   createProbe,
   createRequest,
-  type MacKey,
   type ProbeInfo,
   RefusalReason,
   type Reply,
@@ -32,9 +32,8 @@ import {
 /** Everything one host's exchange needs, shared by every host of a run. */
 export interface Context {
   options: Options;
-  /** The MAC key, or null with --legacy (which hashes the password). */
-  key: MacKey | null;
-  password: string;
+  /** The password's key, the admin secret: each host's key comes from them. */
+  keys: RunKeys;
   transport: Transport;
   /** Each host's clock, probed once per run ("address port"). */
   clocks?: Map<string, Promise<ServerClock | null>>;
@@ -72,7 +71,7 @@ export async function exchange(
     if (options.legacy !== undefined) {
       const packet = await legacyPacket(
         options,
-        context.password,
+        context.keys.passwordText,
         serverAddress,
       );
       if (options.dryRun) {
@@ -81,23 +80,32 @@ export async function exchange(
       await send(context.transport, target, packet);
       return { ...result, outcome: "sent", attempts: 1 };
     }
+    const key = await hostKey(context.keys, spec, options);
+    result.keyId = key.keyId;
     if (options.dryRun) {
       // The request needs the server's clock; the probe is what goes first.
-      const probe = createProbe(context.key!, { serverAddress });
+      const probe = createProbe(key.key, { serverAddress, keyId: key.keyId });
       return { ...result, outcome: "dry-run", packet: hex(probe) };
     }
-    const clock = await clockOf(context, target, serverAddress);
+    const clock = await clockOf(context, target, serverAddress, key);
     if (clock === null) {
       return noReply(context, target, result, "probe");
     }
     result.clockOffsetMs = clock.offsetMs;
     if (!options.ack) {
-      const request = newRequest(options.keys, false, clock);
-      const packet = createRequest(context.key!, { ...request, serverAddress });
+      const request = newRequest(options.keys, false, clock, key);
+      const packet = createRequest(key.key, { ...request, serverAddress });
       await send(context.transport, target, packet);
       return { ...result, outcome: "sent", attempts: 1 };
     }
-    return await untilAnswered(context, target, serverAddress, result, clock);
+    return await untilAnswered(
+      context,
+      target,
+      serverAddress,
+      result,
+      clock,
+      key,
+    );
   } catch (error) {
     if (error instanceof LocalFailure) throw error;
     return { ...result, error: `cannot send: ${(error as Error).message}` };
@@ -109,12 +117,13 @@ export function clockOf(
   context: Context,
   target: Target,
   serverAddress: string,
+  key: HostKey,
 ): Promise<ServerClock | null> {
   const clocks = context.clocks ??= new Map();
-  const id = `${target.address} ${target.port} ${serverAddress}`;
+  const id = `${target.address} ${target.port} ${serverAddress} ${key.keyId}`;
   let clock = clocks.get(id);
   if (clock === undefined) {
-    clock = probe(context, target, serverAddress);
+    clock = probe(context, target, serverAddress, key);
     clocks.set(id, clock);
   }
   return clock;
@@ -125,16 +134,16 @@ async function probe(
   context: Context,
   target: Target,
   serverAddress: string,
+  { key, keyId }: HostKey,
 ): Promise<ServerClock | null> {
   const nonce = crypto.getRandomValues(new Uint8Array(NONCE_LEN));
-  const packet = createProbe(context.key!, { serverAddress, nonce });
-  const sent: ProbeInfo = { probe: true, nonce };
+  const packet = createProbe(key, { serverAddress, nonce, keyId });
+  const sent: ProbeInfo = { probe: true, nonce, keyId };
   const { answer, rttMs } = await sendUntilReply(
     context,
     target,
     packet,
-    (reply) =>
-      verifyReply(context.key!, reply, { serverAddress, request: sent }),
+    (reply) => verifyReply(key, reply, { serverAddress, request: sent }),
   );
   if (answer === null || answer.reply.type !== "clock") return null;
   return clockFrom(answer, rttMs);
@@ -155,10 +164,12 @@ function newRequest(
   keys: string,
   ackWanted: boolean,
   clock: ServerClock,
+  key: HostKey,
 ): RequestInfo {
   const nonce = crypto.getRandomValues(new Uint8Array(NONCE_LEN));
   return {
     keys,
+    keyId: key.keyId,
     bootId: clock.bootId,
     timestamp: clock.stamp(),
     nonce,
@@ -248,17 +259,18 @@ async function untilAnswered(
   serverAddress: string,
   result: HostResult,
   clock: ServerClock,
+  key: HostKey,
 ): Promise<HostResult> {
-  const { options, key } = context;
+  const { options } = context;
   let attempts = 0;
   for (let round = 1; round <= 2; round++) {
-    const request = newRequest(options.keys, true, clock);
-    const packet = createRequest(key!, { ...request, serverAddress });
+    const request = newRequest(options.keys, true, clock, key);
+    const packet = createRequest(key.key, { ...request, serverAddress });
     const { answer, copies, rttMs } = await sendUntilReply(
       context,
       target,
       packet,
-      (reply) => verifyReply(key!, reply, { serverAddress, request }),
+      (reply) => verifyReply(key.key, reply, { serverAddress, request }),
     );
     attempts += copies;
     result.attempts = attempts;

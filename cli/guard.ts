@@ -9,6 +9,7 @@
 
 import { UsageError } from "./args.ts";
 import type { HostSpec } from "./hosts.ts";
+import type { Inventory } from "./inventory.ts";
 import { harmfulKeys, implausibleSequence, keyAction } from "./sysrq_keys.ts";
 import { openTty, type Tty } from "./tty.ts";
 
@@ -33,11 +34,23 @@ const ORDER = "The order is KEYS HOST..., e.g. send_sysrq s web1";
  * checkKeysArgument("reisub", hosts);
  * ```
  */
-export function checkKeysArgument(keys: string, hosts: HostSpec[]): void {
+export function checkKeysArgument(
+  keys: string,
+  hosts: HostSpec[],
+  inventory?: Inventory,
+): void {
   const why = implausibleSequence(keys);
   if (why !== null) {
     throw new UsageError(
       `KEYS "${keys}" is not a SysRq sequence: ${why}. Is it a host? ${ORDER}`,
+    );
+  }
+  if (inventory?.hosts.has(keys) || inventory?.groups.has(keys)) {
+    throw new UsageError(
+      `KEYS "${keys}" is a ${
+        inventory.hosts.has(keys) ? "host" : "group"
+      } of inventory ${inventory.file}: arguments swapped? ${ORDER}` +
+        " (or name the keys with --keys)",
     );
   }
   if (hosts.some((h) => h.host === keys || h.label === keys)) {

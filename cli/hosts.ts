@@ -16,6 +16,21 @@ export interface HostSpec {
   /** Name or IP address, without brackets. */
   host: string;
   port: number;
+  /**
+   * The name the server's key is made for (server-key mode): the
+   * inventory's name or `netsysrq_identity`; else the host as given.
+   */
+  identity?: string;
+  /** From an inventory's `netsysrq_key_mode`: this host's key mode. */
+  keyMode?: "server" | "password";
+}
+
+/**
+ * The identity a host's server key is made for: the one the inventory
+ * gave, else the host as given (name or address, without port).
+ */
+export function identityOf(spec: HostSpec): string {
+  return spec.identity ?? spec.host;
 }
 
 /** A host with the address its packets go to. */

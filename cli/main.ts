@@ -21,12 +21,12 @@ async function main(argv: string[]): Promise<number> {
   const first = parseOptions(argv);
   if (first.command === "help") return print(HELP);
   if (first.command === "version") return print(`send_sysrq ${VERSION}\n`);
-  if (first.command === "keygen") {
-    const { keygen } = await import("./keygen_command.ts");
-    return await keygen(first.output);
-  }
   const { loadConfig } = await import("./config.ts");
   const options = parseOptions(argv, await loadConfig(configFileOf(argv)));
+  if (options.command === "keygen") {
+    const { keygen } = await import("./keygen_command.ts");
+    return await keygen(options);
+  }
   if (options.command === "check") {
     const { check } = await import("./check.ts");
     return await check(options);

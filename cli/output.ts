@@ -52,6 +52,8 @@ export interface HostResult {
     /** Not FUTURE: an earlier copy may have run (once). */
     mayHaveRun?: boolean;
   };
+  /** The key its packets were made with: 0 the password's, else a key id. */
+  keyId?: number;
   /** Replies from this host that failed verification and were ignored. */
   ignored?: number;
   /** Hex of the packet (--dry-run). */
@@ -59,6 +61,11 @@ export interface HostResult {
   error?: string;
   /** Timeout per attempt, for the no-reply message. */
   waitedMs?: number;
+}
+
+/** A key id as the server shows it: 8 hex digits. */
+function keyIdText(keyId: number): string {
+  return keyId.toString(16).padStart(8, "0");
 }
 
 /** True when the host did everything asked (exit status 0). */
@@ -189,7 +196,9 @@ function ackText(result: HostResult, colour: Palette): string {
     : colour.warn("acked");
   const once = result.repeat ? "ran once; ack re-sent" : "ran once";
   const what = ran.length === 0 ? "ran no keys" : `${once}: ${list(ran)}`;
-  let line = `${word} in ${humanDuration(result.rttMs ?? 0)}, ${what}`;
+  // A server key is named (the server logs it too); the password is not.
+  const by = result.keyId ? ` by key ${keyIdText(result.keyId)}` : "";
+  let line = `${word}${by} in ${humanDuration(result.rttMs ?? 0)}, ${what}`;
   if (byRule.length) {
     line += `\n  refused ${
       list(byRule)
@@ -339,6 +348,11 @@ export function formatJson(result: HostResult): string {
     port: result.port,
     outcome: result.outcome,
     ok: succeeded(result),
+    keyId: result.keyId === undefined
+      ? undefined
+      : result.keyId === 0
+      ? "password"
+      : keyIdText(result.keyId),
     keys: result.keys,
     attempts: result.attempts,
     rttMs: result.rttMs === undefined

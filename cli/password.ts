@@ -57,13 +57,17 @@ export async function readPassword(passwordFile?: string): Promise<string> {
  * Refuse a password file that its group or others may read (mode 0600 or
  * stricter, as ssh wants a private key).
  */
-export async function checkPrivate(path: string): Promise<void> {
+export async function checkPrivate(
+  path: string,
+  what = "password file",
+): Promise<void> {
   const mode = await fileMode(path);
   if (mode === null || (mode & 0o077) === 0) return;
+  const secret = what.replace(/ file$/, "");
   throw new UsageError(
-    `password file ${path} is readable by others (mode 0${
+    `${what} ${path} is readable by others (mode 0${
       mode.toString(8)
-    }): run chmod 600 ${path}, and change the password if others may have read it`,
+    }): run chmod 600 ${path}, and change the ${secret} if others may have read it`,
   );
 }
 

@@ -7,7 +7,7 @@
  */
 
 import type { Options } from "./args.ts";
-import { type HostSpec, resolve } from "./hosts.ts";
+import { type HostSpec, identityOf, resolve } from "./hosts.ts";
 import type { HostResult } from "./output.ts";
 import { write } from "./runtime.ts";
 
@@ -43,7 +43,8 @@ async function planOne(spec: HostSpec, options: Options): Promise<Planned> {
     // The exchange resolves again: an address literal costs nothing.
     return {
       label: spec.label,
-      spec: { ...spec, host: target.address },
+      // The identity is the name as given, not the address it resolved to.
+      spec: { ...spec, identity: identityOf(spec), host: target.address },
       address: target.address,
     };
   } catch (error) {

@@ -171,3 +171,75 @@ export async function createSecretFile(path: string, text: string) {
   if (dir) await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   await fs.writeFile(path, text, { flag: "wx", mode: 0o600 });
 }
+
+/** What a finished command left. */
+export interface CommandOutput {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Run `command` (looked up in PATH) with `args`, the environment plus
+ * `env`, no stdin; its exit code and output. Throws an error whose `code` is
+ * ENOENT when there is no such command.
+ */
+export async function runCommand(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CommandOutput> {
+  if (deno) {
+    let out;
+    try {
+      out = await new deno.Command(command, {
+        args,
+        env,
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+    } catch (error) {
+      if (error instanceof deno.errors.NotFound) {
+        throw Object.assign(new Error(`${command}: not found`), {
+          code: "ENOENT",
+        });
+      }
+      throw error;
+    }
+    const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+    return {
+      code: out.code,
+      stdout: text(out.stdout),
+      stderr: text(out.stderr),
+    };
+  }
+  const { execFile } = await import("node:child_process");
+  return await new Promise((resolve, reject) => {
+    execFile(
+      command,
+      args,
+      { env: { ...node!.env, ...env }, maxBuffer: 256 << 20 },
+      (error, stdout, stderr) => {
+        const code = (error as { code?: unknown } | null)?.code;
+        if (code === "ENOENT") return reject(error);
+        resolve({
+          code: typeof code === "number" ? code : error ? 1 : 0,
+          stdout: String(stdout),
+          stderr: String(stderr),
+        });
+      },
+    );
+  });
+}
+
+/** Whether `path` is a directory (false for anything else or nothing). */
+export async function isDirectory(path: string): Promise<boolean> {
+  try {
+    if (deno) return (await deno.stat(path)).isDirectory;
+    const fs = await import("node:fs/promises");
+    return (await fs.stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -15,7 +15,13 @@ import {
   confirm,
   needConfirmation,
 } from "./guard.ts";
-import { type HostSpec, parseHost, readHostsFile } from "./hosts.ts";
+import { type HostSpec, isIP, parseHost, readHostsFile } from "./hosts.ts";
+import {
+  hostSpec as inventoryHost,
+  type Inventory,
+  readInventory,
+  selectHosts,
+} from "./inventory.ts";
 import { planHosts, type Planned } from "./plan.ts";
 import { harmfulKeys } from "./sysrq_keys.ts";
 import {
@@ -27,11 +33,11 @@ import {
   summary,
   wantColor,
 } from "./output.ts";
-import { readPassword } from "./password.ts";
+import { loadRunKeys } from "./host_keys.ts";
 import { env, isTerminal, onInterrupt, write } from "./runtime.ts";
 import { EXIT } from "./status.ts";
 import { Transport } from "./transport.ts";
-import { checkPassword, deriveKey, encodeAddress } from "../mod.ts";
+import { encodeAddress } from "../mod.ts";
 
 /** Show a progress line on a terminal above this many hosts. */
 const PROGRESS_ABOVE = 4;
@@ -41,8 +47,10 @@ const PROGRESS_ABOVE = 4;
  * it); returns the exit status.
  */
 export async function send(options: Options): Promise<number> {
-  const specs = await hostSpecs(options);
-  checkKeysArgument(options.keys, options.keysNamed ? [] : specs);
+  const { specs, inventory } = await hostSpecs(options);
+  if (!options.keysNamed) {
+    checkKeysArgument(options.keys, specs, inventory);
+  }
   if (options.serverAddress !== undefined) {
     checkAddress("--server-address", options.serverAddress);
   }
@@ -50,8 +58,7 @@ export async function send(options: Options): Promise<number> {
   const tty = options.dryRun
     ? null
     : await needConfirmation(options.keys, options.yes);
-  const password = await readPassword(options.passwordFile);
-  const key = await usablePassword(options, password);
+  const keys = await loadRunKeys(specs, options);
   // KEYS are looked up as a host name only where a swap would do harm:
   // harmful keys, really sent (--dry-run shows each key's action instead).
   const lookUp = !options.keysNamed && !options.dryRun &&
@@ -62,7 +69,7 @@ export async function send(options: Options): Promise<number> {
   ]);
   if (options.dryRun) {
     const { dryRun } = await import("./dry_run.ts");
-    return await dryRun(hosts, { options, key });
+    return await dryRun(hosts, { options, keys });
   }
   if (tty !== null) {
     const labels = hosts.map((h) => h.label);
@@ -73,20 +80,59 @@ export async function send(options: Options): Promise<number> {
   }
   const transport = new Transport({ source: options.source });
   try {
-    const context = { options, key, password, transport };
+    const context = { options, keys, transport };
     return await runFleet(hosts, context);
   } finally {
     await transport.close();
   }
 }
 
-/** The hosts of the command line and of the hosts file, parsed. */
-export async function hostSpecs(options: Options): Promise<HostSpec[]> {
-  const hosts = options.hosts.map((host) => parseHost(host, options.port));
-  if (options.hostsFile !== undefined) {
-    hosts.push(...await readHostsFile(options.hostsFile, options.port));
+/** The hosts of a run, and the inventory they were named in, if any. */
+export interface Fleet {
+  specs: HostSpec[];
+  inventory?: Inventory;
+}
+
+/**
+ * The hosts of the command line (inventory host and group names, with an
+ * inventory) and of the hosts file, parsed. With an inventory, a HOST that
+ * is an address (or has a port) is taken as such; any other name must be
+ * the inventory's: a typo is an error, never a DNS lookup. --check with no
+ * HOST checks the inventory's every host.
+ */
+export async function hostSpecs(options: Options): Promise<Fleet> {
+  const inventory = options.inventory === undefined
+    ? undefined
+    : await readInventory(options.inventory);
+  const specs: HostSpec[] = [];
+  const names = options.hosts.length === 0 && inventory !== undefined &&
+      options.command === "check" && options.hostsFile === undefined
+    ? ["all"]
+    : options.hosts;
+  // An inventory host named twice (itself and in a group) is one host.
+  const chosen = new Set<string>();
+  for (const name of names) {
+    const plain = inventory === undefined || isAddressArgument(name) &&
+        !inventory.hosts.has(name) && !inventory.groups.has(name);
+    if (plain) {
+      specs.push(parseHost(name, options.port));
+      continue;
+    }
+    for (const host of selectHosts(inventory, [name])) {
+      if (chosen.has(host.name)) continue;
+      chosen.add(host.name);
+      specs.push(inventoryHost(inventory.file, host, options.port));
+    }
   }
-  return hosts;
+  if (options.hostsFile !== undefined) {
+    specs.push(...await readHostsFile(options.hostsFile, options.port));
+  }
+  return { specs, inventory };
+}
+
+/** An IP address, `host:port` or `[v6]:port`: never an inventory name. */
+function isAddressArgument(text: string): boolean {
+  return text.includes(":") || text.startsWith("[") || isIP(text) !== 0;
 }
 
 /**
@@ -132,23 +178,6 @@ function checkAddress(option: string, address: string): void {
     throw new UsageError(
       `${option} must be an IPv4 or IPv6 address, not "${address}"`,
     );
-  }
-}
-
-/**
- * Check the password before anything is sent, by the protocol's rules, and
- * derive the MAC key (once per run); --legacy sends the password's hash
- * instead, so it needs no key.
- */
-async function usablePassword(options: Options, password: string) {
-  try {
-    checkPassword(password);
-    return options.legacy === undefined ? await deriveKey(password) : null;
-  } catch (error) {
-    if (!(error instanceof RangeError || error instanceof TypeError)) {
-      throw error;
-    }
-    throw new UsageError(`unusable password: ${error.message}`);
   }
 }
 
