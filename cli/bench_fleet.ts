@@ -6,16 +6,28 @@
  * once, before the timing), so the client's event loop is not shared with
  * them; on two cores they still compete for CPU, as the kernel's softirq
  * would not. Prints the median (and range) of `BENCH_RUNS` runs (default
- * 5) for each fleet size in `BENCH_FLEETS` (default "1000,10000").
+ * 5) for each fleet size in `BENCH_FLEETS` (default "1000,10000"), in each
+ * key mode of `BENCH_MODES` (default "password,server"): one password for
+ * every responder, or each responder its own server key. Every responder
+ * has an address of its own in 127.0.0.0/8 (all of it is loopback on
+ * Linux), so that a hosts file line `127.0.3.7:PORT` names a host whose
+ * identity (`127.0.3.7`) differs from every other's, as in a real fleet.
+ * Then, in-process, the time to read a 10,000-host YAML inventory.
  * Goal (issue 14): 10,000 hosts, every one reported, under 2 s.
  *
- * With `--child N`, it is the responder process: N responders on
- * 127.0.0.1, their ports printed as one JSON line, then it waits.
+ * With `--child N MODE`, it is the responder process: N responders, their
+ * `address:port` printed as one JSON line, then it waits.
  *
  * @module
  */
 
-import { deriveKey } from "../mod.ts";
+import {
+  adminSecretFromPassword,
+  deriveKey,
+  keyIdOf,
+  KeySet,
+  serverKey,
+} from "../mod.ts";
 import { startResponder } from "../tests/responder/responder.ts";
 import { RUN_FLAGS } from "./build.ts";
 
@@ -23,17 +35,37 @@ const MAIN = new URL("./main.ts", import.meta.url).pathname;
 const CONFIG = new URL("../deno.json", import.meta.url).pathname;
 const SELF = new URL(import.meta.url).pathname;
 
-/** The responder process: N responders, ports on stdout, then wait. */
-async function child(count: number, password: string): Promise<void> {
+/** The responder process: N responders, hosts on stdout, then wait. */
+async function child(
+  count: number,
+  mode: string,
+  password: string,
+): Promise<void> {
   const key = await deriveKey(password);
-  const ports: number[] = [];
+  const secret = await adminSecretFromPassword(password);
+  const id = await keyIdOf(secret);
+  const hosts: string[] = [];
   for (let i = 0; i < count; i++) {
-    ports.push((await startResponder({ key })).port);
+    const address = loopbackAddress(i);
+    const options = mode === "server"
+      ? {
+        keys: new KeySet({
+          serverKeys: [[id, await serverKey(secret, address)]],
+        }),
+      }
+      : { key };
+    const responder = await startResponder({ ...options, address });
+    hosts.push(`${address}:${responder.port}`);
   }
-  console.log(JSON.stringify(ports));
+  console.log(JSON.stringify(hosts));
   // Until the parent closes our stdin.
   for await (const _ of Deno.stdin.readable) { /* wait */ }
   Deno.exit(0);
+}
+
+/** The i-th address of 127.0.0.0/8 after 127.0.0.x: 127.0.1.1, ... */
+function loopbackAddress(i: number): string {
+  return `127.0.${1 + Math.floor(i / 250)}.${1 + i % 250}`;
 }
 
 function median(values: number[]): number {
@@ -42,10 +74,23 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** Start `count` responders in a child process; their ports and a stop. */
-async function startFleetProcess(count: number, password: string) {
+/** Start `count` responders in a child process; their hosts and a stop. */
+async function startFleetProcess(
+  count: number,
+  mode: string,
+  password: string,
+) {
   const process = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--config", CONFIG, SELF, "--child", String(count)],
+    args: [
+      "run",
+      "-A",
+      "--config",
+      CONFIG,
+      SELF,
+      "--child",
+      String(count),
+      mode,
+    ],
     env: { BENCH_PASSWORD: password },
     stdin: "piped",
     stdout: "piped",
@@ -58,9 +103,11 @@ async function startFleetProcess(count: number, password: string) {
     if (done) throw new Error("the responder process ended early");
     text += value;
   }
-  const ports: number[] = JSON.parse(text);
+  const hosts: string[] = JSON.parse(text);
   return {
-    ports,
+    hosts,
+    /** CPU seconds the responders have used so far (user + system). */
+    cpu: () => cpuSeconds(`/proc/${process.pid}/stat`),
     stop: async () => {
       await process.stdin.close();
       reader.releaseLock();
@@ -70,13 +117,32 @@ async function startFleetProcess(count: number, password: string) {
   };
 }
 
-/** One client run over the hosts file; its wall time and results. */
-async function runOnce(hostsFile: string, password: string) {
+/** utime + stime of a /proc/PID/stat, in seconds (100 ticks a second). */
+function cpuSeconds(stat: string): number {
+  const fields = Deno.readTextFileSync(stat).split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * One client run (`args`: the keys and hosts); its wall time, CPU time
+ * (GNU time's user + system) and results.
+ */
+async function runOnce(args: string[], password: string) {
   const started = performance.now();
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...RUN_FLAGS, MAIN, "--json", "--hosts-file", hostsFile, "s"],
+  const out = await new Deno.Command("/usr/bin/time", {
+    args: [
+      "-f",
+      "cpu %U %S",
+      Deno.execPath(),
+      "run",
+      ...RUN_FLAGS,
+      MAIN,
+      "--json",
+      ...args,
+    ],
     env: {
       SYSRQ_PASSWORD: password,
+      SYSRQ_ADMIN_PASSPHRASE: password,
       XDG_CONFIG_HOME: "/nonexistent/netsysrq-bench",
     },
     stdout: "piped",
@@ -85,8 +151,15 @@ async function runOnce(hostsFile: string, password: string) {
   const ms = performance.now() - started;
   const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
   const results = lines.filter((l) => l).map((l) => JSON.parse(l));
+  if (results.length === 0) {
+    console.error(new TextDecoder().decode(out.stderr).split("\n")[0]);
+  }
+  const cpu = /cpu ([0-9.]+) ([0-9.]+)\s*$/.exec(
+    new TextDecoder().decode(out.stderr),
+  );
   return {
     ms,
+    cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN,
     reported: results.length,
     acked: results.filter((r) => r.outcome === "acked").length,
     retried: results.filter((r) => r.attempts > 1).length,
@@ -97,46 +170,92 @@ async function bench(): Promise<void> {
   const runs = Number(Deno.env.get("BENCH_RUNS") ?? 5);
   const sizes = (Deno.env.get("BENCH_FLEETS") ?? "1000,10000").split(",")
     .map(Number);
+  const modes = (Deno.env.get("BENCH_MODES") ?? "password,server").split(",");
   const password = "bench-" + crypto.randomUUID();
   const dir = await Deno.makeTempDir({ prefix: "bench_fleet_" });
   try {
-    for (const size of sizes) {
-      const fleet = await startFleetProcess(size, password);
-      try {
-        const hostsFile = `${dir}/hosts-${size}`;
-        await Deno.writeTextFile(
-          hostsFile,
-          fleet.ports.map((p) => `127.0.0.1:${p}\n`).join(""),
-        );
-        await runOnce(hostsFile, password); // warm-up: caches, ARP, JIT
-        const times: number[] = [];
-        let worst = { reported: size, acked: size, retried: 0 };
-        for (let run = 0; run < runs; run++) {
-          const result = await runOnce(hostsFile, password);
-          times.push(result.ms);
-          if (result.acked < worst.acked) worst = result;
-          worst.retried = Math.max(worst.retried, result.retried);
+    for (const mode of modes) {
+      for (const size of sizes) {
+        const fleet = await startFleetProcess(size, mode, password);
+        try {
+          const hostsFile = `${dir}/hosts-${size}`;
+          await Deno.writeTextFile(hostsFile, fleet.hosts.join("\n") + "\n");
+          const args = mode === "server"
+            ? ["--admin-passphrase", "--hosts-file", hostsFile, "s"]
+            : ["--hosts-file", hostsFile, "s"];
+          await runOnce(args, password); // warm-up: caches, JIT
+          const times: number[] = [];
+          const clientCpu: number[] = [];
+          const serverCpu: number[] = [];
+          let worst = { reported: size, acked: size, retried: 0 };
+          for (let run = 0; run < runs; run++) {
+            const before = fleet.cpu();
+            const result = await runOnce(args, password);
+            serverCpu.push(fleet.cpu() - before);
+            clientCpu.push(result.cpu);
+            times.push(result.ms);
+            if (result.acked < worst.acked) worst = result;
+            worst.retried = Math.max(worst.retried, result.retried);
+          }
+          const sorted = [...times].sort((a, b) => a - b);
+          console.log(
+            `${mode}, ${size} hosts: median ${
+              (median(times) / 1000).toFixed(2)
+            } s ` +
+              `(${(sorted[0] / 1000).toFixed(2)}-${
+                (sorted.at(-1)! / 1000).toFixed(2)
+              } s, ${runs} runs); every run reported ${
+                worst.reported === size
+                  ? "every host"
+                  : `only ${worst.reported}`
+              }, fewest acked ${worst.acked}, most retried ${worst.retried}` +
+              `; CPU: client ${median(clientCpu).toFixed(2)} s, responders ${
+                median(serverCpu).toFixed(2)
+              } s; load average ${Deno.loadavg()[0].toFixed(1)}`,
+          );
+        } finally {
+          await fleet.stop();
         }
-        const sorted = [...times].sort((a, b) => a - b);
-        console.log(
-          `${size} hosts: median ${(median(times) / 1000).toFixed(2)} s ` +
-            `(${(sorted[0] / 1000).toFixed(2)}-${
-              (sorted.at(-1)! / 1000).toFixed(2)
-            } s, ${runs} runs); every run reported ${
-              worst.reported === size ? "every host" : `only ${worst.reported}`
-            }, fewest acked ${worst.acked}, most retried ${worst.retried}`,
-        );
-      } finally {
-        await fleet.stop();
       }
     }
+    await inventoryTime(dir, Math.max(...sizes));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 }
 
+/** Reading a YAML inventory of `size` hosts, in-process (median of 3). */
+async function inventoryTime(dir: string, size: number): Promise<void> {
+  const { readInventory } = await import("./inventory.ts");
+  const file = `${dir}/inventory.yml`;
+  await Deno.writeTextFile(
+    file,
+    "fleet:\n  hosts:\n" + Array.from(
+      { length: size },
+      (_, i) =>
+        `    h${i}:\n      ansible_host: ${loopbackAddress(i)}\n` +
+        `      netsysrq_port: 9\n`,
+    ).join(""),
+  );
+  const times: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    const started = performance.now();
+    await readInventory(file);
+    times.push(performance.now() - started);
+  }
+  console.log(
+    `reading a YAML inventory of ${size} hosts: median ${
+      (median(times) / 1000).toFixed(2)
+    } s (npm:yaml parses it; 3 runs)`,
+  );
+}
+
 if (Deno.args[0] === "--child") {
-  await child(Number(Deno.args[1]), Deno.env.get("BENCH_PASSWORD")!);
+  await child(
+    Number(Deno.args[1]),
+    Deno.args[2],
+    Deno.env.get("BENCH_PASSWORD")!,
+  );
 } else {
   await bench();
 }

@@ -124,7 +124,7 @@ Deno.test("yaml: every error names the file, the line and the problem", async (t
     [
       "duplicate key",
       "eu:\n  hosts:\n    web1:\n    web1:\n",
-      /inv\.yml line 3: Map keys must be unique/,
+      /inv\.yml line 4: "web1" appears twice in one mapping/,
     ],
     [
       "unknown group key",

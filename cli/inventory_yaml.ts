@@ -82,7 +82,9 @@ export function parseYamlInventory(
   file: string,
 ): RawInventory | typeof NEEDS_ANSIBLE {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
+  // npm:yaml's own duplicate-key check compares every key with every other
+  // (10,000 hosts: 9 s more); a Set per mapping does it below (checkUnique).
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false });
   const error = doc.errors[0];
   if (error !== undefined) {
     throw inventoryError(
@@ -116,6 +118,23 @@ export function parseYamlInventory(
     const node = resolve(key);
     return isScalar(node) ? String(node.value) : String(valueOf(node));
   };
+  /** Throw on a key a mapping already has, as Ansible's YAML loader does. */
+  const checkUnique = (node: { items: { key: unknown }[] }) => {
+    const seen = new Set<string>();
+    for (const pair of node.items) {
+      const key = keyText(pair.key);
+      if (seen.has(key)) {
+        throw inventoryError(
+          file,
+          lineOf(pair.key as Node),
+          `${
+            JSON.stringify(key)
+          } appears twice in one mapping (keys must be unique)`,
+        );
+      }
+      seen.add(key);
+    }
+  };
   /** Variables of a mapping node, each with its line. */
   const readVars = (node: Node | null, what: string) => {
     const vars = new Map<string, Setting>();
@@ -123,6 +142,7 @@ export function parseYamlInventory(
     if (!isMap(node)) {
       throw inventoryError(file, lineOf(node), `${what} must be a mapping`);
     }
+    checkUnique(node);
     for (const pair of node.items) {
       const value = resolve(pair.value);
       vars.set(keyText(pair.key), {
@@ -143,6 +163,7 @@ export function parseYamlInventory(
         `group ${name} must be a mapping of hosts, vars and children`,
       );
     }
+    checkUnique(node);
     for (const pair of node.items) {
       const key = keyText(pair.key);
       const value = resolve(pair.value);
@@ -171,6 +192,7 @@ export function parseYamlInventory(
         `the hosts of group ${name} must be a mapping (host: its variables)`,
       );
     }
+    checkUnique(node);
     for (const pair of node.items) {
       const host = keyText(pair.key);
       if (RANGE.test(host)) throw NEEDS_ANSIBLE;
@@ -179,7 +201,9 @@ export function parseYamlInventory(
       const known = raw.hosts.get(host);
       if (known === undefined) raw.hosts.set(host, { vars, line });
       else for (const [k, v] of vars) known.vars.set(k, v);
-      if (!group.hosts.includes(host)) group.hosts.push(host);
+      if (known === undefined || !group.hosts.includes(host)) {
+        group.hosts.push(host);
+      }
     }
   };
   const readChildren = (group: RawGroup, name: string, node: Node | null) => {
@@ -191,6 +215,7 @@ export function parseYamlInventory(
         `the children of group ${name} must be a mapping of groups`,
       );
     }
+    checkUnique(node);
     for (const pair of node.items) {
       const child = keyText(pair.key);
       if (!group.children.includes(child)) group.children.push(child);
@@ -198,6 +223,7 @@ export function parseYamlInventory(
     }
   };
   try {
+    checkUnique(root);
     for (const pair of root.items) {
       const name = keyText(pair.key);
       // An inventory plugin's configuration (aws_ec2, constructed...).
