@@ -13,7 +13,7 @@
  */
 
 import assert from "node:assert/strict";
-import { counters, delta } from "./_packets.ts";
+import { counters, delta, settle } from "./_packets.ts";
 import { Suite } from "./_suite.ts";
 import { hang, hangBootOptions } from "./rescue.ts";
 import { defaultKernel, hasModule } from "./kernels.ts";
@@ -329,6 +329,36 @@ suite.scenario(
   { ignore: !noAead },
 );
 
+suite.scenario(
+  "unload while output is in flight: the parameter waits, the timer stops, nothing is left",
+  async (vm) => {
+    const r = await rx(vm);
+    await setParam(vm, "output_max", "1024");
+    await vm.must("echo 1 >/proc/sys/kernel/sysrq");
+    // Four task dumps: hundreds of KiB at 64 messages a second, seconds
+    // of pacing to come when the module goes.
+    const long = r.request("tttt");
+    const before = await counters(vm);
+    const listening = vm.exchange([long.packet], { timeoutMs: 10_000 });
+    await settle(vm, before, 1); // judged: its session has begun
+    const write = await vm.command(`echo 64 >${PARAMS}/output_max`);
+    assert.notEqual(write.code, 0, "output_max is not replaced mid-session");
+    await vm.must("nsr unload", 60_000);
+    const replies = await listening;
+    const out = r.output(long, replies);
+    assert.equal(r.ack(long, replies)?.flags, ACK_OUTPUT_FOLLOWS);
+    assert.ok(out.messages.length > 0, "some output came before the unload");
+    assert.equal(out.last, undefined, "the unload cut the session short");
+    assert.equal(out.forged, 0);
+    assert.match(vm.consoleText(), /output_max: an output is being sent/);
+    assert.equal(
+      (await vm.command("lsmod | grep -c xt_SYSRQ")).output.trim(),
+      "0",
+    );
+  },
+  { ignore: noAead },
+);
+
 suite.shutdownTest();
 
 /*
@@ -395,6 +425,47 @@ Deno.test({
       const flags = t.out.last?.flags ?? 0;
       const text = assertOutput(t, flags & OUT_TRUNCATED ? flags : OUT_LAST);
       assert.match(text, /task:stuck-worker +state:T/);
+      vm.assertCleanConsole();
+    } finally {
+      await vm.shutdown();
+    }
+  },
+});
+
+/*
+ * The storage hang: a writer stuck in uninterruptible sleep on a device
+ * whose writes never finish, `sync` hangs too. `w` is the dump made for
+ * this: it names the blocked task and where it waits.
+ */
+Deno.test({
+  name: "storage hang: w names the writer stuck in D state",
+  ignore: noAead,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const vm = await Vm.boot(await hangBootOptions("storage"));
+    try {
+      const r = new OutputReceiver(vm.password!, vm.address("v4"));
+      const probe = r.probe();
+      r.learn(probe, await vm.exchange([probe], { want: 1 }));
+      await vm.must("echo 1 >/proc/sys/kernel/sysrq");
+      await hang(vm, "storage");
+      const sent = r.request("w");
+      const replies = await vm.exchange([sent.packet], {
+        stopWhen: r.complete(sent),
+        timeoutMs: 60_000,
+      });
+      const w = {
+        req: sent,
+        replies,
+        ack: r.ack(sent, replies),
+        out: r.output(sent, replies),
+      };
+      assertAck(w, ACK_OUTPUT_FOLLOWS, [STATUS_EXECUTED]);
+      const text = assertOutput(w);
+      console.log(text.trimEnd().split("\n").slice(0, 12).join("\n"));
+      assert.match(text, /sysrq: Show Blocked State/);
+      assert.match(text, /task:dd +state:D/);
       vm.assertCleanConsole();
     } finally {
       await vm.shutdown();
