@@ -17,6 +17,7 @@ import {
   timingSafeEqual,
 } from "node:crypto";
 import { encodeAddress } from "../../core/address.ts";
+import { defaultKernel, hasModule } from "./kernels.ts";
 import {
   KDF_ITERATIONS,
   KDF_SALT,
@@ -89,6 +90,21 @@ export interface Clock {
   at: number;
   /** An info probe's facts (docs/PROTOCOL.md, "Clock answer"). */
   info?: Uint8Array;
+}
+
+/**
+ * Whether the kernel under test has the ChaCha20-Poly1305 library output
+ * needs (Debian's do; our 6.18-debug and 7.1 test kernels do not). True
+ * when there is no kernel yet: the boot then says what to install.
+ */
+export function kernelHasAead(): boolean {
+  let kernel: string;
+  try {
+    kernel = defaultKernel();
+  } catch {
+    return true;
+  }
+  return hasModule(kernel, "libchacha20poly1305");
 }
 
 /** The facts' capability bit for output (byte 3, bit 2). */

@@ -10,6 +10,12 @@ import { createLegacyRequest, KeyStatus } from "../../mod.ts";
 import { assertAck, Sender } from "./_packets.ts";
 import { rearm, Suite, withSentinel } from "./_suite.ts";
 import { isRoot } from "./_util.ts";
+import {
+  ACK_OUTPUT_FOLLOWS,
+  kernelHasAead,
+  OUT_LAST,
+  OutputReceiver,
+} from "./_output.ts";
 
 if (!isRoot()) {
   console.log("ipv6_test.ts: needs root (ip netns, tap device); run as root");
@@ -25,6 +31,22 @@ suite.scenario("IPv6: a verified request runs and is acked", async (vm) => {
   assertAck(v6, sent, replies, [KeyStatus.EXECUTED]);
   await vm.waitFor(/v2 request from fd00:99::1 accepted, keys "h"/);
 }, needsRoot);
+
+suite.scenario("IPv6: output comes back to the source", async (vm) => {
+  const r = new OutputReceiver(vm.password!, vm.address("v6"));
+  const probe = r.probe();
+  r.learn(probe, await vm.exchange([probe], { target: "v6", want: 1 }));
+  const sent = r.request("h");
+  // The ack and the one message `h` fills.
+  const replies = await vm.exchange([sent.packet], { target: "v6", want: 2 });
+  assert.equal(r.ack(sent, replies)?.flags, ACK_OUTPUT_FOLLOWS);
+  const out = r.output(sent, replies);
+  assert.equal(out.last?.flags, OUT_LAST);
+  assert.match(new TextDecoder().decode(out.text), /sysrq: HELP :/);
+}, {
+  // Output needs the kernel's ChaCha20-Poly1305 library (output_test.ts).
+  ignore: !isRoot() || !kernelHasAead(),
+});
 
 suite.scenario("IPv4 over the tap link is acked too", async (vm, sender) => {
   const sent = sender.request("h");

@@ -16,7 +16,6 @@ import assert from "node:assert/strict";
 import { counters, delta, settle } from "./_packets.ts";
 import { Suite } from "./_suite.ts";
 import { hang, hangBootOptions } from "./rescue.ts";
-import { defaultKernel, hasModule } from "./kernels.ts";
 import {
   ACK_OUTPUT_BUSY,
   ACK_OUTPUT_FOLLOWS,
@@ -24,6 +23,7 @@ import {
   CAP_OUTPUT,
   FLAG_ACK_WANTED,
   FLAG_OUTPUT_WANTED,
+  kernelHasAead,
   OUT_LAST,
   OUT_TRUNCATED,
   type OutAck,
@@ -34,16 +34,7 @@ import {
 } from "./_output.ts";
 import { Vm } from "./vm.ts";
 
-/** Whether the kernel under test has the AEAD library output needs. */
-function hasAead(): boolean {
-  try {
-    return hasModule(defaultKernel(), "libchacha20poly1305");
-  } catch {
-    return true; // no kernel yet: the boot says what to install
-  }
-}
-
-const noAead = !hasAead();
+const noAead = !kernelHasAead();
 if (noAead) {
   console.log(
     "SKIP output scenarios: the kernel under test has no " +
