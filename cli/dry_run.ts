@@ -38,9 +38,9 @@ export async function dryRun(
     write(
       "stderr",
       "send_sysrq: warning: --packet prints requests with a MAC made with your" +
-        " password;\n  no server accepts them (boot id zero), but anyone who" +
-        " has one can test password\n  guesses offline: do not paste them" +
-        " anywhere public\n",
+        " password or\n  a server's key; no server accepts them (boot id" +
+        " zero), but anyone who has one\n  can test guesses of a password or" +
+        " admin passphrase offline: do not paste them\n  anywhere public\n",
     );
   }
   if (!options.json) {
