@@ -346,6 +346,49 @@ Deno.test("--check: one authenticated probe per host, nothing runs; JSON; exit s
   });
 });
 
+Deno.test("--check: the module's version, kernel.sysrq and the rule's keys, from an info probe", async () => {
+  const info = {
+    version: "1.2.3",
+    sysrq: 16, // RHEL's default: sync only
+    toleranceSeconds: 60,
+    ruleKeys: "bsu",
+    capabilities: {
+      noAck: true,
+      legacy: false,
+      output: false,
+      safeReboot: false,
+    },
+  };
+  const responder = await startResponder({ key: KEY, info });
+  try {
+    const host = `127.0.0.1:${responder.port}`;
+    const run = await runClient(SOURCE, ["--check", host], { env: ENV });
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    assert.match(
+      run.stdout,
+      /boot id [0-9a-f]{16}\n {2}module 1\.2\.3, kernel\.sysrq 16: runs s; refuses o c e f i t w m l \(not in the rule's --sysrq-keys\), u b \(kernel\.sysrq\); the rule has --sysrq-no-ack/,
+    );
+    const json = JSON.parse(
+      (await runClient(SOURCE, ["--check", "--json", host], { env: ENV }))
+        .stdout,
+    );
+    assert.equal(json.module, "1.2.3");
+    assert.equal(json.sysrq, 16);
+    assert.equal(json.runs, "s");
+    assert.equal(json.capabilities.noAck, true);
+    assert.ok(
+      responder.seen.every((s) => s.verdict === Verdict.PROBE_ANSWERED),
+      "only probes",
+    );
+    assert.ok(
+      responder.seen.every((s) => s.packet.length === 80),
+      "info probes",
+    );
+  } finally {
+    await responder.close();
+  }
+});
+
 Deno.test("ICMP port unreachable (Node forms): nothing listens there, said per host", async () => {
   // A port that was just free: nothing listens, the kernel answers ICMP.
   const { createSocket } = await import("node:dgram");

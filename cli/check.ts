@@ -20,6 +20,8 @@ import { hostSpecs } from "./send.ts";
 import { EXIT } from "./status.ts";
 import { Transport } from "./transport.ts";
 import { hex } from "../core/hex.ts";
+import type { ServerInfo } from "../mod.ts";
+import { sysrqAllows } from "./sysrq_keys.ts";
 
 /** What a probe told about one host. */
 export interface CheckResult {
@@ -35,6 +37,8 @@ export interface CheckResult {
   serverTime?: string;
   /** The key probed with: 0 the password's, else the key id. */
   keyId?: number;
+  /** The server's facts (from the info probe's answer). */
+  info?: ServerInfo;
   /** Probes sent without an answer. */
   probes?: number;
   error?: string;
@@ -108,7 +112,7 @@ async function checkOne(host: Planned, context: Context): Promise<CheckResult> {
     const serverAddress = context.options.serverAddress ?? target.address;
     const key = await hostKey(context.keys, host.spec, context.options);
     base.keyId = key.keyId;
-    const clock = await clockOf(context, target, serverAddress, key);
+    const clock = await clockOf(context, target, serverAddress, key, true);
     const closed = context.transport.unreachable.has(
       `${target.address} ${target.port}`,
     );
@@ -130,6 +134,7 @@ async function checkOne(host: Planned, context: Context): Promise<CheckResult> {
       rttMs: clock.rttMs,
       clockOffsetMs: clock.offsetMs,
       bootId: hex(clock.bootId),
+      info: clock.info,
       serverTime: new Date(clock.serverTime).toISOString(),
     };
   } catch (error) {
@@ -174,7 +179,55 @@ export function checkText(result: CheckResult): string {
   const key = result.keyId ? `key ${keyName(result.keyId)}` : "key";
   return `${named}: fine: ${key} right, answered in ${
     humanDuration(result.rttMs ?? 0)
-  }, ${clock}, boot id ${result.bootId}`;
+  }, ${clock}, boot id ${result.bootId}` +
+    (result.info ? "\n  " + infoText(result.info) : "");
+}
+
+/** The keys --check reports on: the rescue keys, the harmful, the dumps. */
+const REPORTED = "subocefitwml";
+
+/** Which of the reported keys would run, and why the others would not. */
+function keyVerdicts(info: ServerInfo) {
+  const keys = [...REPORTED];
+  const byRule = keys.filter((k) => !info.ruleKeys.includes(k));
+  const bySysrq = keys.filter((k) =>
+    info.ruleKeys.includes(k) && !sysrqAllows(info.sysrq, k)
+  );
+  const runs = keys.filter((k) => !byRule.includes(k) && !bySysrq.includes(k));
+  return { runs, byRule, bySysrq };
+}
+
+/**
+ * The line about the server's facts: its module, which keys would run and
+ * why the others would not, and what the rule does differently.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { infoText } from "./check.ts";
+ * const info = { version: "0.1.0", sysrq: 438, toleranceSeconds: 60,
+ *   ruleKeys: "bsu", capabilities: { noAck: true, legacy: false,
+ *   output: false, safeReboot: false } };
+ * assert.equal(infoText(info),
+ *   "module 0.1.0, kernel.sysrq 438: runs s u b; refuses o c e f i t w m l" +
+ *   " (not in the rule's --sysrq-keys); the rule has --sysrq-no-ack: no ack" +
+ *   " comes back, send with --no-ack");
+ * ```
+ */
+export function infoText(info: ServerInfo): string {
+  const { runs, byRule, bySysrq } = keyVerdicts(info);
+  const refused = [
+    byRule.length ? `${byRule.join(" ")} (not in the rule's --sysrq-keys)` : "",
+    bySysrq.length ? `${bySysrq.join(" ")} (kernel.sysrq)` : "",
+  ].filter((part) => part).join(", ");
+  let text = `module ${info.version}, kernel.sysrq ${info.sysrq}: runs ${
+    runs.length ? runs.join(" ") : "none of " + [...REPORTED].join(" ")
+  }${refused ? `; refuses ${refused}` : ""}`;
+  if (info.capabilities.noAck) {
+    text += "; the rule has --sysrq-no-ack: no ack comes back, send with" +
+      " --no-ack";
+  }
+  return text;
 }
 
 /** The JSON object for a host (one line of `--check --json`). */
@@ -193,6 +246,12 @@ export function checkJson(result: CheckResult): string {
       : Math.round(result.clockOffsetMs),
     bootId: result.bootId,
     serverTime: result.serverTime,
+    module: result.info?.version,
+    sysrq: result.info?.sysrq,
+    ruleKeys: result.info?.ruleKeys,
+    runs: result.info ? keyVerdicts(result.info).runs.join("") : undefined,
+    toleranceSeconds: result.info?.toleranceSeconds,
+    capabilities: result.info?.capabilities,
     probes: result.probes,
     error: result.error,
   });

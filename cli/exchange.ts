@@ -118,27 +118,33 @@ export function clockOf(
   target: Target,
   serverAddress: string,
   key: HostKey,
+  info = false,
 ): Promise<ServerClock | null> {
   const clocks = context.clocks ??= new Map();
-  const id = `${target.address} ${target.port} ${serverAddress} ${key.keyId}`;
+  const id =
+    `${target.address} ${target.port} ${serverAddress} ${key.keyId} ${info}`;
   let clock = clocks.get(id);
   if (clock === undefined) {
-    clock = probe(context, target, serverAddress, key);
+    clock = probe(context, target, serverAddress, key, info);
     clocks.set(id, clock);
   }
   return clock;
 }
 
-/** Send a probe (the identical bytes again on silence); its clock or null. */
+/**
+ * Send a probe (the identical bytes again on silence; an info probe asks
+ * for the server's facts too); its clock or null.
+ */
 async function probe(
   context: Context,
   target: Target,
   serverAddress: string,
   { key, keyId }: HostKey,
+  info: boolean,
 ): Promise<ServerClock | null> {
   const nonce = crypto.getRandomValues(new Uint8Array(NONCE_LEN));
-  const packet = createProbe(key, { serverAddress, nonce, keyId });
-  const sent: ProbeInfo = { probe: true, nonce, keyId };
+  const packet = createProbe(key, { serverAddress, nonce, keyId, info });
+  const sent: ProbeInfo = { probe: true, nonce, keyId, info };
   const { answer, rttMs } = await sendUntilReply(
     context,
     target,
@@ -157,6 +163,7 @@ function clockFrom(answer: Answer, rttMs: number): ServerClock {
     answer.at,
     rttMs,
     answer.wall,
+    reply.type === "clock" ? reply.info : undefined,
   );
 }
 

@@ -7,6 +7,8 @@
  * @module
  */
 
+import type { ServerInfo } from "../mod.ts";
+
 /** What a clock answer or refusal taught the client. */
 export class ServerClock {
   /**
@@ -15,6 +17,7 @@ export class ServerClock {
    * @param arrivedAt `performance.now()` when the answer arrived.
    * @param rttMs the round trip of the exchange that brought it.
    * @param wallAt `Date.now()` when it arrived.
+   * @param info the server's facts, from the answer to an info probe.
    */
   constructor(
     readonly bootId: Uint8Array,
@@ -22,6 +25,7 @@ export class ServerClock {
     readonly arrivedAt: number,
     readonly rttMs: number,
     readonly wallAt: number,
+    readonly info?: ServerInfo,
   ) {}
 
   /**

@@ -108,3 +108,51 @@ export function implausibleSequence(keys: string): string | null {
   }
   return null;
 }
+
+/**
+ * The `kernel.sysrq` bit each key needs (drivers/tty/sysrq.c's enable
+ * masks): 2 log level, 4 keyboard, 8 dumps (and crash), 16 sync, 32
+ * remount, 64 signals (and thaw), 128 reboot and power off, 256 nice.
+ */
+const SYSRQ_BITS: Readonly<Record<string, number>> = {
+  k: 4,
+  r: 4,
+  c: 8,
+  d: 8,
+  l: 8,
+  m: 8,
+  p: 8,
+  q: 8,
+  t: 8,
+  w: 8,
+  z: 8,
+  s: 16,
+  u: 32,
+  e: 64,
+  f: 64,
+  i: 64,
+  j: 64,
+  b: 128,
+  o: 128,
+  n: 256,
+};
+
+/**
+ * Whether `kernel.sysrq` (0 none, 1 all, else a mask) lets `key` run; the
+ * help (`h`) always runs.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { sysrqAllows } from "./sysrq_keys.ts";
+ * assert.equal(sysrqAllows(438, "b"), true); // Debian's default
+ * assert.equal(sysrqAllows(438, "c"), false);
+ * assert.equal(sysrqAllows(16, "b"), false); // RHEL's: sync only
+ * assert.equal(sysrqAllows(1, "c"), true);
+ * ```
+ */
+export function sysrqAllows(sysrq: number, key: string): boolean {
+  if (sysrq === 1 || key === "h") return true;
+  const bit = /^[0-9]$/.test(key) ? 2 : SYSRQ_BITS[key];
+  return bit !== undefined && (sysrq & bit) !== 0;
+}
