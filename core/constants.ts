@@ -228,3 +228,40 @@ export const PASSWORD_MAX = 128;
 export const LEGACY_MAX_LEN = 256;
 /** Hex digits of a legacy SHA-1 digest (a SHA-256 one has 64). */
 export const LEGACY_SHA1_HEX = 40;
+
+// Output (docs/PROTOCOL.md, "Output (type 6)"); C: kernel/nsr_output_msg.h.
+
+/** An output message's type byte. */
+export const TYPE_OUTPUT = 6;
+/** The request flag asking for what the keys print (only with ACK_WANTED). */
+export const FLAG_OUTPUT_WANTED = 0x02;
+/** The ack flag saying output messages for this request follow. */
+export const ACK_FLAG_OUTPUT_FOLLOWS = 0x02;
+/** The ack flag saying output was asked for but another request's is in flight. */
+export const ACK_FLAG_OUTPUT_BUSY = 0x04;
+/** Output flag: no message with a higher index follows. */
+export const OUT_FLAG_LAST = 0x01;
+/** Output flag (with LAST): the output was cut at the server's limit. */
+export const OUT_FLAG_TRUNCATED = 0x02;
+/** Output flag (with LAST): a completion line had not come when the wait ended. */
+export const OUT_FLAG_UNFINISHED = 0x04;
+/** Offset of an output message's request id (the request's bytes 8..40). */
+export const OUT_OFF_ID = 8;
+/** Length of the request id. */
+export const OUT_ID_LEN = 32;
+/** Offset of the u16 big-endian index. */
+export const OUT_OFF_INDEX = 40;
+/** Offset of the ciphertext; also the length of the associated data. */
+export const OUT_OFF_TEXT = 42;
+/** Length of the Poly1305 tag. */
+export const OUT_TAG_LEN = 16;
+/** Length of an output message without text. */
+export const OUT_FIXED_LEN = 58;
+/** Most text bytes one output message carries. */
+export const OUT_TEXT_MAX = 1024;
+/** The longest output message. */
+export const OUT_MAX_LEN = OUT_FIXED_LEN + OUT_TEXT_MAX;
+/** The request bytes the output key is derived from (its first 40). */
+export const OUT_REQUEST_HEAD = 40;
+/** Length of the output key O. */
+export const OUT_KEY_LEN = 32;
