@@ -169,6 +169,12 @@ export const TYPE_CLOCK = 5;
 export const FLAG_ACK_WANTED = 0x01;
 /** The ack flag of a re-ack: the request had run before, nothing ran now. */
 export const ACK_FLAG_REPEAT = 0x01;
+/** The request flag asking for what the keys print (only with ACK_WANTED). */
+export const FLAG_OUTPUT_WANTED = 0x02;
+/** The ack flag saying output messages for this request follow. */
+export const ACK_FLAG_OUTPUT_FOLLOWS = 0x02;
+/** The ack flag saying output was asked for but another request's is in flight. */
+export const ACK_FLAG_OUTPUT_BUSY = 0x04;
 
 /** Offset of the flags byte (a refusal's reason), in every message. */
 export const OFF_FLAGS = 6;
@@ -233,12 +239,6 @@ export const LEGACY_SHA1_HEX = 40;
 
 /** An output message's type byte. */
 export const TYPE_OUTPUT = 6;
-/** The request flag asking for what the keys print (only with ACK_WANTED). */
-export const FLAG_OUTPUT_WANTED = 0x02;
-/** The ack flag saying output messages for this request follow. */
-export const ACK_FLAG_OUTPUT_FOLLOWS = 0x02;
-/** The ack flag saying output was asked for but another request's is in flight. */
-export const ACK_FLAG_OUTPUT_BUSY = 0x04;
 /** Output flag: no message with a higher index follows. */
 export const OUT_FLAG_LAST = 0x01;
 /** Output flag (with LAST): the output was cut at the server's limit. */

@@ -19,6 +19,8 @@ import {
   writeMessage,
 } from "./_wasm.ts";
 import {
+  ACK_FLAG_OUTPUT_BUSY,
+  ACK_FLAG_OUTPUT_FOLLOWS,
   ACK_FLAG_REPEAT,
   BOOT_ID_LEN,
   INFO_LEN,
@@ -126,6 +128,7 @@ export function createAck(
     request: RequestInfo;
     statuses: KeyStatus[];
     repeat?: boolean;
+    output?: "follows" | "busy";
   },
 ): Uint8Array {
   checkMacKey(key);
@@ -149,19 +152,27 @@ export function createAck(
   if (typeof repeat !== "boolean") {
     throw new TypeError("repeat must be a boolean");
   }
+  const flags = (repeat ? ACK_FLAG_REPEAT : 0) | ackOutputFlag(options.output);
+  if (repeat && options.output === "follows") {
+    throw new RangeError("a re-ack (repeat) never says output follows");
+  }
   const keyId = request.keyId ?? 0;
   macAddress(keyId, options.serverAddress);
   writeMessage(OFF_BOOT, request.bootId);
   writeKeyId(keyId);
   writeMessage(OFF_NONCE, request.nonce);
   writeMessage(OFF_KEYS, statuses);
-  const len = core.encodeAck(
-    statuses.length,
-    repeat ? 1 : 0,
-    request.timestamp,
-  );
+  const len = core.encodeAck(statuses.length, flags, request.timestamp);
   if (len < 0) throw new RangeError(`core refused the ack (${len})`);
   return sealMessage(key, len);
+}
+
+/** The ack flag for `output`: OUTPUT_FOLLOWS, OUTPUT_BUSY or none. */
+function ackOutputFlag(output: unknown): number {
+  if (output === undefined) return 0;
+  if (output === "follows") return ACK_FLAG_OUTPUT_FOLLOWS;
+  if (output === "busy") return ACK_FLAG_OUTPUT_BUSY;
+  throw new RangeError(`output must be "follows" or "busy", not ${output}`);
 }
 
 /**
@@ -366,11 +377,17 @@ export function serverReply(
     });
   }
   if (verdict !== Verdict.ACCEPTED && verdict !== Verdict.REPEATED) return null;
+  const repeat = verdict === Verdict.REPEATED;
+  // Output only for a request that ran now and asked for it; never a re-ack.
+  const output = !repeat && sent.outputWanted
+    ? options.output?.(sent)
+    : undefined;
   return createAck(key, {
     serverAddress,
     request: sent,
     statuses: state.lastStatuses ?? [],
-    repeat: verdict === Verdict.REPEATED,
+    repeat,
+    output,
   });
 }
 
@@ -483,6 +500,7 @@ export function verifyReply(
   const nonce = messageBytes(OFF_NONCE, NONCE_LEN);
   const bootId = messageBytes(OFF_BOOT, BOOT_ID_LEN);
   if (type === TYPE_ACK) {
+    const flags = messageByte(OFF_FLAGS);
     const statuses = Array.from(
       { length: messageByte(OFF_COUNT) },
       (_, i) => messageByte(OFF_KEYS + i),
@@ -493,7 +511,8 @@ export function verifyReply(
       timestamp: messageTime(),
       nonce,
       statuses: statuses as KeyStatus[],
-      repeat: (messageByte(OFF_FLAGS) & ACK_FLAG_REPEAT) !== 0,
+      repeat: (flags & ACK_FLAG_REPEAT) !== 0,
+      ...ackOutput(flags),
     };
   }
   const serverTime = messageTime();
@@ -505,4 +524,11 @@ export function verifyReply(
   if (count === 0) return { type: "clock", bootId, serverTime, nonce };
   const info = parseInfo(messageBytes(OFF_KEYS, INFO_LEN));
   return { type: "clock", bootId, serverTime, nonce, info };
+}
+
+/** An ack's output field, from its flags (the core checked them). */
+function ackOutput(flags: number): { output?: "follows" | "busy" } {
+  if (flags & ACK_FLAG_OUTPUT_FOLLOWS) return { output: "follows" };
+  if (flags & ACK_FLAG_OUTPUT_BUSY) return { output: "busy" };
+  return {};
 }

@@ -25,6 +25,7 @@ import {
 import {
   BOOT_ID_LEN,
   FLAG_ACK_WANTED,
+  FLAG_OUTPUT_WANTED,
   KeyStatus,
   MAX_KEYS,
   NONCE_LEN,
@@ -144,12 +145,21 @@ export function createRequest(
   if (typeof ackWanted !== "boolean") {
     throw new TypeError("ackWanted must be a boolean");
   }
+  const outputWanted = options.outputWanted ?? false;
+  if (typeof outputWanted !== "boolean") {
+    throw new TypeError("outputWanted must be a boolean");
+  }
+  if (outputWanted && !ackWanted) {
+    throw new RangeError("outputWanted goes with ackWanted only");
+  }
   const keyId = keyIdAndAddress(options);
   writeMessage(OFF_BOOT, bootId);
   writeKeyId(keyId);
   writeMessage(OFF_NONCE, nonce);
   writeMessage(OFF_KEYS, keys);
-  const len = core.encodeRequest(keys.length, ackWanted ? 1 : 0, timestamp);
+  const flags = (ackWanted ? FLAG_ACK_WANTED : 0) |
+    (outputWanted ? FLAG_OUTPUT_WANTED : 0);
+  const len = core.encodeRequest(keys.length, flags, timestamp);
   if (len < 0) throw new RangeError(`core refused the request (${len})`);
   return sealMessage(key, len);
 }
@@ -239,6 +249,7 @@ function readRequest(copy: Uint8Array): RequestInfo {
     timestamp: messageTime(),
     nonce: copy.subarray(OFF_NONCE, OFF_NONCE + NONCE_LEN),
     ackWanted: (copy[OFF_FLAGS] & FLAG_ACK_WANTED) !== 0,
+    outputWanted: (copy[OFF_FLAGS] & FLAG_OUTPUT_WANTED) !== 0,
   };
 }
 

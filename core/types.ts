@@ -37,6 +37,11 @@ export interface RequestOptions {
   nonce?: Uint8Array;
   /** Ask for an ack or refusal; default true. */
   ackWanted?: boolean;
+  /**
+   * Ask for what the keys print (docs/PROTOCOL.md, "Output"); only with
+   * `ackWanted`. Default false.
+   */
+  outputWanted?: boolean;
 }
 
 /** What goes into a probe. */
@@ -130,6 +135,13 @@ export interface VerifyOptions {
    */
   statuses?: (keys: string) => KeyStatus[];
   /**
+   * For an accepted request that asked for output: whether its output
+   * follows (the ack gets OUTPUT_FOLLOWS) or another request's is still
+   * being sent (OUTPUT_BUSY); undefined: output is off (no flag). Default:
+   * output off.
+   */
+  output?: (request: RequestInfo) => "follows" | "busy" | undefined;
+  /**
    * The facts an info probe's answer carries; default version 0.0.0, no
    * capabilities, `kernel.sysrq` 0, the tolerance in seconds and every key.
    */
@@ -159,6 +171,8 @@ export interface RequestInfo {
   nonce: Uint8Array;
   /** Whether the client asked for an ack or refusal. */
   ackWanted: boolean;
+  /** Whether the client asked for output (only with an ack); default false. */
+  outputWanted?: boolean;
 }
 
 /** What a probe carried that its answer must echo. */
@@ -205,6 +219,12 @@ export type Reply =
     statuses: KeyStatus[];
     /** A re-ack: the keys ran for an earlier copy; nothing ran now. */
     repeat: boolean;
+    /**
+     * For a request that asked for output: "follows" (OUTPUT_FOLLOWS:
+     * output messages come next) or "busy" (OUTPUT_BUSY: another request's
+     * output is being sent, none comes); absent otherwise.
+     */
+    output?: "follows" | "busy";
   }
   | {
     type: "refusal";

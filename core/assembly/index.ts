@@ -32,11 +32,14 @@
 // number of keys and the digest's length in hex digits.
 
 import {
+  ACK_FLAG_OUTPUT_BUSY,
+  ACK_FLAG_OUTPUT_FOLLOWS,
   ACK_FLAG_REPEAT,
   ADDR_LEN,
   BOOT_ID_LEN,
   FIXED_LEN,
   FLAG_ACK_WANTED,
+  FLAG_OUTPUT_WANTED,
   FLAGS_KNOWN,
   FUTURE_SLACK_MS,
   HEADER_LEN,
@@ -114,6 +117,24 @@ const ERR_CHAR: i32 = -2; // a key outside 0x21..0x7e
 const ERR_STATUS: i32 = -3; // a status byte outside 0..2
 const ERR_REASON: i32 = -4; // a refusal reason outside 1..4
 const ERR_TIME: i32 = -5; // a time above 2^53 - 1 ms
+const ERR_FLAGS: i32 = -6; // flags a request or ack may not carry
+
+// The flags an ack may carry; OUTPUT_FOLLOWS never with REPEAT or BUSY.
+const ACK_FLAGS_KNOWN: u8 = ACK_FLAG_REPEAT | ACK_FLAG_OUTPUT_FOLLOWS |
+  ACK_FLAG_OUTPUT_BUSY;
+
+// Whether `flags` are a request's: known bits, OUTPUT_WANTED with ACK_WANTED.
+function requestFlagsOk(flags: u8): bool {
+  if ((flags & ~(FLAGS_KNOWN | FLAG_OUTPUT_WANTED)) != 0) return false;
+  return (flags & FLAG_OUTPUT_WANTED) == 0 || (flags & FLAG_ACK_WANTED) != 0;
+}
+
+// Whether `flags` are an ack's (see ACK_FLAGS_KNOWN).
+function ackFlagsOk(flags: u8): bool {
+  if ((flags & ~ACK_FLAGS_KNOWN) != 0) return false;
+  if ((flags & ACK_FLAG_OUTPUT_FOLLOWS) == 0) return true;
+  return (flags & (ACK_FLAG_REPEAT | ACK_FLAG_OUTPUT_BUSY)) == 0;
+}
 
 /** Offset of the scratch buffer in linear memory (the layout above). */
 export function scratch(): usize {
@@ -246,8 +267,8 @@ function checkFrame(len: u32): i32 {
   if (!countOk) return Verdict.BAD_KEY_COUNT;
   // From here on len == FIXED_LEN + count <= MAX_MSG_LEN: all bytes present.
   if (len != FIXED_LEN + count) return Verdict.BAD_LENGTH;
-  const unknown: u8 = probe ? 0xff : ~FLAGS_KNOWN;
-  if ((load<u8>(MSG + OFF_FLAGS) & unknown) != 0) return Verdict.BAD_FLAGS;
+  const flags = load<u8>(MSG + OFF_FLAGS);
+  if (probe ? flags != 0 : !requestFlagsOk(flags)) return Verdict.BAD_FLAGS;
   if (probe ? !bodyIsZero(count) : badKeyAt(count) >= 0) {
     return Verdict.BAD_KEY_CHAR;
   }
@@ -336,13 +357,15 @@ export function checkRequest(
  * Frame a request around the boot id, key id, nonce and `count` keys the
  * glue wrote in the message area, and lay out its MAC input. Returns the
  * request's length (the glue appends the tag over its first length - 16
- * bytes), or a negative error: ERR_COUNT, ERR_CHAR or ERR_TIME.
+ * bytes), or a negative error: ERR_COUNT, ERR_CHAR, ERR_TIME or ERR_FLAGS.
+ * `flags`: ACK_WANTED, and OUTPUT_WANTED with it.
  */
-export function encodeRequest(count: u32, ackWanted: bool, timestamp: f64): i32 {
+export function encodeRequest(count: u32, flags: u32, timestamp: f64): i32 {
   if (count < MIN_KEYS || count > MAX_KEYS) return ERR_COUNT;
   if (badKeyAt(count) >= 0) return ERR_CHAR;
   if (!isSafeMs(timestamp)) return ERR_TIME;
-  writeHeader(TYPE_REQUEST, ackWanted ? FLAG_ACK_WANTED : 0, <u8>count);
+  if (flags > 0xff || !requestFlagsOk(<u8>flags)) return ERR_FLAGS;
+  writeHeader(TYPE_REQUEST, <u8>flags, <u8>count);
   writeTime(timestamp);
   writeLabel(TYPE_REQUEST);
   return <i32>(FIXED_LEN + count);
@@ -365,16 +388,18 @@ export function encodeProbe(info: bool): i32 {
 
 /**
  * Frame an ack around the boot id, key id, nonce and `count` status bytes
- * the glue wrote, echoing `timestamp`, with flag REPEAT when `repeat`.
- * Returns the ack's length, or ERR_COUNT, ERR_STATUS or ERR_TIME.
+ * the glue wrote, echoing `timestamp`, with `flags` (REPEAT for a retry's
+ * re-ack; OUTPUT_FOLLOWS, never with REPEAT; OUTPUT_BUSY). Returns the
+ * ack's length, or ERR_COUNT, ERR_STATUS, ERR_TIME or ERR_FLAGS.
  */
-export function encodeAck(count: u32, repeat: bool, timestamp: f64): i32 {
+export function encodeAck(count: u32, flags: u32, timestamp: f64): i32 {
   if (count < MIN_KEYS || count > MAX_KEYS) return ERR_COUNT;
   for (let i: u32 = 0; i < count; i++) {
     if (load<u8>(MSG + OFF_KEYS + i) > STATUS_REFUSED_SYSCTL) return ERR_STATUS;
   }
   if (!isSafeMs(timestamp)) return ERR_TIME;
-  writeHeader(TYPE_ACK, repeat ? ACK_FLAG_REPEAT : 0, <u8>count);
+  if (flags > 0xff || !ackFlagsOk(<u8>flags)) return ERR_FLAGS;
+  writeHeader(TYPE_ACK, <u8>flags, <u8>count);
   writeTime(timestamp);
   writeLabel(TYPE_ACK);
   return <i32>(FIXED_LEN + count);
@@ -424,7 +449,7 @@ function bootIdSet(): bool {
 
 // An ack to a request of `count` keys: its boot id, time and nonce echoed.
 function ackOk(len: u32, count: u32): bool {
-  if ((load<u8>(MSG + OFF_FLAGS) & ~ACK_FLAG_REPEAT) != 0) return false;
+  if (!ackFlagsOk(load<u8>(MSG + OFF_FLAGS))) return false;
   if (load<u8>(MSG + OFF_COUNT) != count) return false;
   if (count < MIN_KEYS || count > MAX_KEYS || len != FIXED_LEN + count) {
     return false;

@@ -18,6 +18,10 @@ export const TYPE_CLOCK: u8 = 5; // the answer to a probe
 export const FLAG_ACK_WANTED: u8 = 0x01;
 export const FLAGS_KNOWN: u8 = 0x01;
 export const ACK_FLAG_REPEAT: u8 = 0x01; // a retry's ack: nothing ran now
+// Output's flags (C: kernel/nsr_output_msg.h, beside the output layout).
+export const FLAG_OUTPUT_WANTED: u8 = 0x02; // only with ACK_WANTED
+export const ACK_FLAG_OUTPUT_FOLLOWS: u8 = 0x02; // output messages follow
+export const ACK_FLAG_OUTPUT_BUSY: u8 = 0x04; // asked, but another's is sent
 
 // Offsets within every message.
 export const OFF_MAGIC: u32 = 0;

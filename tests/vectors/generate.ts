@@ -1704,8 +1704,18 @@ const replyCases: ReplyCase[] = [
     valid: false,
   },
   {
-    name: "ack: unknown flag 0x02",
-    packet: await seal(poke(goodAck, 6, 2)),
+    name: "ack: unknown flag 0x08",
+    packet: await seal(poke(goodAck, 6, 8)),
+    valid: false,
+  },
+  {
+    name: "ack: OUTPUT_FOLLOWS with REPEAT (0x03: a re-ack never has output)",
+    packet: await seal(poke(goodAck, 6, 3)),
+    valid: false,
+  },
+  {
+    name: "ack: OUTPUT_FOLLOWS with OUTPUT_BUSY (0x06)",
+    packet: await seal(poke(goodAck, 6, 6)),
     valid: false,
   },
   {
