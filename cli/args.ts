@@ -62,6 +62,13 @@ export interface Options {
   configFile?: string;
   /** keygen -o FILE. */
   output?: string;
+  /**
+   * Ask each host for what its keys print (with an ack, unless
+   * --no-output): shown under its result.
+   */
+  wantOutput: boolean;
+  /** --output DIR (when sending): each host's output in DIR/HOST.log. */
+  outputDir?: string;
 }
 
 /** SysRq keys the kernel's key table knows (drivers/tty/sysrq.c). */
@@ -81,6 +88,7 @@ const OPTIONS = {
   timeout: { type: "string" },
   retries: { type: "string" },
   "no-ack": { type: "boolean" },
+  "no-output": { type: "boolean" },
   legacy: { type: "boolean" },
   "hosts-file": { type: "string" },
   concurrency: { type: "string" },
@@ -145,13 +153,18 @@ export function parseOptions(argv: string[], config: Config = {}): Options {
   if (positionals[0] === "keygen") {
     return keygenOptions(base, values, positionals);
   }
-  for (const name of ["output", "server", "password"] as const) {
+  for (const name of ["server", "password"] as const) {
     if (values[name] !== undefined) {
       throw new UsageError(`--${name} is for keygen only`);
     }
   }
   checkFamily(values);
   if (values.check) {
+    if (values.output !== undefined || values["no-output"]) {
+      throw new UsageError(
+        "--output and --no-output conflict with --check: no key is sent",
+      );
+    }
     return checkOptions(base, values, positionals, legacy, config);
   }
   const named = values.keys !== undefined;
@@ -170,7 +183,8 @@ export function parseOptions(argv: string[], config: Config = {}): Options {
     );
   }
   checkConflicts(values, legacy);
-  return { ...base, command: "send", keys, hosts };
+  checkOutput(base, values);
+  return { ...base, command: "send", keys, hosts, outputDir: values.output };
 }
 
 /** Options keygen takes (with --server, also -i to find the identity). */
@@ -340,6 +354,8 @@ function commonOptions(
       ? DEFAULTS.retries
       : integer(retries.name, retries.text, 0, 20),
     ack: !noAck,
+    wantOutput: !noAck && values["no-output"] !== true &&
+      values["dry-run"] !== true,
     legacy,
     concurrency: concurrency === undefined
       ? DEFAULTS.concurrency
@@ -418,6 +434,20 @@ function describeKey(key: string): string {
   const printable = code > 0x20 && code < 0x7f;
   const hex = `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
   return printable ? `"${key}"` : `${hex} (not printable)`;
+}
+
+/** --output DIR and --no-output: only when an ack (and so output) can come. */
+function checkOutput(base: Options, values: Values): void {
+  if (values.output === undefined) return;
+  if (values["no-output"]) {
+    throw new UsageError("--output and --no-output conflict: give one");
+  }
+  if (!base.ack || base.dryRun) {
+    throw new UsageError(
+      "--output conflicts with --no-ack, --legacy and --dry-run: no output comes back",
+    );
+  }
+  if (values.output === "") throw new UsageError("--output needs a directory");
 }
 
 function checkConflicts(values: Values, legacy: Options["legacy"]): void {
@@ -506,6 +536,10 @@ Options:
                             without a reply (default 2); never runs twice
       --no-ack              fire and forget: probe, then send the request
                             once asking for no ack (runs at most once)
+      --no-output           do not ask for what the keys print (by default
+                            it is shown, escaped, under each host's result)
+      --output DIR          write each host's output to DIR/HOST.log
+                            (mode 0600, escaped; DIR is created if missing)
       --legacy [sha1|sha256]  xtables-addons' text format (no ack)
       --hosts-file FILE     more hosts, one per line, # comments (- = stdin)
       --concurrency N       hosts in flight at once (default 128)

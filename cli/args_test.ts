@@ -77,7 +77,12 @@ Deno.test("parseOptions: bad input is a UsageError naming it", async (t) => {
     [["--json=yes", "s", "h"], /--json does not take an argument/],
     [["keygen", "extra"], /keygen takes no arguments/],
     [["keygen", "-o", "f", "--json"], /keygen takes no arguments/],
-    [["-o", "f", "s", "h"], /--output is for keygen only/],
+    [["-o", "f", "--no-output", "s", "h"], /--output and --no-output conflict/],
+    [
+      ["--output", "d", "--no-ack", "s", "h"],
+      /--output conflicts with --no-ack/,
+    ],
+    [["--output", "d", "--check", "h"], /conflict with --check/],
     [["--server", "web1", "s", "h"], /--server is for keygen only/],
     [
       ["keygen", "--password", "--server", "w"],

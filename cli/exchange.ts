@@ -17,6 +17,12 @@ import type { HostResult } from "./output.ts";
 import { ServerClock } from "./server_clock.ts";
 import { LocalFailure, type Transport } from "./transport.ts";
 import { NONCE_LEN, OFF_NONCE } from "../core/constants.ts";
+import { isOutputMessage, outputKey } from "../core/output.ts";
+import {
+  type HostOutput,
+  OutputCollector,
+  outputWait,
+} from "./output_channel.ts";
 import { hex } from "../core/hex.ts";
 import {
   createLegacyRequest,
@@ -172,6 +178,7 @@ function newRequest(
   ackWanted: boolean,
   clock: ServerClock,
   key: HostKey,
+  outputWanted = false,
 ): RequestInfo {
   const nonce = crypto.getRandomValues(new Uint8Array(NONCE_LEN));
   return {
@@ -181,6 +188,7 @@ function newRequest(
     timestamp: clock.stamp(),
     nonce,
     ackWanted,
+    outputWanted,
   };
 }
 
@@ -215,20 +223,37 @@ function send(
 /**
  * Send `packet`, wait, and resend the very same bytes on silence, up to
  * --retries times, until `verify` accepts a reply (the transport routes
- * replies by the nonce they echo). Returns the verified reply (or null),
- * the number of copies sent and the round trip of the last copy.
+ * replies by the nonce they echo). Output messages on the same nonce go to
+ * `output` from the first copy on: they may come right behind the ack,
+ * and keep going there after it, until the caller calls `release` (Deno's
+ * node:dgram delivers datagrams between promise continuations: a waiter
+ * removed and added again would lose some). Returns the verified reply (or
+ * null), the number of copies sent, the round trip of the last copy, and
+ * `release`.
  */
 async function sendUntilReply(
   context: Context,
   target: Target,
   packet: Uint8Array,
   verify: (reply: Uint8Array) => Reply | null,
-): Promise<{ answer: Answer | null; copies: number; rttMs: number }> {
+  output?: OutputCollector,
+): Promise<
+  {
+    answer: Answer | null;
+    copies: number;
+    rttMs: number;
+    release: () => void;
+  }
+> {
   const { options, transport } = context;
   let settle: (answer: Answer) => void = () => {};
   const answered = new Promise<Answer>((r) => settle = r);
   const nonce = packet.subarray(OFF_NONCE, OFF_NONCE + NONCE_LEN);
   const stop = transport.expect(nonce, ({ packet: reply }) => {
+    if (output !== undefined && isOutputMessage(reply)) {
+      output.take(reply);
+      return true; // counted by the collector when it fails
+    }
     const verified = verify(reply);
     if (verified !== null) {
       settle({ reply: verified, at: performance.now(), wall: Date.now() });
@@ -237,6 +262,7 @@ async function sendUntilReply(
   });
   let sentAt = 0;
   let copies = 0;
+  let keep = false;
   try {
     while (copies <= options.retries) {
       sentAt = performance.now();
@@ -244,15 +270,16 @@ async function sendUntilReply(
       copies++;
       const answer = await within(answered, options.timeoutMs);
       if (answer !== null) {
-        return { answer, copies, rttMs: answer.at - sentAt };
+        keep = output !== undefined;
+        return { answer, copies, rttMs: answer.at - sentAt, release: stop };
       }
       // ICMP port unreachable (Node only): nothing listens, stop resending.
       if (transport.unreachable.has(`${target.address} ${target.port}`)) break;
     }
   } finally {
-    stop();
+    if (!keep) stop();
   }
-  return { answer: null, copies, rttMs: 0 };
+  return { answer: null, copies, rttMs: 0, release: () => {} };
 }
 
 /**
@@ -271,27 +298,47 @@ async function untilAnswered(
   const { options } = context;
   let attempts = 0;
   for (let round = 1; round <= 2; round++) {
-    const request = newRequest(options.keys, true, clock, key);
+    const request = newRequest(
+      options.keys,
+      true,
+      clock,
+      key,
+      options.wantOutput,
+    );
     const packet = createRequest(key.key, { ...request, serverAddress });
-    const { answer, copies, rttMs } = await sendUntilReply(
+    // The output key follows the request's key mode (its key id says which A).
+    const collector = options.wantOutput
+      ? new OutputCollector(
+        outputKey(key.key, { request: packet, serverAddress }),
+      )
+      : undefined;
+    const { answer, copies, rttMs, release } = await sendUntilReply(
       context,
       target,
       packet,
       (reply) => verifyReply(key.key, reply, { serverAddress, request }),
+      collector,
     );
     attempts += copies;
     result.attempts = attempts;
     if (answer === null) return noReply(context, target, result, "request");
     const reply = answer.reply;
     if (reply.type === "ack") {
+      const output = collector === undefined ? undefined : await outputOf(
+        context,
+        reply as Reply & { type: "ack" },
+        collector,
+      ).finally(release);
       return {
         ...result,
         outcome: "acked",
         statuses: reply.statuses,
         repeat: reply.repeat,
         rttMs,
+        output,
       };
     }
+    release();
     if (reply.type !== "refusal") break;
     clock = clockFrom(answer, rttMs);
     result.clockOffsetMs = clock.offsetMs;
@@ -318,6 +365,28 @@ async function untilAnswered(
     result.restamped = true;
   }
   return { ...result, error: "unexpected reply" };
+}
+
+/**
+ * After the ack of a request that asked for output: collect it when the
+ * ack says it follows, or when a re-ack's first copy was ours (its output
+ * came to this socket); else say why none comes.
+ */
+async function outputOf(
+  context: Context,
+  ack: Reply & { type: "ack" },
+  collector: OutputCollector,
+): Promise<HostOutput> {
+  const follows = ack.output === "follows" ||
+    (ack.repeat && collector.started);
+  if (!follows) {
+    if (ack.output === "busy") return { state: "busy" };
+    return { state: ack.repeat ? "elsewhere" : "off" };
+  }
+  // The request's waiter still feeds the collector (see sendUntilReply).
+  const { options } = context;
+  await collector.collect(outputWait(options.keys, options.timeoutMs));
+  return { state: "received", report: collector.report() };
 }
 
 /**

@@ -8,6 +8,8 @@
  */
 
 import { KeyStatus, RefusalReason } from "../mod.ts";
+import type { HostOutput } from "./output_channel.ts";
+import { outputJson, outputLines } from "./output_view.ts";
 
 /** How one host ended. */
 export type Outcome =
@@ -61,6 +63,8 @@ export interface HostResult {
   error?: string;
   /** Timeout per attempt, for the no-reply message. */
   waitedMs?: number;
+  /** What the keys printed, when asked for (cli/output_channel.ts). */
+  output?: HostOutput;
 }
 
 /** A key id as the server shows it: 8 hex digits. */
@@ -378,6 +382,7 @@ export function formatJson(result: HostResult): string {
     portClosed: result.portClosed,
     packet: result.packet,
     error: result.error,
+    output: result.output && outputJson(result.output),
   });
 }
 
@@ -442,6 +447,11 @@ export function detailText(result: HostResult): string {
   return "\n  " + parts.join(", ");
 }
 
+/** What the keys printed, under the result (and -v) lines; JSON has it inline. */
+function outputBelow(result: HostResult, json: boolean): string {
+  return json || result.output === undefined ? "" : outputLines(result.output);
+}
+
 /** The progress line shown on a terminal while many hosts are in flight. */
 export function progressLine(done: number, total: number): string {
   return `\r\x1b[K${done}/${total} hosts done`;
@@ -500,7 +510,7 @@ export class Printer {
       if (verbosity < 0 && succeeded(next)) continue;
       const line = json ? formatJson(next) : formatText(next, colour);
       const detail = verbosity > 0 && !json ? detailText(next) : "";
-      this.write("stdout", line + detail + "\n");
+      this.write("stdout", line + detail + outputBelow(next, json) + "\n");
     }
     if (progress && this.#done < total) {
       this.write("stderr", progressLine(this.#done, total));
@@ -518,7 +528,8 @@ export class Printer {
       if (next === undefined) continue;
       this.write(
         "stdout",
-        (json ? formatJson(next) : formatText(next, colour)) + "\n",
+        (json ? formatJson(next) : formatText(next, colour)) +
+          outputBelow(next, json) + "\n",
       );
       this.#results[i] = undefined;
     }

@@ -55,6 +55,10 @@ export async function send(options: Options): Promise<number> {
     checkAddress("--server-address", options.serverAddress);
   }
   if (options.source !== undefined) checkAddress("--source", options.source);
+  if (options.outputDir !== undefined) {
+    const { prepareOutputDir } = await import("./output_files.ts");
+    await prepareOutputDir(options.outputDir);
+  }
   const tty = options.dryRun
     ? null
     : await needConfirmation(options.keys, options.yes);
@@ -202,6 +206,7 @@ async function runAll(
       results[index] = "failed" in host
         ? host.failed
         : await exchangeWith(host, context);
+      await saveOutput(results[index], options);
       state.done(index, results[index]);
       printer.done(index, results[index]);
     }
@@ -232,6 +237,15 @@ async function exchangeWith(
     probes: undefined,
     waitedMs: undefined,
   };
+}
+
+/** --output DIR: the host's output to DIR/HOST.log, when some came. */
+async function saveOutput(result: HostResult, options: Options) {
+  const output = result.output;
+  if (options.outputDir === undefined || output?.state !== "received") return;
+  if (output.report.chunks === 0) return;
+  const { writeHostLog } = await import("./output_files.ts");
+  await writeHostLog(options.outputDir, result.label, output);
 }
 
 /** Which hosts are done, in flight, or not yet started (for Ctrl-C). */

@@ -7,7 +7,12 @@ import { createCipheriv, createHmac } from "node:crypto";
 import { MacKey } from "../mod.ts";
 import { encodeAddress } from "./address.ts";
 import { fromHex, hex } from "./hex.ts";
-import { createOutput, openOutput, OutputKey, outputKey } from "./output.ts";
+import {
+  createOutput,
+  openOutput,
+  type OutputKey,
+  outputKey,
+} from "./output.ts";
 
 const RAW = crypto.getRandomValues(new Uint8Array(32));
 const KEY = await MacKey.fromBytes(RAW);

@@ -29,6 +29,7 @@ import {
   Verdict,
   verifyRequest,
 } from "../../mod.ts";
+import { type OutputBehaviour, outputMessages } from "./output.ts";
 
 /** What the responder sends back besides (or instead of) the true reply. */
 export type Forgery =
@@ -89,6 +90,11 @@ export interface Behaviour {
   onlyForgeries?: boolean;
   /** The facts an info probe's answer carries (default: see VerifyOptions). */
   info?: ServerInfo;
+  /**
+   * Send output for accepted requests that ask for it, as the module does
+   * (tests/responder/output.ts); absent: output off (no ack flag).
+   */
+  output?: OutputBehaviour;
 }
 
 /** One datagram as the responder saw it. */
@@ -100,6 +106,8 @@ export interface Seen {
   from: { address: string; port: number };
   /** Whether a reply was sent (not dropped, silenced or forged only). */
   replied: boolean;
+  /** Output messages sent after it (forged ones included). */
+  outputSent?: number;
 }
 
 /** A running responder. */
@@ -181,6 +189,8 @@ export async function startResponder(
     });
   });
   const seen: Seen[] = [];
+  /** Output messages not yet sent (cleared on close). */
+  const timers = new Set<ReturnType<typeof setTimeout>>();
   const responder: Responder = {
     address,
     port: socket.address().port,
@@ -189,7 +199,10 @@ export async function startResponder(
     keys,
     runs: () => seen.filter((s) => s.verdict === Verdict.ACCEPTED).length,
     reload: () => responder.state = createServerState(),
-    close: () => new Promise((resolve) => socket.close(() => resolve())),
+    close: () => {
+      for (const timer of timers) clearTimeout(timer);
+      return new Promise((resolve) => socket.close(() => resolve()));
+    },
   };
   let repliesToDrop = options.dropReplies ?? 0;
   socket.on("message", (message, from) => {
@@ -197,12 +210,15 @@ export async function startResponder(
     const replies = judge(options, responder, packet, from);
     const entry = seen.at(-1)!;
     const isRequest = entry.request !== undefined;
+    const output = outputFor(options, responder, packet, entry);
     if (isRequest && replies.length > 0 && repliesToDrop > 0) {
       repliesToDrop--;
-      return;
+    } else {
+      entry.replied = replies.length > 0;
+      for (const reply of replies) socket.send(reply, from.port, from.address);
     }
-    entry.replied = replies.length > 0;
-    for (const reply of replies) socket.send(reply, from.port, from.address);
+    // After the ack (even one lost on the way), as the module sends it.
+    sendPaced(socket, output, from, options.output?.gapMs ?? 1, timers);
   });
   return responder;
 }
@@ -240,6 +256,12 @@ function judge(
     state,
     statuses: (keys) => statuses(options, keys),
     info: options.info,
+    output: () =>
+      options.output === undefined
+        ? undefined
+        : options.output.busy
+        ? "busy"
+        : "follows",
   });
   seen.push({ packet, verdict, request, from: { ...from }, replied: false });
   if (options.silent || reply === undefined) return [];
@@ -251,6 +273,53 @@ function judge(
     forge(kind, options, key, serverAddress, request, reply)
   );
   return options.onlyForgeries ? forged : [...forged, reply];
+}
+
+/** The output messages due for what was just judged (none for most). */
+function outputFor(
+  options: ResponderOptions,
+  responder: Responder,
+  packet: Uint8Array,
+  entry: Seen,
+): Uint8Array[] {
+  const behaviour = options.output;
+  if (behaviour === undefined || behaviour.busy) return [];
+  if (entry.verdict !== Verdict.ACCEPTED || !entry.request?.outputWanted) {
+    return [];
+  }
+  if (options.silent || options.noAck) return [];
+  // Sealed under the key the request named, as its ack was.
+  const key = responder.keys.find(entry.request.keyId ?? 0)!;
+  const messages = outputMessages(
+    key,
+    packet,
+    options.serverAddress ?? responder.address,
+    behaviour,
+    options.otherKey,
+  );
+  entry.outputSent = messages.length;
+  return messages;
+}
+
+/** Send `messages` one by one, `gapMs` apart, as the module paces them. */
+function sendPaced(
+  socket: dgram.Socket,
+  messages: Uint8Array[],
+  to: { address: string; port: number },
+  gapMs: number,
+  timers: Set<ReturnType<typeof setTimeout>>,
+): void {
+  messages.forEach((message, i) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      try {
+        socket.send(message, to.port, to.address);
+      } catch {
+        // The responder was closed meanwhile: the rest is lost, as on a wire.
+      }
+    }, gapMs * (i + 1));
+    timers.add(timer);
+  });
 }
 
 function statuses(options: Behaviour, keys: string): KeyStatus[] {
