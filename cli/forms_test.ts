@@ -15,6 +15,11 @@ import { testPassword } from "../tests/_testing.ts";
 
 const PASSWORD = testPassword();
 const KEY = await deriveKey(PASSWORD);
+const OUTPUT =
+  "[ 1.000001] sysrq: Emergency Sync\n[ 1.000002] task:\x1b]0;x\x07\n";
+/** OUTPUT as the client shows it: indented, the escape sequence escaped. */
+const SHOWN = String
+  .raw`    \[ 1\.000001\] sysrq: Emergency Sync\n    \[ 1\.000002\] task:\\x1b\]0;x\\x07\n`;
 
 async function hasNode(): Promise<boolean> {
   try {
@@ -27,7 +32,13 @@ async function hasNode(): Promise<boolean> {
 
 async function exercise(t: Deno.TestContext, form: ClientForm) {
   const env = { SYSRQ_PASSWORD: PASSWORD };
-  const responder = await startResponder({ key: KEY, refuseBySysctl: "b" });
+  // Output as the module sends it: ChaCha20-Poly1305 from node:crypto in
+  // every form, and text that must come out escaped.
+  const responder = await startResponder({
+    key: KEY,
+    refuseBySysctl: "b",
+    output: { text: OUTPUT, chunkSize: 20 },
+  });
   const host = `127.0.0.1:${responder.port}`;
   try {
     await t.step(`${form.name}: --version`, async () => {
@@ -48,7 +59,30 @@ async function exercise(t: Deno.TestContext, form: ClientForm) {
       const run = await runClient(form, ["--yes", "su", host], { env });
       assert.equal(run.code, 0, run.stdout + run.stderr);
       assert.match(run.stdout, /acked in .*, ran once: s, u\n/);
+      assert.match(
+        run.stdout,
+        new RegExp(`\n  output \\(${OUTPUT.length} bytes\\):\n${SHOWN}`),
+      );
       assert.equal(responder.seen.at(-1)?.verdict, Verdict.ACCEPTED);
+    });
+    await t.step(`${form.name}: --output DIR`, async () => {
+      const dir = await Deno.makeTempDir();
+      try {
+        const run = await runClient(
+          form,
+          ["--yes", "--output", dir, "s", host],
+          { env },
+        );
+        assert.equal(run.code, 0, run.stdout + run.stderr);
+        const file = `${dir}/127.0.0.1:${responder.port}.log`;
+        assert.equal((await Deno.stat(file)).mode! & 0o777, 0o600);
+        assert.equal(
+          await Deno.readTextFile(file),
+          "[ 1.000001] sysrq: Emergency Sync\n[ 1.000002] task:\\x1b]0;x\\x07\n",
+        );
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
     });
     await t.step(`${form.name}: refused key and --json`, async () => {
       const run = await runClient(form, ["--yes", "--json", "sb", host], {
