@@ -8,7 +8,9 @@
  * --count N responders (ports in a row when --port is given), and the
  * behaviours of tests/responder/responder.ts: --refuse-by-rule KEYS,
  * --refuse-by-sysctl KEYS, --clock-offset MS, --silent, --no-ack (answer
- * probes only, as a --sysrq-no-ack rule). The password comes
+ * probes only, as a --sysrq-no-ack rule), --output-file FILE (send FILE's
+ * bytes as the output of every accepted request that asks for it, as the
+ * module sends what the keys logged). The password comes
  * from SYSRQ_PASSWORD, server keys from SYSRQ_SERVER_KEYS in the kernel's
  * `keys` parameter form (`ID:HEX64[,ID:HEX64…]`, as `send_sysrq keygen`
  * prints them); either or both. Ctrl-C stops it.
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     "refuse-by-sysctl": { type: "string" },
     "clock-offset": { type: "string", default: "0" },
     silent: { type: "boolean" },
+    "output-file": { type: "string" },
     "no-ack": { type: "boolean" },
   },
 });
@@ -88,6 +91,9 @@ for (let i = 0; i < Number(values.count); i++) {
     clockOffsetMs: Number(values["clock-offset"]),
     silent: values.silent,
     noAck: values["no-ack"],
+    output: values["output-file"] === undefined
+      ? undefined
+      : { text: await Deno.readFile(values["output-file"]) },
   });
   const where = `${values.address}:${responder.port}`;
   console.log(`responder listening on ${where}`);
