@@ -35,17 +35,45 @@ export function outputText(
     out += escapeText(concat(run));
     run = [];
   };
-  report.parts.forEach((part, index) => {
+  const parts = report.parts;
+  for (let index = 0; index < parts.length; index++) {
+    const part = parts[index];
     if (part !== null) {
       run.push(part);
-      return;
+      continue;
     }
     flushRun();
+    let end = index; // a run of missing chunks is one line
+    while (end + 1 < parts.length && parts[end + 1] === null) end++;
     if (out !== "" && !out.endsWith("\n")) out += "\n";
-    out += `[chunk ${index} missing]\n`;
-  });
+    out += end === index
+      ? `[chunk ${index} missing]\n`
+      : `[chunks ${index}-${end} missing]\n`;
+    index = end;
+  }
   flushRun();
   return out;
+}
+
+/**
+ * Indexes as ranges: "1, 3-7, 9".
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { ranges } from "./output_view.ts";
+ * assert.equal(ranges([1, 3, 4, 5, 6, 7, 9]), "1, 3-7, 9");
+ * ```
+ */
+export function ranges(indexes: number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < indexes.length; i++) {
+    let j = i;
+    while (j + 1 < indexes.length && indexes[j + 1] === indexes[j] + 1) j++;
+    out.push(j === i ? `${indexes[i]}` : `${indexes[i]}-${indexes[j]}`);
+    i = j;
+  }
+  return out.join(", ");
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
@@ -133,7 +161,7 @@ function notes(output: Extract<HostOutput, { state: "received" }>): string {
     lines.push(
       `output incomplete: missing chunk${
         report.missing.length === 1 ? "" : "s"
-      } ${report.missing.join(", ")}`,
+      } ${ranges(report.missing)}`,
     );
   }
   if (report.chunks > 0 && !report.ended) {
