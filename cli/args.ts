@@ -63,8 +63,8 @@ export interface Options {
   /** keygen -o FILE. */
   output?: string;
   /**
-   * Ask each host for what its keys print (with an ack, unless
-   * --no-output): shown under its result.
+   * Ask each host for what its keys print (with an ack, unless --no-output,
+   * or KEYS hold b, o or c): shown under its result.
    */
   wantOutput: boolean;
   /** --output DIR (when sending): each host's output in DIR/HOST.log. */
@@ -184,7 +184,15 @@ export function parseOptions(argv: string[], config: Config = {}): Options {
   }
   checkConflicts(values, legacy);
   checkOutput(base, values);
-  return { ...base, command: "send", keys, hosts, outputDir: values.output };
+  return {
+    ...base,
+    command: "send",
+    keys,
+    hosts,
+    outputDir: values.output,
+    // After b, o or c the machine goes down before anything is printed back.
+    wantOutput: base.wantOutput && !/[boc]/.test(keys),
+  };
 }
 
 /** Options keygen takes (with --server, also -i to find the identity). */
@@ -537,7 +545,8 @@ Options:
       --no-ack              fire and forget: probe, then send the request
                             once asking for no ack (runs at most once)
       --no-output           do not ask for what the keys print (by default
-                            it is shown, escaped, under each host's result)
+                            it is shown, escaped, under each host's result;
+                            never asked with b, o or c, which stop the host)
       --output DIR          write each host's output to DIR/HOST.log
                             (mode 0600, escaped; DIR is created if missing)
       --legacy [sha1|sha256]  xtables-addons' text format (no ack)

@@ -158,3 +158,15 @@ Deno.test("keygen -o FILE in every spelling; the config file's defaults", () => 
     /--port \(config file\) must be a whole number/,
   );
 });
+
+Deno.test("output is asked for with an ack, not with --no-output, --no-ack, or b, o, c", () => {
+  const want = (argv: string[]) => parseOptions([...argv, "h"]).wantOutput;
+  assert.equal(want(["w"]), true);
+  assert.equal(want(["--no-output", "w"]), false);
+  assert.equal(want(["--no-ack", "w"]), false);
+  assert.equal(want(["--legacy", "w"]), false);
+  for (const keys of ["sub", "o", "c", "wb"]) {
+    assert.equal(want([keys]), false, keys);
+  }
+  assert.equal(parseOptions(["--output", "d", "w", "h"]).outputDir, "d");
+});
