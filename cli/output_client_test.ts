@@ -5,7 +5,15 @@
 
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
-import { deriveKey, type MacKey, Verdict } from "../mod.ts";
+import {
+  deriveKey,
+  keyIdOf,
+  KeySet,
+  type MacKey,
+  serverKey,
+  Verdict,
+} from "../mod.ts";
+import { hex } from "../core/hex.ts";
 import {
   requestsSeen,
   type Responder,
@@ -281,4 +289,41 @@ Deno.test("output: a replayed request gets a re-ack and no output, from anywhere
     assert.equal(got[0][5], 2);
     assert.equal(got[0][6], 0x01, "REPEAT, no OUTPUT_FOLLOWS");
   });
+});
+
+Deno.test("output: server-key mode, the output sealed under web1's own key", async () => {
+  const dir = await Deno.makeTempDir();
+  const secret = crypto.getRandomValues(new Uint8Array(32));
+  const keys = new KeySet({
+    serverKeys: [[await keyIdOf(secret), await serverKey(secret, "web1")]],
+  });
+  const responder = await startResponder({
+    keys,
+    output: { text: DUMP, chunkSize: 100 },
+  });
+  try {
+    const secretFile = `${dir}/admin_secret`;
+    await Deno.writeTextFile(secretFile, hex(secret) + "\n", { mode: 0o600 });
+    const inv = `${dir}/inv.yml`;
+    await Deno.writeTextFile(
+      inv,
+      `ungrouped:\n  hosts:\n    web1:\n      ansible_host: "127.0.0.1"\n` +
+        `      netsysrq_port: ${responder.port}\n`,
+    );
+    const run = await runClient(SOURCE, [
+      ...FAST,
+      "--admin-secret",
+      secretFile,
+      "-i",
+      inv,
+      "w",
+      "web1",
+    ]);
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    assert.equal(shown(run.stdout), DUMP);
+    assert.equal(requestsSeen(responder)[0].packet[6], 0x03);
+  } finally {
+    await responder.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
