@@ -36,6 +36,7 @@ import type { Vm } from "./vm.ts";
 
 const suite = new Suite({ ruleOptions: ["--sysrq-keys", "hs"] });
 const TOLERANCE = "/sys/module/xt_SYSRQ/parameters/tolerance";
+const OUTPUT_MAX = "/sys/module/xt_SYSRQ/parameters/output_max";
 function probeKey(k: ServerKey, vm: Vm): ProbeKey {
   return {
     keyBytes: fromHex(k.keyHex),
@@ -115,11 +116,14 @@ suite.scenario(
   async (vm) => {
     const k = await randomServerKey(0x8badf00d);
     await mustWriteKeys(vm, entry(k));
+    const outputMax = (await vm.must(`cat ${OUTPUT_MAX}`)).trim();
     await rearm(vm, ["--sysrq-no-ack", "--sysrq-keys", "b0~!"]);
     await vm.must(`echo 1 >/proc/sys/kernel/sysrq && echo 70000 >${TOLERANCE}`);
     const facts = await ask(vm, probeKey(k, vm));
     assert.equal(facts.sysrq, 1);
     assert.equal(facts.toleranceS, 65535, "a tolerance over 65535 s");
+    // A rule that answers nothing sends no output either.
+    assert.equal(facts.output, false, "output on a --sysrq-no-ack rule");
     await assertFacts(vm, facts, { ruleKeys: "b0~!", noAck: true });
     // A rule without --sysrq-keys allows all 94 keys.
     await rearm(vm, []);
@@ -127,6 +131,14 @@ suite.scenario(
     const all = await ask(vm, probeKey(k, vm));
     await assertFacts(vm, all, { ruleKeys: ALL_KEYS });
     assert.equal(all.sysrq, 438);
+    // Output off (output_max 0): the bit says so.
+    await vm.must(`echo 0 >${OUTPUT_MAX}`);
+    assert.equal(
+      (await ask(vm, probeKey(k, vm))).output,
+      false,
+      "output_max 0",
+    );
+    await vm.must(`echo ${outputMax} >${OUTPUT_MAX}`);
   },
 );
 
