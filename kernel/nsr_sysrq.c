@@ -95,6 +95,11 @@ static u8 nsr_key_status(const struct xt_sysrq_tginfo *info, int mask,
 	return NSR_STATUS_EXECUTED;
 }
 
+bool nsr_sysrq_allowed(u8 key)
+{
+	return nsr_sysctl_allows(sysrq_mask(), key);
+}
+
 void nsr_judge_keys(const struct xt_sysrq_tginfo *info, const u8 *keys,
 		    size_t n, u8 *status)
 {

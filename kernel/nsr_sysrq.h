@@ -13,6 +13,9 @@
 void nsr_judge_keys(const struct xt_sysrq_tginfo *info, const u8 *keys,
 		    size_t n, u8 *status);
 
+/* Whether kernel.sysrq lets handle_sysrq() run @key now. */
+bool nsr_sysrq_allowed(u8 key);
+
 /* Run the keys whose status is NSR_STATUS_EXECUTED, in order. */
 void nsr_run_keys(const u8 *keys, const u8 *status, size_t n);
 

@@ -31,6 +31,7 @@
 #include "nsr_output.h"
 #include "nsr_output_msg.h"
 #include "nsr_reply.h"
+#include "nsr_rescue.h"
 #include "nsr_rule.h"
 #include "nsr_secret.h"
 #include "nsr_sysrq.h"
@@ -345,13 +346,18 @@ static int __init sysrq_tg_init(void)
 	err = nsr_stats_init();
 	if (err)
 		goto out_crypto;
-	err = xt_register_targets(sysrq_tg_reg, ARRAY_SIZE(sysrq_tg_reg));
+	err = nsr_rescue_init();
 	if (err)
 		goto out_stats;
+	err = xt_register_targets(sysrq_tg_reg, ARRAY_SIZE(sysrq_tg_reg));
+	if (err)
+		goto out_rescue;
 	if (!rcu_access_pointer(nsr_keys))
 		pr_info("loaded without a password or server keys: the SYSRQ target drops every netsysrq packet until passwd or keys is set\n");
 	return 0;
 
+out_rescue:
+	nsr_rescue_exit();
 out_stats:
 	nsr_stats_exit();
 out_crypto:
@@ -367,6 +373,7 @@ static void __exit sysrq_tg_exit(void)
 	xt_unregister_targets(sysrq_tg_reg, ARRAY_SIZE(sysrq_tg_reg));
 	/* No rule is left, so no packet can start a session now. */
 	nsr_output_exit();
+	nsr_rescue_exit();
 	nsr_stats_exit();
 	nsr_crypto_exit();
 	nsr_secret_exit();

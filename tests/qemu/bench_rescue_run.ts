@@ -107,6 +107,8 @@ export async function benchRun(
     let text = "";
     try {
       await vm.must("nsr-disk mount", 60_000);
+      // Its setup syncs: done before the writer, so that it saves nothing.
+      if (kind === "storage") await vm.must("hang storage-setup", 60_000);
       const out = await vm.must(
         `nsr-disk write ${options.files ?? 300} ${options.writeSeconds ?? 3}`,
         120_000,
