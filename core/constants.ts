@@ -167,6 +167,13 @@ export const TYPE_REFUSAL = 3;
 export const TYPE_CLOCK = 5;
 /** The request flag asking for an ack or refusal. */
 export const FLAG_ACK_WANTED = 0x01;
+/**
+ * The request flag of a safe reboot: the server syncs, freezes and reboots
+ * (only with ACK_WANTED and the one key `b`; docs/PROTOCOL.md).
+ */
+export const FLAG_SAFE_REBOOT = 0x04;
+/** With FLAG_SAFE_REBOOT: reboot only if every step finished in time. */
+export const FLAG_ONLY_IF_SYNCED = 0x08;
 /** The ack flag of a re-ack: the request had run before, nothing ran now. */
 export const ACK_FLAG_REPEAT = 0x01;
 /** The request flag asking for what the keys print (only with ACK_WANTED). */

@@ -25,7 +25,9 @@ import {
 import {
   BOOT_ID_LEN,
   FLAG_ACK_WANTED,
+  FLAG_ONLY_IF_SYNCED,
   FLAG_OUTPUT_WANTED,
+  FLAG_SAFE_REBOOT,
   KeyStatus,
   MAX_KEYS,
   NONCE_LEN,
@@ -84,6 +86,21 @@ function keyIdAndAddress(
   if (address !== undefined) checkString(address, "serverAddress");
   setMacAddress(keyId, address);
   return keyId;
+}
+
+/** The flags byte of a request; throws on a combination rung 8 refuses. */
+function requestFlags(options: RequestOptions, ackWanted: boolean): number {
+  const safe = options.safeReboot ?? false;
+  const only = options.onlyIfSynced ?? false;
+  if (typeof safe !== "boolean" || typeof only !== "boolean") {
+    throw new TypeError("safeReboot and onlyIfSynced must be booleans");
+  }
+  if (only && !safe) throw new RangeError("onlyIfSynced needs safeReboot");
+  if (safe && (!ackWanted || options.keys !== "b")) {
+    throw new RangeError('a safe reboot has the one key "b" and wants an ack');
+  }
+  return (ackWanted ? FLAG_ACK_WANTED : 0) |
+    (safe ? FLAG_SAFE_REBOOT : 0) | (only ? FLAG_ONLY_IF_SYNCED : 0);
 }
 
 /**
@@ -152,13 +169,13 @@ export function createRequest(
   if (outputWanted && !ackWanted) {
     throw new RangeError("outputWanted goes with ackWanted only");
   }
+  const flags = requestFlags(options, ackWanted) |
+    (outputWanted ? FLAG_OUTPUT_WANTED : 0);
   const keyId = keyIdAndAddress(options);
   writeMessage(OFF_BOOT, bootId);
   writeKeyId(keyId);
   writeMessage(OFF_NONCE, nonce);
   writeMessage(OFF_KEYS, keys);
-  const flags = (ackWanted ? FLAG_ACK_WANTED : 0) |
-    (outputWanted ? FLAG_OUTPUT_WANTED : 0);
   const len = core.encodeRequest(keys.length, flags, timestamp);
   if (len < 0) throw new RangeError(`core refused the request (${len})`);
   return sealMessage(key, len);

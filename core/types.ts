@@ -42,6 +42,13 @@ export interface RequestOptions {
    * `ackWanted`. Default false.
    */
   outputWanted?: boolean;
+  /**
+   * A safe reboot (keys must be "b", ackWanted true): the server syncs and
+   * freezes its filesystems, then reboots, each step bounded in time.
+   */
+  safeReboot?: boolean;
+  /** With safeReboot: reboot only if every step finished in time. */
+  onlyIfSynced?: boolean;
 }
 
 /** What goes into a probe. */

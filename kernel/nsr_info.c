@@ -31,6 +31,7 @@ void nsr_info_build(u8 out[NSR_INFO_LEN], const struct xt_sysrq_tginfo *info,
 	/* A rule that answers nothing sends no output either. */
 	if (nsr_output_capable() && !(info->flags & XT_SYSRQ_NO_ACK))
 		caps |= NSR_INFO_CAP_OUTPUT;
+	caps |= NSR_INFO_CAP_SAFE_REBOOT;	/* every rule: nsr_rescue.c */
 	out[NSR_INFO_OFF_CAPS] = caps;
 	put_unaligned_be16((u16)clamp(sysrq_mask(), 0, 0xffff),
 			   out + NSR_INFO_OFF_SYSRQ);

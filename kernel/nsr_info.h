@@ -18,7 +18,7 @@
 #define NSR_INFO_CAP_NO_ACK	0x01
 #define NSR_INFO_CAP_LEGACY	0x02
 #define NSR_INFO_CAP_OUTPUT	0x04	/* this kernel has the AEAD, output_max > 0 */
-#define NSR_INFO_CAP_SAFE_REBOOT 0x08	/* not yet: always 0 */
+#define NSR_INFO_CAP_SAFE_REBOOT 0x08
 
 /* The facts for a probe that reached rule @info, tolerance @tolerance_s. */
 void nsr_info_build(u8 out[NSR_INFO_LEN], const struct xt_sysrq_tginfo *info,

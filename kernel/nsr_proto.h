@@ -21,7 +21,10 @@
 #define NSR_TYPE_CLOCK		5	/* the answer to a probe */
 
 #define NSR_FLAG_ACK_WANTED	0x01
-#define NSR_FLAGS_KNOWN		NSR_FLAG_ACK_WANTED
+#define NSR_FLAG_SAFE_REBOOT	0x04	/* sync, freeze, reboot: key b alone */
+#define NSR_FLAG_ONLY_IF_SYNCED	0x08	/* with SAFE_REBOOT: all or no reboot */
+#define NSR_FLAGS_KNOWN		0x0d	/* the three above */
+#define NSR_SAFE_REBOOT_KEY	0x62	/* 'b': the one key of a safe reboot */
 #define NSR_ACK_FLAG_REPEAT	0x01	/* a retry's ack: nothing ran now */
 
 /* Offsets within every message. */

@@ -151,18 +151,35 @@ static void nsr_deadline_fired(struct timer_list *t)
 		nsr_reboot();
 }
 
+/*
+ * Claim the rescue: from idle, or from a run given up whose thread is
+ * still stuck (stuck storage): the new request then joins that run, and
+ * the thread reboots if it ever finishes, or the new deadline does.
+ */
+static bool nsr_claim(bool *joined)
+{
+	*joined = false;
+	if (atomic_cmpxchg(&nsr_state, NSR_RESCUE_IDLE, NSR_RESCUE_RUNNING) ==
+	    NSR_RESCUE_IDLE)
+		return true;
+	*joined = atomic_cmpxchg(&nsr_state, NSR_RESCUE_GAVE_UP,
+				 NSR_RESCUE_RUNNING) == NSR_RESCUE_GAVE_UP;
+	return *joined;
+}
+
 enum nsr_rescue_start nsr_rescue_start(bool only_if_synced)
 {
-	if (!nsr_thread || atomic_cmpxchg(&nsr_state, NSR_RESCUE_IDLE,
-					   NSR_RESCUE_RUNNING) !=
-			   NSR_RESCUE_IDLE) {
+	bool joined;
+
+	if (!nsr_thread || !nsr_claim(&joined)) {
 		pr_warn("safe reboot: one is already running: request ignored\n");
 		return NSR_RESCUE_BUSY;
 	}
 	WRITE_ONCE(nsr_only_if_synced, only_if_synced);
 	nsr_bound_ms = READ_ONCE(safe_reboot_wait);
 	nsr_started_ns = ktime_get_ns();
-	nsr_set_step("sync", NULL);
+	if (!joined)
+		nsr_set_step("sync", NULL);
 	pr_info("safe reboot: sync, freeze, then reboot, within %u ms%s\n",
 		nsr_bound_ms, only_if_synced ? " or not at all" : "");
 	/*
@@ -175,6 +192,13 @@ enum nsr_rescue_start nsr_rescue_start(bool only_if_synced)
 	else
 		pr_warn("safe reboot: kernel.sysrq forbids n: real-time tasks keep their priority and may starve the sync\n");
 	mod_timer(&nsr_deadline, jiffies + msecs_to_jiffies(nsr_bound_ms));
+	if (joined) {
+		spin_lock_bh(&nsr_step_lock);
+		pr_info("safe reboot: joins the earlier run, still at its %s\n",
+			nsr_step);
+		spin_unlock_bh(&nsr_step_lock);
+		return NSR_RESCUE_STARTED;
+	}
 	smp_store_release(&nsr_requested, true);
 	wake_up(&nsr_wq);
 	return NSR_RESCUE_STARTED;

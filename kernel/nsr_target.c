@@ -178,6 +178,20 @@ static u8 nsr_claim_output(const struct sk_buff *skb,
 	return nsr_output_claim(req->key, req->addr, p->data, &dest);
 }
 
+/*
+ * A safe reboot's b (docs/PROTOCOL.md, "Safe reboot"), if the rule and
+ * kernel.sysrq let b run: the rescue thread's sync, freeze, reboot.
+ */
+static void nsr_safe_reboot(const struct nsr_request *req)
+{
+	if (req->status[0] != NSR_STATUS_EXECUTED) {
+		nsr_run_keys(req->keys, req->status, req->nkeys); /* counted */
+		return;
+	}
+	nsr_count_event(NSR_EV_KEY_EXECUTED);
+	nsr_rescue_start(req->only_if_synced);
+}
+
 static void nsr_handle_v2(const struct sk_buff *skb,
 			  const struct xt_action_param *par,
 			  const struct nsr_pkt *p)
@@ -218,7 +232,10 @@ static void nsr_handle_v2(const struct sk_buff *skb,
 	nsr_log_accepted(p, "v2", req.keys, req.nkeys, by);
 	if (req.ack_flags & NSR_ACK_FLAG_OUTPUT_FOLLOWS)
 		nsr_output_mark();
-	nsr_run_keys(req.keys, req.status, req.nkeys);
+	if (req.safe_reboot)
+		nsr_safe_reboot(&req);
+	else
+		nsr_run_keys(req.keys, req.status, req.nkeys);
 	if (req.ack_flags & NSR_ACK_FLAG_OUTPUT_FOLLOWS)
 		nsr_output_start(req.keys, req.status, req.nkeys);
 }

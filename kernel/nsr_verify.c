@@ -58,6 +58,27 @@ static bool nsr_body_ok(bool probe, const u8 *body, unsigned int n)
 }
 
 /* Rungs 2-9: everything that needs neither the state nor a key. */
+/*
+ * Rung 8: a probe has no flags; a request only known ones, OUTPUT_WANTED
+ * and SAFE_REBOOT only with ACK_WANTED, SAFE_REBOOT only with the one key
+ * b, ONLY_IF_SYNCED only with SAFE_REBOOT.
+ */
+static bool nsr_flags_ok(const u8 *pkt, bool probe, unsigned int n)
+{
+	u8 f = pkt[NSR_OFF_FLAGS];
+
+	if (probe)
+		return !f;
+	if (f & (u8)~(NSR_FLAGS_KNOWN | NSR_FLAG_OUTPUT_WANTED))
+		return false;
+	if ((f & NSR_FLAG_OUTPUT_WANTED) && !(f & NSR_FLAG_ACK_WANTED))
+		return false;
+	if (!(f & NSR_FLAG_SAFE_REBOOT))
+		return !(f & NSR_FLAG_ONLY_IF_SYNCED);
+	return (f & NSR_FLAG_ACK_WANTED) && n == 1 &&
+	       pkt[NSR_OFF_KEYS] == NSR_SAFE_REBOOT_KEY;
+}
+
 static enum nsr_verdict nsr_check_frame(const u8 *pkt, size_t len)
 {
 	bool probe;
@@ -77,11 +98,7 @@ static enum nsr_verdict nsr_check_frame(const u8 *pkt, size_t len)
 		return NSR_BAD_KEY_COUNT;
 	if (len != NSR_FIXED_LEN + n)
 		return NSR_BAD_LENGTH;
-	if (pkt[NSR_OFF_FLAGS] &
-	    (probe ? 0xff : (u8)~(NSR_FLAGS_KNOWN | NSR_FLAG_OUTPUT_WANTED)))
-		return NSR_BAD_FLAGS;
-	if ((pkt[NSR_OFF_FLAGS] & NSR_FLAG_OUTPUT_WANTED) &&
-	    !(pkt[NSR_OFF_FLAGS] & NSR_FLAG_ACK_WANTED))
+	if (!nsr_flags_ok(pkt, probe, n))
 		return NSR_BAD_FLAGS;
 	if (!nsr_body_ok(probe, pkt + NSR_OFF_KEYS, n))
 		return NSR_BAD_KEY_CHAR;
@@ -136,6 +153,8 @@ static void nsr_parse(const u8 *pkt, struct nsr_request *out)
 	out->ack_wanted = pkt[NSR_OFF_FLAGS] & NSR_FLAG_ACK_WANTED;
 	out->output_wanted = pkt[NSR_OFF_FLAGS] & NSR_FLAG_OUTPUT_WANTED;
 	out->ack_flags = 0;
+	out->safe_reboot = pkt[NSR_OFF_FLAGS] & NSR_FLAG_SAFE_REBOOT;
+	out->only_if_synced = pkt[NSR_OFF_FLAGS] & NSR_FLAG_ONLY_IF_SYNCED;
 }
 
 /* Rungs 10, 12, 13: a token pays for the hash; authentic means refused. */

@@ -115,6 +115,8 @@ struct nsr_request {
 	bool output_wanted;
 	u8 ack_flags;			/* the caller's, for an ACCEPTED ack:
 					 * output follows, or is busy */
+	bool safe_reboot;		/* SAFE_REBOOT: keys is "b" */
+	bool only_if_synced;
 	const struct nsr_mac_key *key;	/* in @keys: valid while they are */
 	u8 addr[NSR_ADDR_LEN];		/* the MAC's A: dst (id 0) or zeros */
 };

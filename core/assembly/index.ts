@@ -40,7 +40,10 @@ import {
   FIXED_LEN,
   FLAG_ACK_WANTED,
   FLAG_OUTPUT_WANTED,
+  FLAG_ONLY_IF_SYNCED,
+  FLAG_SAFE_REBOOT,
   FLAGS_KNOWN,
+  SAFE_REBOOT_KEY,
   FUTURE_SLACK_MS,
   HEADER_LEN,
   INFO_LEN,
@@ -124,9 +127,14 @@ const ACK_FLAGS_KNOWN: u8 = ACK_FLAG_REPEAT | ACK_FLAG_OUTPUT_FOLLOWS |
   ACK_FLAG_OUTPUT_BUSY;
 
 // Whether `flags` are a request's: known bits, OUTPUT_WANTED with ACK_WANTED.
-function requestFlagsOk(flags: u8): bool {
+function requestFlagsOk(flags: u8, count: u32): bool {
   if ((flags & ~(FLAGS_KNOWN | FLAG_OUTPUT_WANTED)) != 0) return false;
-  return (flags & FLAG_OUTPUT_WANTED) == 0 || (flags & FLAG_ACK_WANTED) != 0;
+  if ((flags & FLAG_OUTPUT_WANTED) != 0 && (flags & FLAG_ACK_WANTED) == 0) {
+    return false;
+  }
+  if ((flags & FLAG_SAFE_REBOOT) == 0) return (flags & FLAG_ONLY_IF_SYNCED) == 0;
+  return (flags & FLAG_ACK_WANTED) != 0 && count == 1 &&
+    load<u8>(MSG + OFF_KEYS) == SAFE_REBOOT_KEY;
 }
 
 // Whether `flags` are an ack's (see ACK_FLAGS_KNOWN).
@@ -268,7 +276,7 @@ function checkFrame(len: u32): i32 {
   // From here on len == FIXED_LEN + count <= MAX_MSG_LEN: all bytes present.
   if (len != FIXED_LEN + count) return Verdict.BAD_LENGTH;
   const flags = load<u8>(MSG + OFF_FLAGS);
-  if (probe ? flags != 0 : !requestFlagsOk(flags)) return Verdict.BAD_FLAGS;
+  if (probe ? flags != 0 : !requestFlagsOk(flags, count)) return Verdict.BAD_FLAGS;
   if (probe ? !bodyIsZero(count) : badKeyAt(count) >= 0) {
     return Verdict.BAD_KEY_CHAR;
   }
@@ -364,7 +372,7 @@ export function encodeRequest(count: u32, flags: u32, timestamp: f64): i32 {
   if (count < MIN_KEYS || count > MAX_KEYS) return ERR_COUNT;
   if (badKeyAt(count) >= 0) return ERR_CHAR;
   if (!isSafeMs(timestamp)) return ERR_TIME;
-  if (flags > 0xff || !requestFlagsOk(<u8>flags)) return ERR_FLAGS;
+  if (flags > 0xff || !requestFlagsOk(<u8>flags, count)) return ERR_FLAGS;
   writeHeader(TYPE_REQUEST, <u8>flags, <u8>count);
   writeTime(timestamp);
   writeLabel(TYPE_REQUEST);

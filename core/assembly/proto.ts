@@ -16,7 +16,10 @@ export const TYPE_PROBE: u8 = 4;
 export const TYPE_CLOCK: u8 = 5; // the answer to a probe
 
 export const FLAG_ACK_WANTED: u8 = 0x01;
-export const FLAGS_KNOWN: u8 = 0x01;
+export const FLAG_SAFE_REBOOT: u8 = 0x04; // sync, freeze, reboot: key b alone
+export const FLAG_ONLY_IF_SYNCED: u8 = 0x08; // with SAFE_REBOOT: all or no reboot
+export const FLAGS_KNOWN: u8 = 0x0d;
+export const SAFE_REBOOT_KEY: u8 = 0x62; // 'b': the one key of a safe reboot
 export const ACK_FLAG_REPEAT: u8 = 0x01; // a retry's ack: nothing ran now
 // Output's flags (C: kernel/nsr_output_msg.h, beside the output layout).
 export const FLAG_OUTPUT_WANTED: u8 = 0x02; // only with ACK_WANTED

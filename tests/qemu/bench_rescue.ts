@@ -6,7 +6,7 @@
  * on the host `e2fsck -fn` and the files whose content is complete and
  * correct. Prints one line per run and one table of medians.
  *
- *     deno task bench:rescue [--runs 3] [--methods sub,b,reset]
+ *     deno task bench:rescue [--runs 3] [--methods safe,sub,b,reset]
  *         [--hangs stopped,memory,cpu-tuned,storage] [--files 300]
  *         [--seconds 3]
  *
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       runs: { type: "string", default: "3" },
-      methods: { type: "string", default: "sub,b,reset" },
+      methods: { type: "string", default: "safe,sub,b,reset" },
       hangs: { type: "string", default: "stopped,memory,cpu-tuned,storage" },
       files: { type: "string", default: "300" },
       seconds: { type: "string", default: "3" },
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
             `${r.image.missing} missing), fsck ${r.image.fsck}, ` +
             (r.rebootMs === null ? "no reboot" : `down in ${r.rebootMs} ms`) +
             (m === "reset" ? "" : `, acked ${r.acks.join("") || "none"}`) +
-            (m === "sub"
+            (m === "sub" || m === "safe"
               ? `, sync ${r.syncCompleted ? "done" : "not done"}, ` +
                 `remount ${r.remountCompleted ? "done" : "not done"}`
               : ""),

@@ -6,7 +6,8 @@
  * judged on the host (disk/disk_image.ts): fsck state and files intact.
  *
  * Methods, as docs and README name them:
- * - (a) "safe": `send_sysrq --safe-reboot` (not yet here);
+ * - (a) "safe": one safe-reboot request (_safe_reboot.ts): the module's
+ *   rescue thread syncs and freezes, then reboots, within safe_reboot_wait;
  * - (b) "sub": `s`, `u`, `b` as three plain requests, as an administrator
  *   does today (rescue.ts's storyline);
  * - (c) "b": `b` alone;
@@ -22,15 +23,17 @@ import {
   makeImage,
 } from "./disk/disk_image.ts";
 import { hang, hangBootOptions, type HangKind, sendSysrq } from "./rescue.ts";
+import { sendSafeReboot } from "./_safe_reboot.ts";
 import { Vm } from "./vm.ts";
 import { defaultKernel } from "./kernels.ts";
 import { workDir } from "./_util.ts";
 
 /** The ways to bring a hung guest down that the benchmark compares. */
-export type Method = "sub" | "b" | "reset";
+export type Method = "safe" | "sub" | "b" | "reset";
 
 /** The methods with their letters in the issue and README. */
 export const METHODS: Record<Method, string> = {
+  safe: "(a) safe reboot",
   sub: "(b) s, u, b",
   b: "(c) b alone",
   reset: "(d) power reset",
@@ -46,9 +49,14 @@ export interface BenchRun {
    * when the guest did not go down within the bound (then it was killed,
    * which the image shows as a power cut). */
   rebootMs: number | null;
+  /** From the writer's end to the method's first command. */
+  sinceWriteMs: number;
   /** Which requests were acked, for (b) and (c). */
   acks: string[];
-  /** Whether the console showed the emergency sync / remount complete. */
+  /** The safe reboot's own lines (xt_SYSRQ: safe reboot: ...). */
+  safeLines: string[];
+  /** Whether the console showed the emergency sync / remount complete
+   * (for the safe reboot: its "sync done" and "freeze done"). */
   syncCompleted: boolean;
   remountCompleted: boolean;
 }
@@ -63,6 +71,10 @@ export interface BenchOptions {
   /** How long to wait for the reboot after the method starts. */
   exitTimeoutMs?: number;
   log?: (line: string) => void;
+  /** Module parameters besides the password (e.g. safe_reboot_wait). */
+  moduleParams?: string[];
+  /** Runs on the booted guest before the writer (a test's own checks). */
+  prepare?: (vm: Vm) => Promise<void>;
 }
 
 /** Brings the hung guest down with `method`; the acks seen. */
@@ -70,6 +82,10 @@ async function bringDown(vm: Vm, method: Method): Promise<string[]> {
   if (method === "reset") {
     await vm.monitor("system_reset");
     return [];
+  }
+  if (method === "safe") {
+    const sent = await sendSafeReboot(vm);
+    return sent.acked ? ["b"] : [];
   }
   const acks: string[] = [];
   const keys = method === "sub" ? ["s", "u"] : [];
@@ -97,15 +113,19 @@ export async function benchRun(
     const boot = await hangBootOptions(kind, {
       kernel,
       disks: [image],
+      moduleParams: options.moduleParams,
       monitor: true,
       extraInitrd: [await diskInitrd(kernel)],
     });
     const vm = await Vm.boot(boot);
     let written = 0;
+    let wroteAt = 0;
+    let sinceWriteMs = 0;
     let rebootMs: number | null = null;
     let acks: string[] = [];
     let text = "";
     try {
+      await options.prepare?.(vm);
       await vm.must("nsr-disk mount", 60_000);
       // Its setup syncs: done before the writer, so that it saves nothing.
       if (kind === "storage") await vm.must("hang storage-setup", 60_000);
@@ -113,6 +133,7 @@ export async function benchRun(
         `nsr-disk write ${options.files ?? 300} ${options.writeSeconds ?? 3}`,
         120_000,
       );
+      wroteAt = performance.now();
       written = Number(out.match(/NSR-WROTE (\d+)/)?.[1] ?? NaN);
       if (!Number.isInteger(written)) {
         throw new Error(`the writer said no count: ${out}`);
@@ -122,6 +143,7 @@ export async function benchRun(
       const proof = await hang(vm, kind);
       log(`hung: ${proof.detail}`);
       const started = performance.now();
+      sinceWriteMs = Math.round(started - wroteAt);
       const exited = vm.waitExit(options.exitTimeoutMs ?? 30_000).then((
         ok,
       ) => ok ? Math.round(performance.now() - started) : null);
@@ -149,9 +171,15 @@ export async function benchRun(
       hang: kind,
       image: report,
       rebootMs,
+      sinceWriteMs,
       acks,
-      syncCompleted: /Emergency Sync complete/.test(text),
-      remountCompleted: /Emergency Remount complete/.test(text),
+      safeLines: text.split("\n").filter((l) => /safe reboot:/.test(l))
+        .map((l) => l.replace(/^.*?xt_SYSRQ: /, "").trim()),
+      syncCompleted: /Emergency Sync complete|safe reboot: sync done/.test(
+        text,
+      ),
+      remountCompleted: /Emergency Remount complete|safe reboot: freeze done/
+        .test(text),
     };
   } finally {
     await Deno.remove(image).catch(() => {});

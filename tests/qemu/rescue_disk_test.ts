@@ -5,10 +5,10 @@
  * e2fsck and by the files' bytes.
  *
  * - (d) a power reset (QEMU's `system_reset`, what a BMC does) loses the
- *   files still in the page cache, and leaves a journal to replay;
- * - (b) `s`, `u`, `b` as three requests keeps them all, here, because the
- *   stopped hang leaves the kernel's workers free: the console shows the
- *   emergency sync and remount complete before `b`.
+ *   files still in the page cache (younger than the kernel's 30 s dirty
+ *   expiry), and leaves a journal to replay;
+ * - (a) one safe-reboot request keeps them all and leaves the filesystem
+ *   clean (bench_rescue.ts shows (b) `s`, `u`, `b` and (c) `b` alone).
  *
  * @module
  */
@@ -16,6 +16,7 @@
 import assert from "node:assert";
 import { benchRun } from "./bench_rescue_run.ts";
 import { defaultKernel } from "./kernels.ts";
+import type { Vm } from "./vm.ts";
 
 const FILES = 50;
 
@@ -34,29 +35,53 @@ scenario(
     });
     assert.equal(r.image.written, FILES, "the writer wrote every file");
     assert.notEqual(r.rebootMs, null, "system_reset ended QEMU");
-    assert.ok(
-      r.image.intact < r.image.written,
-      `files lost: ${r.image.intact} of ${r.image.written} intact`,
-    );
     assert.equal(r.image.fsck, "journal", "needs journal recovery");
+    // The kernel writes dirty pages by itself once they are 30 s old
+    // (vm.dirty_expire_centisecs): a reset that comes sooner loses them.
+    console.log(
+      `  reset ${r.sinceWriteMs} ms after the last write: ` +
+        `${r.image.intact} of ${r.image.written} intact`,
+    );
+    if (r.sinceWriteMs < 25_000) {
+      assert.ok(
+        r.image.intact < r.image.written,
+        `files lost: ${r.image.intact} of ${r.image.written} intact`,
+      );
+    }
   },
 );
 
+/** Bad values of safe_reboot_wait are refused, saying why; the value stays. */
+async function wrongWaitsRefused(vm: Vm): Promise<void> {
+  const param = "/sys/module/xt_SYSRQ/parameters/safe_reboot_wait";
+  assert.equal((await vm.must(`cat ${param}`)).trim(), "10000", "default");
+  for (const bad of ["0", "600001", "99999999999", "ten", "-5"]) {
+    const since = vm.mark();
+    const { code } = await vm.command(`echo ${bad} >${param}`);
+    assert.notEqual(code, 0, `writing ${bad} failed`);
+    await vm.waitFor(/safe_reboot_wait: refused .*100\.\.600000 ms/, {
+      since,
+    });
+  }
+  assert.equal((await vm.must(`cat ${param}`)).trim(), "10000", "unchanged");
+}
+
 scenario(
-  "rescue disk: s, u, b on a guest with every process stopped keeps " +
-    "every file, fsck clean",
+  "rescue disk: a safe reboot of a hung guest keeps every file, fsck " +
+    "clean; safe_reboot_wait refuses 0 and huge values",
   async () => {
-    const r = await benchRun("sub", "stopped", {
+    const r = await benchRun("safe", "stopped", {
       kernel: defaultKernel(),
       files: FILES,
       log: (l) => console.log(`  ${l}`),
+      prepare: wrongWaitsRefused,
     });
+    for (const line of r.safeLines) console.log(`  guest: ${line}`);
     assert.equal(r.image.written, FILES, "the writer wrote every file");
-    assert.deepEqual(r.acks, ["s", "u", "b"].slice(0, r.acks.length));
-    assert.ok(r.acks.includes("s") && r.acks.includes("u"), "s, u acked");
-    assert.notEqual(r.rebootMs, null, "b rebooted the guest");
-    assert.ok(r.syncCompleted, "Emergency Sync complete on the console");
-    assert.ok(r.remountCompleted, "Emergency Remount complete");
+    assert.deepEqual(r.acks, ["b"], "the safe reboot was acked");
+    assert.notEqual(r.rebootMs, null, "the guest rebooted");
+    assert.ok(r.syncCompleted, "sync done");
+    assert.ok(r.remountCompleted, "freeze done");
     assert.equal(r.image.intact, FILES, `${r.image.intact} intact`);
     assert.equal(r.image.fsck, "clean");
   },

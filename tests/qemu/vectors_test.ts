@@ -497,7 +497,7 @@ class Replay {
         noAck: false,
         legacy: this.#loaded?.legacy ?? false,
         output,
-        safeReboot: false,
+        safeReboot: true,
       },
       sysrq: Number(await read("/proc/sys/kernel/sysrq")),
       toleranceSeconds: Number(await read(`${PARAMS}/tolerance`)),

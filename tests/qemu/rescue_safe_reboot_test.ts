@@ -1,0 +1,107 @@
+/**
+ * The safe reboot against the hangs where sync is hard (docs/PROTOCOL.md,
+ * "Safe reboot"; kernel/nsr_rescue.c):
+ *
+ * - stuck storage: the sync never finishes. With ONLY_IF_SYNCED the server
+ *   says so after safe_reboot_wait and stays up; a plain safe reboot then
+ *   joins the stuck run and reboots within its bound, saying why.
+ * - the real-time CPU hog (FIFO 98 on every CPU, ksoftirqd above it):
+ *   SysRq s and u are acked there but their kworkers never run
+ *   (hang_test.ts, hang 1b); the safe reboot makes real-time tasks normal
+ *   first, so the rescue thread's sync and freeze finish and no file is
+ *   lost.
+ *
+ * @module
+ */
+
+import assert from "node:assert";
+import { benchRun } from "./bench_rescue_run.ts";
+import { hang, hangBootOptions } from "./rescue.ts";
+import { sendSafeReboot } from "./_safe_reboot.ts";
+import { defaultKernel } from "./kernels.ts";
+import { Vm } from "./vm.ts";
+
+function scenario(name: string, fn: () => Promise<void>): void {
+  Deno.test({ name, sanitizeOps: false, sanitizeResources: false, fn });
+}
+
+/** The module's safe-reboot lines since `since`, prefix removed. */
+function safeLines(vm: Vm, since: number): string[] {
+  return vm.consoleSince(since).split("\n")
+    .filter((l) => /safe reboot:/.test(l))
+    .map((l) => l.replace(/^.*?xt_SYSRQ: /, "").trim());
+}
+
+scenario(
+  "safe reboot, stuck storage: ONLY_IF_SYNCED reports the timeout and " +
+    "does not reboot; a plain one then reboots within the bound",
+  async () => {
+    const boundMs = 2_000;
+    const vm = await Vm.boot(
+      await hangBootOptions("storage", {
+        kernel: defaultKernel(),
+        moduleParams: [`safe_reboot_wait=${boundMs}`],
+      }),
+    );
+    try {
+      const since = vm.mark();
+      await hang(vm, "storage");
+      const careful = await sendSafeReboot(vm, { onlyIfSynced: true });
+      assert.ok(careful.acked, "the ONLY_IF_SYNCED request was acked");
+      await vm.waitFor(
+        /safe reboot: .* not done after 2000 ms, not rebooting/,
+        {
+          since,
+          timeoutMs: 15_000,
+        },
+      );
+      assert.equal(await vm.waitExit(3_000), false, "the guest stays up");
+      const started = performance.now();
+      const exited = vm.waitExit(20_000);
+      const plain = await sendSafeReboot(vm);
+      assert.ok(plain.acked, "the plain safe reboot was acked");
+      assert.ok(await exited, "the guest rebooted");
+      const ms = Math.round(performance.now() - started);
+      const lines = safeLines(vm, since);
+      for (const line of lines) console.log(`  guest: ${line}`);
+      console.log(`  request to reboot: ${ms} ms (bound ${boundMs} ms)`);
+      assert.ok(ms < boundMs + 3_000, `rebooted ${ms} ms after the request`);
+      assert.ok(
+        lines.some((l) =>
+          /joins the earlier run, still at its sync of dm-/.test(l)
+        ),
+        "the second request joined the stuck sync",
+      );
+      assert.ok(
+        lines.some((l) =>
+          /sync of dm-\d+ \(ext2\) not done after 2000 ms, rebooting anyway/
+            .test(l)
+        ),
+        "the timeout names the stuck filesystem",
+      );
+      assert.deepEqual(vm.consoleErrors(since), [], "no kernel error");
+    } finally {
+      await vm.shutdown();
+    }
+  },
+);
+
+scenario(
+  "safe reboot under a real-time CPU hog: RT tasks made normal, sync and " +
+    "freeze done, every file kept",
+  async () => {
+    const files = 50;
+    const r = await benchRun("safe", "cpu-tuned", {
+      kernel: defaultKernel(),
+      files,
+      log: (l) => console.log(`  ${l}`),
+    });
+    for (const line of r.safeLines) console.log(`  guest: ${line}`);
+    assert.deepEqual(r.acks, ["b"], "the safe reboot was acked");
+    assert.notEqual(r.rebootMs, null, "the guest rebooted");
+    assert.ok(r.syncCompleted, "sync done");
+    assert.ok(r.remountCompleted, "freeze done");
+    assert.equal(r.image.intact, files, `${r.image.intact} intact`);
+    assert.equal(r.image.fsck, "clean");
+  },
+);
