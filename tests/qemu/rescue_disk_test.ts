@@ -4,9 +4,9 @@
  * ext4 on a virtio disk, then two ways down, each judged on the host by
  * e2fsck and by the files' bytes.
  *
- * - (d) a power reset (QEMU's `system_reset`, what a BMC does) loses the
- *   files still in the page cache (younger than the kernel's 30 s dirty
- *   expiry), and leaves a journal to replay;
+ * - (d) a power reset (QEMU's `system_reset`, what a BMC does) leaves a
+ *   journal to replay and keeps only what the kernel happened to write
+ *   before it (a count that varies run to run: reported, not asserted);
  * - (a) one safe-reboot request keeps them all and leaves the filesystem
  *   clean (bench_rescue.ts shows (b) `s`, `u`, `b` and (c) `b` alone).
  *
@@ -25,8 +25,8 @@ function scenario(name: string, fn: () => Promise<void>): void {
 }
 
 scenario(
-  "rescue disk: a power reset of a hung guest loses the files it had " +
-    "just written (journal left to replay)",
+  "rescue disk: a power reset of a hung guest leaves its filesystem " +
+    "needing journal recovery",
   async () => {
     const r = await benchRun("reset", "stopped", {
       kernel: defaultKernel(),
@@ -36,18 +36,15 @@ scenario(
     assert.equal(r.image.written, FILES, "the writer wrote every file");
     assert.notEqual(r.rebootMs, null, "system_reset ended QEMU");
     assert.equal(r.image.fsck, "journal", "needs journal recovery");
-    // The kernel writes dirty pages by itself once they are 30 s old
-    // (vm.dirty_expire_centisecs): a reset that comes sooner loses them.
+    // How many files a reset loses varies from run to run: measured here
+    // 0, 1 and 50 of 50 kept, each about 6 s after the last write (the
+    // kernel writes some dirty pages by itself meanwhile). So this only
+    // reports the count; bench:rescue gives medians. What is certain: the
+    // filesystem was not left clean.
     console.log(
       `  reset ${r.sinceWriteMs} ms after the last write: ` +
         `${r.image.intact} of ${r.image.written} intact`,
     );
-    if (r.sinceWriteMs < 25_000) {
-      assert.ok(
-        r.image.intact < r.image.written,
-        `files lost: ${r.image.intact} of ${r.image.written} intact`,
-      );
-    }
   },
 );
 
