@@ -32,6 +32,7 @@
 #include <linux/timer.h>
 #include <net/net_namespace.h>
 #include "nsr_output.h"
+#include "nsr_rescue.h"
 #include "nsr_output_msg.h"
 #include "nsr_stats.h"
 
@@ -66,6 +67,8 @@ struct nsr_output {
 	u16 index;
 	u8 await_sync;		/* completion lines still awaited */
 	u8 await_remount;
+	bool await_safe;	/* a safe reboot's last line (nsr_rescue.c) */
+	unsigned int safe_ms;	/* its bound, ms */
 	bool collecting;	/* still reading the log */
 	bool truncated;
 	u8 line[NSR_OUT_LINE_MAX];
@@ -217,6 +220,8 @@ static void nsr_output_notice(struct nsr_output *o, size_t l)
 		o->await_sync--;
 	if (o->await_remount && strnstr(line, nsr_remount_done, l))
 		o->await_remount--;
+	if (o->await_safe && nsr_rescue_final_line(line, l))
+		o->await_safe = false;
 }
 
 /* Reads every record logged since the last read, as dmesg shows them. */
@@ -241,7 +246,8 @@ static void nsr_output_collect(struct nsr_output *o)
 		nsr_output_notice(o, l);
 		nsr_output_append(o, o->line, l);
 	}
-	if (o->truncated || (!o->await_sync && !o->await_remount) ||
+	if (o->truncated ||
+	    (!o->await_sync && !o->await_remount && !o->await_safe) ||
 	    time_after_eq(jiffies, o->deadline))
 		o->collecting = false;
 }
@@ -250,6 +256,7 @@ static void nsr_output_collect(struct nsr_output *o)
 static void nsr_output_release(struct nsr_output *o)
 {
 	nsr_output_seal_wipe(&o->seal);
+	o->await_safe = false;
 	put_net(o->dest.net);
 	o->dest.net = NULL;
 	spin_lock_bh(&o->lock);
@@ -265,7 +272,7 @@ static u8 nsr_output_last_flags(const struct nsr_output *o)
 		flags |= NSR_OUT_FLAG_TRUNCATED;
 		nsr_count_event(NSR_EV_OUTPUT_TRUNCATED);
 	}
-	if (o->await_sync || o->await_remount) {
+	if (o->await_sync || o->await_remount || o->await_safe) {
 		flags |= NSR_OUT_FLAG_UNFINISHED;
 		nsr_count_event(NSR_EV_OUTPUT_UNFINISHED);
 	}
@@ -323,10 +330,24 @@ void nsr_output_start(const u8 *keys, const u8 *status, size_t n)
 		else if (keys[i] == 'u')
 			o->await_remount++;
 	}
-	o->deadline = jiffies + msecs_to_jiffies(READ_ONCE(output_wait));
+	/* A safe reboot's steps come from its thread, within its bound. */
+	o->deadline = jiffies + msecs_to_jiffies(o->await_safe ?
+		max(READ_ONCE(output_wait), o->safe_ms + 1000) :
+		READ_ONCE(output_wait));
 	o->collecting = true;
 	nsr_output_collect(o);
 	nsr_output_step(o);
+}
+
+void nsr_output_follow_safe_reboot(unsigned int bound_ms)
+{
+	nsr_out.await_safe = true;
+	nsr_out.safe_ms = bound_ms;
+}
+
+bool nsr_output_busy(void)
+{
+	return READ_ONCE(nsr_out.busy);
 }
 
 int nsr_output_init(void)

@@ -52,6 +52,15 @@ void nsr_output_mark(void);
  */
 void nsr_output_start(const u8 *keys, const u8 *status, size_t n);
 
+/*
+ * Before nsr_output_start() for a safe reboot that started: keep reading
+ * until its last line (nsr_rescue_final_line()), within @bound_ms + 1 s.
+ */
+void nsr_output_follow_safe_reboot(unsigned int bound_ms);
+
+/* Whether an output session is still sending (the reboot waits a little). */
+bool nsr_output_busy(void);
+
 /* The kernel side of the builder's crypto (nsr_output_crypto.c). */
 void nsr_output_crypto_init(void);
 bool nsr_output_crypto_ok(void);

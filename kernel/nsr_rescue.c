@@ -47,6 +47,7 @@
 #include <linux/version.h>
 #include <linux/wait.h>
 #include <uapi/linux/sched/types.h>
+#include "nsr_output.h"
 #include "nsr_rescue.h"
 #include "nsr_sysrq.h"
 
@@ -54,6 +55,7 @@
 #define NSR_WAIT_MIN_MS		100	/* less cannot sync anything */
 #define NSR_WAIT_MAX_MS		600000	/* 10 min: a bound, not a hope */
 #define NSR_RESCUE_MAX_SB	64	/* filesystems frozen at most */
+#define NSR_FLUSH_MAX_MS	1000	/* the last output's head start */
 
 static unsigned int safe_reboot_wait = NSR_WAIT_DEFAULT_MS;
 
@@ -99,6 +101,8 @@ static struct task_struct *nsr_thread;
 static DECLARE_WAIT_QUEUE_HEAD(nsr_wq);
 static bool nsr_requested;
 static struct timer_list nsr_deadline;
+static struct timer_list nsr_final;	/* the restart, once output is out */
+static unsigned long nsr_final_by;	/* jiffies: restart even if it is not */
 static bool nsr_only_if_synced;
 static unsigned int nsr_bound_ms;
 static u64 nsr_started_ns;
@@ -125,12 +129,48 @@ static u64 nsr_ms_since(u64 start_ns)
 	return div_u64(ktime_get_ns() - start_ns, NSEC_PER_MSEC);
 }
 
-/* The end of it, from the thread or the timer's softirq: as SysRq b. */
+/* Restart as SysRq b does, once the output session has sent its last. */
+static void nsr_final_fired(struct timer_list *t)
+{
+	if (nsr_output_busy() && time_before(jiffies, nsr_final_by)) {
+		mod_timer(&nsr_final, jiffies + 1);
+		return;
+	}
+	emergency_restart();
+}
+
+/*
+ * The end of it, from the thread or the deadline's softirq. The restart
+ * itself runs from a timer that gives the output session (which reads this
+ * line) up to NSR_FLUSH_MAX_MS to send its last message: a timer, so that
+ * neither caller sleeps, and bounded, so that a stuck sender cannot hold
+ * the reboot.
+ */
 static void nsr_reboot(void)
 {
 	pr_emerg("safe reboot: rebooting %llu ms after the request\n",
 		 nsr_ms_since(nsr_started_ns));
-	emergency_restart();
+	nsr_final_by = jiffies + msecs_to_jiffies(NSR_FLUSH_MAX_MS);
+	mod_timer(&nsr_final, jiffies + 1);
+}
+
+bool nsr_rescue_final_line(const char *line, size_t len)
+{
+	static const char * const last[] = {
+		"safe reboot: rebooting", "not rebooting (only if synced)",
+		"safe reboot: over", "safe reboot: one is already running",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(last); i++)
+		if (strnstr(line, last[i], len))
+			return true;
+	return false;
+}
+
+unsigned int nsr_rescue_wait_ms(void)
+{
+	return READ_ONCE(nsr_bound_ms);
 }
 
 static void nsr_deadline_fired(struct timer_list *t)
@@ -354,7 +394,7 @@ static void nsr_rescue_run(void)
 				  NSR_RESCUE_REBOOTING) ==
 		   NSR_RESCUE_RUNNING) {
 		nsr_reboot();
-		return;		/* not reached */
+		return;		/* the final timer restarts */
 	}
 	/* Given up (here or by the deadline): the server stays up. */
 	nsr_release(sbs);
@@ -388,6 +428,7 @@ int nsr_rescue_init(void)
 	int err;
 
 	timer_setup(&nsr_deadline, nsr_deadline_fired, 0);
+	timer_setup(&nsr_final, nsr_final_fired, 0);
 	t = kthread_create(nsr_rescue_thread, NULL, "nsr_rescue");
 	if (IS_ERR(t))
 		return PTR_ERR(t);
@@ -410,4 +451,5 @@ void nsr_rescue_exit(void)
 	if (nsr_thread)
 		kthread_stop(nsr_thread);
 	timer_delete_sync(&nsr_deadline);
+	timer_delete_sync(&nsr_final);
 }

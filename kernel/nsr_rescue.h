@@ -22,6 +22,12 @@ enum nsr_rescue_start {
  */
 enum nsr_rescue_start nsr_rescue_start(bool only_if_synced);
 
+/* The bound of the safe reboot last started, ms. */
+unsigned int nsr_rescue_wait_ms(void);
+
+/* Whether a log line (@len bytes) is a safe reboot's last. */
+bool nsr_rescue_final_line(const char *line, size_t len);
+
 int nsr_rescue_init(void);
 void nsr_rescue_exit(void);
 

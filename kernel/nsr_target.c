@@ -182,14 +182,15 @@ static u8 nsr_claim_output(const struct sk_buff *skb,
  * A safe reboot's b (docs/PROTOCOL.md, "Safe reboot"), if the rule and
  * kernel.sysrq let b run: the rescue thread's sync, freeze, reboot.
  */
-static void nsr_safe_reboot(const struct nsr_request *req)
+static bool nsr_safe_reboot(const struct nsr_request *req)
 {
 	if (req->status[0] != NSR_STATUS_EXECUTED) {
 		nsr_run_keys(req->keys, req->status, req->nkeys); /* counted */
-		return;
+		return false;
 	}
 	nsr_count_event(NSR_EV_KEY_EXECUTED);
 	nsr_rescue_start(req->only_if_synced);
+	return true;	/* started, or its "already running" line logged */
 }
 
 static void nsr_handle_v2(const struct sk_buff *skb,
@@ -207,6 +208,7 @@ static void nsr_handle_v2(const struct sk_buff *skb,
 	struct nsr_request req;
 	enum nsr_verdict v;
 	char by[sizeof("key 8f3a01c2")];
+	bool safe = false;
 
 	rcu_read_lock();
 	keys = rcu_dereference(nsr_keys);
@@ -233,11 +235,14 @@ static void nsr_handle_v2(const struct sk_buff *skb,
 	if (req.ack_flags & NSR_ACK_FLAG_OUTPUT_FOLLOWS)
 		nsr_output_mark();
 	if (req.safe_reboot)
-		nsr_safe_reboot(&req);
+		safe = nsr_safe_reboot(&req);
 	else
 		nsr_run_keys(req.keys, req.status, req.nkeys);
-	if (req.ack_flags & NSR_ACK_FLAG_OUTPUT_FOLLOWS)
+	if (req.ack_flags & NSR_ACK_FLAG_OUTPUT_FOLLOWS) {
+		if (safe)	/* its steps are logged later, by its thread */
+			nsr_output_follow_safe_reboot(nsr_rescue_wait_ms());
 		nsr_output_start(req.keys, req.status, req.nkeys);
+	}
 }
 
 /* The legacy digest covers the destination as text: %pI4 or full %pI6. */

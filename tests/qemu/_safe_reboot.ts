@@ -15,6 +15,7 @@ import {
   type MacKey,
   verifyReply,
 } from "../../mod.ts";
+import { openOutput, type OutputChunk, outputKey } from "../../core/output.ts";
 import type { Vm } from "./vm.ts";
 
 /** What came back. */
@@ -23,6 +24,10 @@ export interface SafeRebootSent {
   acked: boolean;
   /** Its status for `b`, when acked ("executed", "refused-rule"...). */
   status?: string;
+  /** With `output`: the output text that came back, in order. */
+  output?: string;
+  /** With `output`: the message flagged LAST arrived. */
+  outputLast?: boolean;
 }
 
 async function clock(vm: Vm, key: MacKey, serverAddress: string) {
@@ -46,7 +51,7 @@ async function clock(vm: Vm, key: MacKey, serverAddress: string) {
 /** Sends one safe reboot to `vm`'s v4 address with its password. */
 export async function sendSafeReboot(
   vm: Vm,
-  options: { onlyIfSynced?: boolean } = {},
+  options: { onlyIfSynced?: boolean; output?: boolean; waitMs?: number } = {},
 ): Promise<SafeRebootSent> {
   const key = await deriveKey(vm.password!);
   const serverAddress = vm.address("v4");
@@ -57,6 +62,7 @@ export async function sendSafeReboot(
     timestamp: time,
     nonce: crypto.getRandomValues(new Uint8Array(12)),
     ackWanted: true,
+    outputWanted: options.output ?? false,
   };
   const packet = createRequest(key, {
     ...request,
@@ -64,12 +70,31 @@ export async function sendSafeReboot(
     safeReboot: true,
     onlyIfSynced: options.onlyIfSynced ?? false,
   });
-  const replies = await vm.exchange([packet], { want: 1, timeoutMs: 3_000 });
+  const out = outputKey(key, { request: packet, serverAddress });
+  const chunks: OutputChunk[] = [];
+  const replies = await vm.exchange([packet], {
+    want: options.output ? 1024 : 1,
+    timeoutMs: options.waitMs ?? 6_000,
+    // Output: until its LAST message (the server sends it before it
+    // restarts), or silence.
+    stopWhen: options.output
+      ? (rs) => rs.some((r) => openOutput(out, r)?.last)
+      : undefined,
+  });
+  const sent: SafeRebootSent = { acked: false };
   for (const r of replies) {
     const reply = verifyReply(key, r, { serverAddress, request });
     if (reply?.type === "ack") {
-      return { acked: true, status: String(reply.statuses[0]) };
+      sent.acked = true;
+      sent.status = String(reply.statuses[0]);
     }
+    const chunk = openOutput(out, r);
+    if (chunk) chunks.push(chunk);
   }
-  return { acked: false };
+  if (options.output) {
+    chunks.sort((a, b) => a.index - b.index);
+    sent.output = chunks.map((c) => new TextDecoder().decode(c.text)).join("");
+    sent.outputLast = chunks.some((c) => c.last);
+  }
+  return sent;
 }

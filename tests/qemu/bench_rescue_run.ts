@@ -53,6 +53,9 @@ export interface BenchRun {
   sinceWriteMs: number;
   /** Which requests were acked, for (b) and (c). */
   acks: string[];
+  /** (a) with `output`: the output text that came back, and its LAST. */
+  output?: string;
+  outputLast?: boolean;
   /** The safe reboot's own lines (xt_SYSRQ: safe reboot: ...). */
   safeLines: string[];
   /** Whether the console showed the emergency sync / remount complete
@@ -73,18 +76,29 @@ export interface BenchOptions {
   log?: (line: string) => void;
   /** Module parameters besides the password (e.g. safe_reboot_wait). */
   moduleParams?: string[];
+  /** (a): ask for the output too (the steps, as the client shows them). */
+  output?: boolean;
   /** Runs on the booted guest before the writer (a test's own checks). */
   prepare?: (vm: Vm) => Promise<void>;
 }
 
 /** Brings the hung guest down with `method`; the acks seen. */
-async function bringDown(vm: Vm, method: Method): Promise<string[]> {
+async function bringDown(
+  vm: Vm,
+  method: Method,
+  output: { text?: string; last?: boolean; wanted: boolean },
+): Promise<string[]> {
   if (method === "reset") {
     await vm.monitor("system_reset");
     return [];
   }
   if (method === "safe") {
-    const sent = await sendSafeReboot(vm);
+    const sent = await sendSafeReboot(vm, {
+      output: output.wanted,
+      waitMs: 15_000,
+    });
+    output.text = sent.output;
+    output.last = sent.outputLast;
     return sent.acked ? ["b"] : [];
   }
   const acks: string[] = [];
@@ -123,6 +137,9 @@ export async function benchRun(
     let sinceWriteMs = 0;
     let rebootMs: number | null = null;
     let acks: string[] = [];
+    const output: { text?: string; last?: boolean; wanted: boolean } = {
+      wanted: options.output ?? false,
+    };
     let text = "";
     try {
       await options.prepare?.(vm);
@@ -147,7 +164,7 @@ export async function benchRun(
       const exited = vm.waitExit(options.exitTimeoutMs ?? 30_000).then((
         ok,
       ) => ok ? Math.round(performance.now() - started) : null);
-      acks = await bringDown(vm, method);
+      acks = await bringDown(vm, method, output);
       rebootMs = await exited;
       text = vm.consoleSince(since);
       log(
@@ -173,6 +190,8 @@ export async function benchRun(
       rebootMs,
       sinceWriteMs,
       acks,
+      output: output.text,
+      outputLast: output.last,
       safeLines: text.split("\n").filter((l) => /safe reboot:/.test(l))
         .map((l) => l.replace(/^.*?xt_SYSRQ: /, "").trim()),
       syncCompleted: /Emergency Sync complete|safe reboot: sync done/.test(

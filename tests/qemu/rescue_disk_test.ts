@@ -72,8 +72,19 @@ scenario(
       files: FILES,
       log: (l) => console.log(`  ${l}`),
       prepare: wrongWaitsRefused,
+      output: true,
     });
     for (const line of r.safeLines) console.log(`  guest: ${line}`);
+    for (const line of (r.output ?? "").trimEnd().split("\n")) {
+      console.log(`  output: ${line}`);
+    }
+    // The steps came back over the output channel, the last one too.
+    for (
+      const step of [/sync done in/, /freeze done in/, /rebooting \d+ ms/]
+    ) {
+      assert.match(r.output ?? "", step, "in the output");
+    }
+    assert.ok(r.outputLast, "the LAST output message came before the reboot");
     assert.equal(r.image.written, FILES, "the writer wrote every file");
     assert.deepEqual(r.acks, ["b"], "the safe reboot was acked");
     assert.notEqual(r.rebootMs, null, "the guest rebooted");

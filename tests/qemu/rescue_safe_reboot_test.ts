@@ -58,7 +58,7 @@ scenario(
       assert.equal(await vm.waitExit(3_000), false, "the guest stays up");
       const started = performance.now();
       const exited = vm.waitExit(20_000);
-      const plain = await sendSafeReboot(vm);
+      const plain = await sendSafeReboot(vm, { output: true, waitMs: 8_000 });
       assert.ok(plain.acked, "the plain safe reboot was acked");
       assert.ok(await exited, "the guest rebooted");
       const ms = Math.round(performance.now() - started);
@@ -79,6 +79,13 @@ scenario(
         ),
         "the timeout names the stuck filesystem",
       );
+      // What the client hears, over the output channel, before the reboot.
+      assert.match(
+        plain.output ?? "",
+        /not done after 2000 ms, rebooting anyway/,
+      );
+      assert.match(plain.output ?? "", /safe reboot: rebooting \d+ ms/);
+      assert.ok(plain.outputLast, "the LAST output message came");
       assert.deepEqual(vm.consoleErrors(since), [], "no kernel error");
     } finally {
       await vm.shutdown();
