@@ -7,6 +7,8 @@
  *   O <key> <addr> <request head> <index> <flags> <text>
  *     key: the 32-byte MAC key K; request head: its first 40 bytes
  *   -> <message hex>, or "refused" when the builder refuses the case
+ *   K <key> <addr> <request head>
+ *   -> the output key O nsr_output_seal_init() derives
  *   E <key> <nonce u64> <ad> <plaintext>
  *   -> nsr_aead_seal(): <ciphertext and tag hex>
  *
@@ -81,6 +83,27 @@ static int run_output(char **t)
 	return 0;
 }
 
+static int run_key(char **t)
+{
+	u8 raw[NSR_KEY_LEN], addr[NSR_ADDR_LEN], head[NSR_OUT_REQUEST_HEAD];
+	struct nsr_output_seal seal;
+	struct nsr_mac_key *key;
+	size_t n;
+
+	if (unhex(t[1], raw, sizeof(raw), &n) || n != NSR_KEY_LEN ||
+	    unhex(t[2], addr, sizeof(addr), &n) || n != NSR_ADDR_LEN ||
+	    unhex(t[3], head, sizeof(head), &n) || n != sizeof(head))
+		return -1;
+	key = nsr_mac_key_new(raw);
+	if (!key)
+		return -1;
+	nsr_output_seal_init(&seal, key, addr, head);
+	puthex(seal.key, sizeof(seal.key));
+	nsr_output_seal_wipe(&seal);
+	nsr_mac_key_free(key);
+	return 0;
+}
+
 static int run_aead(char **t)
 {
 	u8 key[NSR_OUT_KEY_LEN], ad[256], pt[2048], ct[2048 + NSR_OUT_TAG_LEN];
@@ -109,6 +132,8 @@ int main(void)
 			t[++n] = strtok(NULL, "\n ");
 		if (n == 7 && !strcmp(t[0], "O"))
 			err = run_output(t);
+		else if (n == 4 && !strcmp(t[0], "K"))
+			err = run_key(t);
 		else if (n == 5 && !strcmp(t[0], "E"))
 			err = run_aead(t);
 		else

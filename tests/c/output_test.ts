@@ -12,7 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { createCipheriv, createDecipheriv, createHmac } from "node:crypto";
-import { make, OUT_DIR } from "./_harness.ts";
+import { make, OUT_DIR, VECTORS_DIR } from "./_harness.ts";
 import { fromHex, hex } from "../../core/hex.ts";
 
 const LABEL = new TextEncoder().encode("netsysrq v2 out\0");
@@ -191,4 +191,86 @@ Deno.test("output: the builder refuses text over 1024 bytes and flags the protoc
     line(randomCase(5, 0, 0x81)),
   ]);
   assert.deepEqual(out, Array(5).fill("refused"));
+});
+
+/** One message of tests/vectors/output.json (generate_output.ts). */
+interface OutputVector {
+  name: string;
+  keyHex: string;
+  addressHex: string;
+  requestHex: string;
+  outputKeyHex: string;
+  packetHex: string;
+  expected: { index: number; textHex: string } | null;
+}
+
+/** The sealed text of `packet` under `o`, or null when it does not open. */
+function openUnder(o: Uint8Array, packet: Uint8Array): Uint8Array | null {
+  if (packet.length < 58) return null;
+  const index = new DataView(packet.buffer, packet.byteOffset).getUint16(40);
+  const d = createDecipheriv("chacha20-poly1305", o, nonce96(BigInt(index)), {
+    authTagLength: 16,
+  });
+  d.setAAD(packet.subarray(0, 42), { plaintextLength: packet.length - 58 });
+  d.setAuthTag(packet.subarray(packet.length - 16));
+  try {
+    const body = packet.subarray(42, packet.length - 16);
+    return new Uint8Array([...d.update(body), ...d.final()]);
+  } catch {
+    return null;
+  }
+}
+
+/** The builder's input line for `v`: its index, flags and `text`. */
+function vectorLine(v: OutputVector, flags: number, text: Uint8Array): string {
+  const packet = fromHex(v.packetHex);
+  const index = new DataView(packet.buffer).getUint16(40);
+  return `O ${v.keyHex} ${v.addressHex} ${v.requestHex.slice(0, 80)} ` +
+    `${index} ${flags.toString(16)} ${h(text)}`;
+}
+
+Deno.test("output: the shared vectors (tests/vectors/output.json), byte for byte", async () => {
+  const file = JSON.parse(
+    await Deno.readTextFile(`${VECTORS_DIR}output.json`),
+  ) as { messages: OutputVector[] };
+  const vectors = file.messages;
+  // O for every vector, the rejected ones included.
+  const keys = await runner(
+    vectors.map((v) =>
+      `K ${v.keyHex} ${v.addressHex} ${v.requestHex.slice(0, 80)}`
+    ),
+  );
+  for (const [i, v] of vectors.entries()) {
+    assert.equal(keys[i], v.outputKeyHex, `${v.name}: O`);
+  }
+  // Every message a server may send: built from its index, flags and
+  // text, it must be the vector's packet exactly.
+  const valid = vectors.filter((v) => v.expected !== null);
+  const built = await runner(
+    valid.map((v) =>
+      vectorLine(v, fromHex(v.packetHex)[6], fromHex(v.expected!.textHex))
+    ),
+  );
+  for (const [i, v] of valid.entries()) {
+    assert.equal(built[i], v.packetHex, v.name);
+  }
+  // The rejected messages that are properly sealed under the request's O
+  // with a well-formed header (flags or length the protocol forbids): the
+  // builder refuses to make them. The others (tampered after sealing,
+  // sealed under another key, another header) it cannot be asked for.
+  const o = (v: OutputVector) => fromHex(v.outputKeyHex);
+  const wellFormed = (p: Uint8Array) => p[4] === 2 && p[5] === 6 && p[7] === 0;
+  const forbidden = vectors.filter((v) =>
+    v.expected === null && wellFormed(fromHex(v.packetHex)) &&
+    openUnder(o(v), fromHex(v.packetHex)) !== null
+  );
+  assert.ok(forbidden.length >= 4, `forbidden cases: ${forbidden.length}`);
+  const refused = await runner(forbidden.map((v) => {
+    const p = fromHex(v.packetHex);
+    return vectorLine(v, p[6], openUnder(o(v), p)!);
+  }));
+  for (const [i, v] of forbidden.entries()) {
+    assert.equal(refused[i], "refused", v.name);
+  }
+  assert.ok(valid.length >= 10, `valid messages: ${valid.length}`);
 });
