@@ -69,6 +69,10 @@ export interface Options {
   wantOutput: boolean;
   /** --output DIR (when sending): each host's output in DIR/HOST.log. */
   outputDir?: string;
+  /** --safe-reboot: one request b that syncs, freezes, then reboots. */
+  safeReboot?: boolean;
+  /** --only-if-synced: with --safe-reboot, no reboot unless synced. */
+  onlyIfSynced?: boolean;
 }
 
 /** SysRq keys the kernel's key table knows (drivers/tty/sysrq.c). */
@@ -89,6 +93,8 @@ const OPTIONS = {
   retries: { type: "string" },
   "no-ack": { type: "boolean" },
   "no-output": { type: "boolean" },
+  "safe-reboot": { type: "boolean" },
+  "only-if-synced": { type: "boolean" },
   legacy: { type: "boolean" },
   "hosts-file": { type: "string" },
   concurrency: { type: "string" },
@@ -167,8 +173,13 @@ export function parseOptions(argv: string[], config: Config = {}): Options {
     }
     return checkOptions(base, values, positionals, legacy, config);
   }
+  const safe = safeRebootOf(values, legacy);
   const named = values.keys !== undefined;
-  const [keys, ...hosts] = named ? [values.keys!, ...positionals] : positionals;
+  const [keys, ...hosts] = safe
+    ? ["b", ...positionals]
+    : named
+    ? [values.keys!, ...positionals]
+    : positionals;
   if (keys === undefined) throw new UsageError("no keys given (see --help)");
   checkKeys(keys);
   if (hosts.length === 0 && values["hosts-file"] === undefined) {
@@ -190,9 +201,35 @@ export function parseOptions(argv: string[], config: Config = {}): Options {
     keys,
     hosts,
     outputDir: values.output,
-    // After b, o or c the machine goes down before anything is printed back.
-    wantOutput: base.wantOutput && !/[boc]/.test(keys),
+    // After b, o or c the machine goes down before anything is printed back
+    // (a safe reboot's steps come back before its reboot).
+    wantOutput: base.wantOutput && (safe || !/[boc]/.test(keys)),
+    ...(safe
+      ? { safeReboot: true, onlyIfSynced: values["only-if-synced"] === true }
+      : {}),
   };
+}
+
+/**
+ * --safe-reboot (and --only-if-synced, which needs it): one request `b` with
+ * an ack, so not with KEYS, --keys, --no-ack, --legacy or --dry-run.
+ */
+function safeRebootOf(values: Values, legacy: Options["legacy"]): boolean {
+  if (!values["safe-reboot"]) {
+    if (values["only-if-synced"]) {
+      throw new UsageError("--only-if-synced goes with --safe-reboot");
+    }
+    return false;
+  }
+  if (values.keys !== undefined) {
+    throw new UsageError("--safe-reboot sends b itself: give no --keys");
+  }
+  if (values["no-ack"] || legacy !== undefined || values["dry-run"]) {
+    throw new UsageError(
+      "--safe-reboot conflicts with --no-ack, --legacy and --dry-run: it needs the ack",
+    );
+  }
+  return true;
 }
 
 /** Options keygen takes (with --server, also -i to find the identity). */
@@ -547,6 +584,11 @@ Options:
       --no-output           do not ask for what the keys print (by default
                             it is shown, escaped, under each host's result;
                             never asked with b, o or c, which stop the host)
+      --safe-reboot         instead of KEYS: one b that syncs, freezes and
+                            then reboots on the server, each step bounded,
+                            each shown as it happens
+      --only-if-synced      with --safe-reboot: no reboot unless every step
+                            finished in time
       --output DIR          write each host's output to DIR/HOST.log
                             (mode 0600, escaped; DIR is created if missing)
       --legacy [sha1|sha256]  xtables-addons' text format (no ack)

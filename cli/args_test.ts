@@ -20,6 +20,22 @@ Deno.test("parseOptions: what each option sets", async (t) => {
     }],
     ["timeout in seconds", ["--timeout", "2.5", "s", "h"], { timeoutMs: 2500 }],
     ["no-ack", ["--no-ack", "s", "h"], { ack: false }],
+    ["safe reboot: every positional a host, output wanted", [
+      "--safe-reboot",
+      "web1",
+      "web2",
+    ], {
+      keys: "b",
+      hosts: ["web1", "web2"],
+      safeReboot: true,
+      onlyIfSynced: false,
+      wantOutput: true,
+    }],
+    ["safe reboot, only if synced", [
+      "--safe-reboot",
+      "--only-if-synced",
+      "h",
+    ], { keys: "b", onlyIfSynced: true }],
     ["legacy, default hash", ["--legacy", "s", "h"], {
       legacy: "sha1",
       ack: false,
@@ -78,6 +94,14 @@ Deno.test("parseOptions: bad input is a UsageError naming it", async (t) => {
     [["keygen", "extra"], /keygen takes no arguments/],
     [["keygen", "-o", "f", "--json"], /keygen takes no arguments/],
     [["-o", "f", "--no-output", "s", "h"], /--output and --no-output conflict/],
+    [
+      ["--only-if-synced", "b", "h"],
+      /--only-if-synced goes with --safe-reboot/,
+    ],
+    [["--safe-reboot", "--keys", "b", "h"], /give no --keys/],
+    [["--safe-reboot", "--no-ack", "h"], /--safe-reboot conflicts with/],
+    [["--safe-reboot", "--dry-run", "h"], /--safe-reboot conflicts with/],
+    [["--safe-reboot"], /no hosts given/],
     [
       ["--output", "d", "--no-ack", "s", "h"],
       /--output conflicts with --no-ack/,

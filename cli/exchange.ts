@@ -305,6 +305,10 @@ async function untilAnswered(
       key,
       options.wantOutput,
     );
+    if (options.safeReboot) {
+      request.safeReboot = true;
+      request.onlyIfSynced = options.onlyIfSynced ?? false;
+    }
     const packet = createRequest(key.key, { ...request, serverAddress });
     // The output key follows the request's key mode (its key id says which A).
     const collector = options.wantOutput
@@ -385,7 +389,9 @@ async function outputOf(
   }
   // The request's waiter still feeds the collector (see sendUntilReply).
   const { options } = context;
-  await collector.collect(outputWait(options.keys, options.timeoutMs));
+  await collector.collect(
+    outputWait(options.keys, options.timeoutMs, options.safeReboot),
+  );
   return { state: "received", report: collector.report() };
 }
 

@@ -139,8 +139,9 @@ export class OutputCollector {
  * How long the client waits for output after an ack that says it follows:
  * until nothing new came for three times the reply timeout, plus the
  * server's default wait for a completion line (5 s) when the keys hold `s`
- * or `u`; 60 s at most in all (1 MiB, the server's largest limit, takes 16 s
- * at its 64 messages a second).
+ * or `u`, or for a safe reboot's steps (its default bound, 10 s, and the 1 s
+ * the server gives its last message); 60 s at most in all (1 MiB, the
+ * server's largest limit, takes 16 s at its 64 messages a second).
  *
  * @example
  * ```ts
@@ -148,15 +149,26 @@ export class OutputCollector {
  * import { outputWait } from "./output_channel.ts";
  * assert.deepEqual(outputWait("w", 1000), { idleMs: 3000, maxMs: 60000 });
  * assert.deepEqual(outputWait("sw", 1000), { idleMs: 8000, maxMs: 60000 });
+ * assert.deepEqual(outputWait("b", 1000, true), { idleMs: 14000, maxMs: 60000 });
  * ```
  */
-export function outputWait(keys: string, timeoutMs: number): OutputWait {
-  const completion = /[su]/.test(keys) ? SERVER_WAIT_MS : 0;
+export function outputWait(
+  keys: string,
+  timeoutMs: number,
+  safeReboot = false,
+): OutputWait {
+  const completion = safeReboot
+    ? SAFE_REBOOT_WAIT_MS
+    : /[su]/.test(keys)
+    ? SERVER_WAIT_MS
+    : 0;
   return { idleMs: 3 * timeoutMs + completion, maxMs: MAX_WAIT_MS };
 }
 
 /** The server's default `output_wait`: how long it waits for "… complete". */
 const SERVER_WAIT_MS = 5000;
+/** The server's default `safe_reboot_wait`, and its 1 s for the last words. */
+const SAFE_REBOOT_WAIT_MS = 11_000;
 /** The most the client waits for one host's output. */
 const MAX_WAIT_MS = 60_000;
 

@@ -180,6 +180,10 @@ export interface RequestInfo {
   ackWanted: boolean;
   /** Whether the client asked for output (only with an ack); default false. */
   outputWanted?: boolean;
+  /** A safe reboot (docs/PROTOCOL.md, "Safe reboot"); default false. */
+  safeReboot?: boolean;
+  /** With safeReboot: reboot only if every step finished in time. */
+  onlyIfSynced?: boolean;
 }
 
 /** What a probe carried that its answer must echo. */
