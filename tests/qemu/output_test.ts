@@ -33,6 +33,7 @@ import {
   textOf,
 } from "./_output.ts";
 import { Vm } from "./vm.ts";
+import { runClient, SOURCE } from "../../cli/_run_client.ts";
 
 const noAead = !kernelHasAead();
 if (noAead) {
@@ -300,6 +301,82 @@ suite.scenario(
     } finally {
       await setParam(vm, "output_max", "64");
       await vm.command("kill $(cat /tmp/escaped.pid)");
+    }
+  },
+  { ignore: noAead },
+);
+
+/** The escape-sequence name the attack gives its task, as the guest writes it. */
+const EVIL_NAME = "\\033]0;x\\007";
+/** How it must look wherever the client shows it: escaped, visible. */
+const EVIL_ESCAPED = String.raw`task:\x1b]0;x\x07 `;
+
+/**
+ * Starts a task the attacker names: a script whose file name is an
+ * escape sequence (exec names a task after the file it runs; another
+ * task's comm cannot be written), stopped so that `t` shows it state T.
+ */
+async function startEvilTask(vm: Vm): Promise<void> {
+  await vm.must(
+    `n="$(printf '${EVIL_NAME}')"; f="/tmp/$n"; ` +
+      `printf '#!/bin/sh\\nwhile :; do sleep 1000; done\\n' >"$f"; ` +
+      `chmod +x "$f"; "$f" </dev/null >/dev/null 2>&1 & p=$!; ` +
+      `echo $p >/tmp/evil.pid; ` +
+      `while [ "$(cat /proc/$p/comm)" != "$n" ]; do sleep 0.1; done; ` +
+      "kill -STOP $p",
+  );
+  const comm = await vm.must("od -An -tx1 /proc/$(cat /tmp/evil.pid)/comm");
+  assert.equal(comm.replace(/\s+/g, " ").trim(), "1b 5d 30 3b 78 07 0a");
+}
+
+/** Every character that would act on a terminal (all but tab, newline). */
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
+
+suite.scenario(
+  "attack: a task named with an escape sequence shows up escaped in the client's output, --output file and --json",
+  async (vm) => {
+    await startEvilTask(vm);
+    await setParam(vm, "output_max", "1024");
+    const dir = await Deno.makeTempDir({ prefix: "nsr-output-" });
+    const client = (args: string[]) =>
+      runClient(SOURCE, [
+        ...args,
+        "--server-address",
+        vm.address("v4"),
+        "t",
+        `127.0.0.1:${vm.ports.v4}`,
+      ], { env: { SYSRQ_PASSWORD: vm.password! } });
+    try {
+      await withSysrq(vm, 1, async () => {
+        // The terminal: the dump under the result line, indented.
+        const shown = await client([]);
+        assert.equal(shown.code, 0, shown.stdout + shown.stderr);
+        assert.match(shown.stdout, /sysrq: Show State/);
+        const line = shown.stdout.split("\n").find((l) =>
+          l.includes(EVIL_ESCAPED)
+        );
+        assert.ok(line, "the task's line, its name escaped");
+        assert.match(line, /^ +\[ *\d+\.\d+\] task:.* +state:T/);
+        assert.doesNotMatch(shown.stdout + shown.stderr, CONTROL);
+
+        // --json and --output DIR/HOST.log, in one run.
+        const saved = await client(["--json", "--output", dir]);
+        assert.equal(saved.code, 0, saved.stdout + saved.stderr);
+        const json = JSON.parse(saved.stdout.split("\n")[0]);
+        assert.equal(json.output.complete, true, "the whole dump came");
+        assert.ok(json.output.text.includes(EVIL_ESCAPED), "--json: escaped");
+        assert.doesNotMatch(json.output.text, CONTROL);
+        const [log] = [...Deno.readDirSync(dir)].map((e) => `${dir}/${e.name}`);
+        assert.equal(json.output.file, log);
+        const file = await Deno.readTextFile(log);
+        assert.ok(file.includes(EVIL_ESCAPED), "--output: escaped");
+        assert.doesNotMatch(file, CONTROL);
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+      await setParam(vm, "output_max", "64");
+      await vm.command("kill -KILL $(cat /tmp/evil.pid)");
     }
   },
   { ignore: noAead },
