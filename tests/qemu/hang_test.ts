@@ -20,6 +20,7 @@ import assert from "node:assert";
 import {
   hangBootOptions,
   type HangKind,
+  type KeyResult,
   rescue,
   type RescueResult,
 } from "./rescue.ts";
@@ -113,6 +114,20 @@ function assertRescued(r: RescueResult): void {
     );
   }
   assert.deepEqual(r.errors, [], "no kernel error on the console");
+  // Where output came back, the client tells what the console shows: a
+  // sync or remount that did not complete is reported unfinished.
+  const completed: [KeyResult, boolean][] = [
+    [s, r.syncCompleted],
+    [u, r.remountCompleted],
+  ];
+  for (const [step, done] of completed) {
+    if (!/bytes/.test(step.output ?? "") || preemptRt()) continue;
+    assert.equal(
+      /unfinished/.test(step.output!),
+      !done,
+      `${step.key}: output "${step.output}", completed on the console: ${done}`,
+    );
+  }
 }
 
 function scenario(name: string, fn: () => Promise<void>): void {

@@ -69,6 +69,8 @@ export interface KeyResult {
   attempts: number;
   /** From starting the client to its exit, start-up included. */
   clientMs: number;
+  /** What the client said of the key's output (--json), in a few words. */
+  output?: string;
 }
 
 /** Everything the storyline saw. */
@@ -309,6 +311,12 @@ export async function sendSysrq(
     rttMs?: number;
     attempts?: number;
     statuses?: { status: string }[];
+    output?: {
+      state: string;
+      bytes?: number;
+      complete?: boolean;
+      unfinished?: boolean;
+    };
   };
   try {
     json = JSON.parse(text.split("\n")[0]);
@@ -328,7 +336,25 @@ export async function sendSysrq(
     rttMs: json.rttMs,
     attempts: json.attempts ?? 0,
     clientMs,
+    output: outputSummary(json.output),
   };
+}
+
+/** The client's --json `output`, in a few words: "2.1 KiB, unfinished". */
+function outputSummary(
+  output?: {
+    state: string;
+    bytes?: number;
+    complete?: boolean;
+    unfinished?: boolean;
+  },
+): string | undefined {
+  if (output === undefined) return undefined;
+  if (output.state !== "received") return output.state;
+  const words = [`${output.bytes ?? 0} bytes`];
+  if (output.unfinished) words.push("unfinished");
+  else if (!output.complete) words.push("incomplete");
+  return words.join(", ");
 }
 
 /** The console lines of the story since `since`, escape codes removed. */
@@ -375,7 +401,8 @@ export async function rescue(
     log(
       `send_sysrq ${key}: ${step.outcome}` +
         (step.rttMs !== undefined ? ` in ${step.rttMs} ms` : "") +
-        ` (${step.attempts} packet(s))`,
+        ` (${step.attempts} packet(s)); output ${step.output ?? "none"}; ` +
+        `client ran ${step.clientMs} ms`,
     );
   }
   // The ack of b is queued before the reboot and may never leave: send it
