@@ -76,6 +76,10 @@ const LABEL_OF_TYPE: Record<number, Label> = {
   5: "clk",
 };
 const ACK_WANTED = 0x01;
+/** The request flags of docs/PROTOCOL.md, "Request" (rung 8 judges them). */
+const OUTPUT_WANTED = 0x02;
+const SAFE_REBOOT = 0x04;
+const ONLY_IF_SYNCED = 0x08;
 const REPEAT = 0x01;
 
 /** The verdict values of kernel/nsr_proto.h, spelled out. */
@@ -286,6 +290,8 @@ interface Req {
   time?: bigint | number;
   seed?: number;
   ackWanted?: boolean;
+  /** The whole flags byte; overrides `ackWanted`. */
+  flags?: number;
   address?: string;
   bootId?: string;
   keyId?: number;
@@ -296,7 +302,7 @@ function request(r: Req = {}): Promise<Uint8Array> {
   return seal(
     frame({
       type: Type.REQUEST,
-      flags: r.ackWanted === false ? 0 : ACK_WANTED,
+      flags: r.flags ?? (r.ackWanted === false ? 0 : ACK_WANTED),
       bootId: r.bootId ?? BOOT,
       time: r.time ?? NOW,
       keyId: r.keyId ?? 0,
@@ -569,6 +575,200 @@ const v1Request = unhex(
 );
 const aProbe = await probe(50);
 
+// Rung 8 on today's flags (docs/PROTOCOL.md, "Request", "Safe reboot"):
+// OUTPUT_WANTED only with ACK_WANTED; SAFE_REBOOT only with ACK_WANTED, count
+// 1 and the key `b`; ONLY_IF_SYNCED only with SAFE_REBOOT. The verifier's ack
+// has flags 00: OUTPUT_FOLLOWS / OUTPUT_BUSY are the output session's
+// (output.json), not the ladder's.
+const W = ACK_WANTED | OUTPUT_WANTED;
+const SR = ACK_WANTED | SAFE_REBOOT;
+const SRS = SR | ONLY_IF_SYNCED;
+const safeReboot = await request({ keys: "b", flags: SR, seed: 201 });
+const flagCases: Case[] = [
+  {
+    name: "flags 03: ack and output wanted, 3 keys: accepted, ack flags 00",
+    packet: await request({ keys: "sub", flags: W, seed: 202 }),
+    verdict: Verdict.ACCEPTED,
+  },
+  {
+    name: "flags 03: ack and output wanted, IPv6, 16 keys: accepted",
+    packet: await request({ keys: KEYS16, flags: W, address: V6, seed: 203 }),
+    serverAddress: V6,
+    verdict: Verdict.ACCEPTED,
+  },
+  {
+    name: "flags 05: safe reboot, key b: accepted, ack flags 00",
+    packet: safeReboot,
+    verdict: Verdict.ACCEPTED,
+  },
+  {
+    name: "flags 07: safe reboot with output, key b: accepted",
+    packet: await request({ keys: "b", flags: SR | OUTPUT_WANTED, seed: 204 }),
+    verdict: Verdict.ACCEPTED,
+  },
+  {
+    name: "flags 0d: safe reboot only if synced, key b: accepted",
+    packet: await request({ keys: "b", flags: SRS, seed: 205 }),
+    verdict: Verdict.ACCEPTED,
+  },
+  {
+    name: "flags 0f: safe reboot only if synced, with output, key b: accepted",
+    packet: await request({
+      keys: "b",
+      flags: SRS | OUTPUT_WANTED,
+      seed: 206,
+    }),
+    verdict: Verdict.ACCEPTED,
+  },
+  {
+    name: "flags 0f under web1's server key, key b: accepted",
+    packet: await keyedRequest({
+      keys: "b",
+      flags: SRS | OUTPUT_WANTED,
+      seed: 207,
+    }),
+    serverKeys: [[KID, WEB1]],
+    verdict: Verdict.ACCEPTED,
+  },
+  {
+    name: "safe reboot sent again: re-acked (REPEAT), nothing starts",
+    packet: safeReboot,
+    last: { packet: safeReboot, statuses: [0] },
+    floor: NOW,
+    verdict: Verdict.REPEATED,
+  },
+  {
+    name: "flags 04: safe reboot without ack wanted, key b",
+    packet: await request({ keys: "b", flags: SAFE_REBOOT, seed: 208 }),
+    verdict: Verdict.BAD_FLAGS,
+  },
+  {
+    name: "flags 06: safe reboot and output without ack wanted, key b",
+    packet: await request({
+      keys: "b",
+      flags: SAFE_REBOOT | OUTPUT_WANTED,
+      seed: 209,
+    }),
+    verdict: Verdict.BAD_FLAGS,
+  },
+  {
+    name: "flags 0c: only if synced, safe reboot, no ack wanted, key b",
+    packet: await request({
+      keys: "b",
+      flags: SAFE_REBOOT | ONLY_IF_SYNCED,
+      seed: 210,
+    }),
+    verdict: Verdict.BAD_FLAGS,
+  },
+  {
+    name: "flags 0e: all but ack wanted, key b",
+    packet: await request({
+      keys: "b",
+      flags: SAFE_REBOOT | ONLY_IF_SYNCED | OUTPUT_WANTED,
+      seed: 211,
+    }),
+    verdict: Verdict.BAD_FLAGS,
+  },
+  {
+    name: "flags 05: safe reboot with key s instead of b",
+    packet: await request({ keys: "s", flags: SR, seed: 212 }),
+    verdict: Verdict.BAD_FLAGS,
+  },
+  {
+    name: "flags 05: safe reboot with key B (upper case) instead of b",
+    packet: await request({ keys: "B", flags: SR, seed: 213 }),
+    verdict: Verdict.BAD_FLAGS,
+  },
+  {
+    name: "flags 05: safe reboot with 2 keys, b then s",
+    packet: await request({ keys: "bs", flags: SR, seed: 214 }),
+    verdict: Verdict.BAD_FLAGS,
+  },
+  {
+    name: "flags 05: safe reboot with 2 keys, s then b",
+    packet: await request({ keys: "sb", flags: SR, seed: 215 }),
+    verdict: Verdict.BAD_FLAGS,
+  },
+  {
+    name: "flags 0d: only if synced with keys s, u, b",
+    packet: await request({ keys: "sub", flags: SRS, seed: 216 }),
+    verdict: Verdict.BAD_FLAGS,
+  },
+  {
+    name: "flags 0f: with output, key s instead of b",
+    packet: await request({ keys: "s", flags: SRS | OUTPUT_WANTED, seed: 217 }),
+    verdict: Verdict.BAD_FLAGS,
+  },
+  {
+    name: "flags 09: only if synced without safe reboot, key b",
+    packet: await request({
+      keys: "b",
+      flags: ACK_WANTED | ONLY_IF_SYNCED,
+      seed: 218,
+    }),
+    verdict: Verdict.BAD_FLAGS,
+  },
+  {
+    name: "flags 08: only if synced alone, key b",
+    packet: await request({ keys: "b", flags: ONLY_IF_SYNCED, seed: 219 }),
+    verdict: Verdict.BAD_FLAGS,
+  },
+  {
+    name: "flags 0b: only if synced with output, no safe reboot, key b",
+    packet: await request({
+      keys: "b",
+      flags: W | ONLY_IF_SYNCED,
+      seed: 220,
+    }),
+    verdict: Verdict.BAD_FLAGS,
+  },
+  {
+    name: "flags 0a: only if synced and output, no ack wanted, key b",
+    packet: await request({
+      keys: "b",
+      flags: OUTPUT_WANTED | ONLY_IF_SYNCED,
+      seed: 221,
+    }),
+    verdict: Verdict.BAD_FLAGS,
+  },
+  {
+    name: "flags 02: output wanted without ack wanted, key b",
+    packet: await request({ keys: "b", flags: OUTPUT_WANTED, seed: 222 }),
+    verdict: Verdict.BAD_FLAGS,
+  },
+  {
+    name: "flags 15: safe reboot, key b, unknown bit 0x10",
+    packet: await request({ keys: "b", flags: SR | 0x10, seed: 223 }),
+    verdict: Verdict.BAD_FLAGS,
+  },
+  {
+    name: "flags 45 (unknown 0x40), key b, bad tag: the flags rung comes first",
+    packet: flipTag(
+      await request({ keys: "b", flags: SR | 0x40, seed: 224 }),
+    ),
+    verdict: Verdict.BAD_FLAGS,
+  },
+  {
+    name: "flags 05, key is a space: the flags rung comes before the key rung",
+    packet: await request({ keys: " ", flags: SR, seed: 225 }),
+    verdict: Verdict.BAD_FLAGS,
+  },
+  {
+    name: "flags 05 with 17 keys: the count rung comes before the flags rung",
+    packet: await seal(
+      poke(
+        Uint8Array.from([
+          ...await request({ keys: KEYS16, flags: SR, seed: 226 }),
+          0x41,
+        ]),
+        7,
+        17,
+      ),
+    ),
+    verdict: Verdict.BAD_KEY_COUNT,
+  },
+];
+
 const requestCases: Case[] = [
   // Valid requests.
   {
@@ -803,10 +1003,11 @@ const requestCases: Case[] = [
   },
   // Rungs 8 and 9.
   {
-    name: "unknown flag bit 0x04",
+    name: "safe reboot (flags 05) with keys s, u, b",
     packet: await seal(poke(base, 6, 0x05)),
     verdict: Verdict.BAD_FLAGS,
   },
+  ...flagCases,
   {
     name: "output wanted without ack wanted (0x02 alone)",
     packet: await seal(poke(base, 6, 0x02)),
