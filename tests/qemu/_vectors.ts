@@ -179,6 +179,20 @@ function skipReason(c: RequestCase): string | null {
     "(_vectors_live.ts), not replayed as bytes";
 }
 
+/** Request flag OUTPUT_WANTED (kernel/nsr_output_msg.h). */
+const FLAG_OUTPUT_WANTED = 0x02;
+
+/**
+ * Whether a live kernel sends output after the case's ack: OUTPUT_FOLLOWS
+ * and output messages, which the vector's ack (the verifier's, flags 00)
+ * does not model.
+ */
+export function outputFollows(c: RequestCase): boolean {
+  const packet = fromHex(c.packetHex);
+  return c.expected.verdict === "ACCEPTED" && packet.length > 6 &&
+    (packet[6] & FLAG_OUTPUT_WANTED) !== 0;
+}
+
 /** A case's server keys as the `keys` parameter takes them. */
 export function keysParam(c: RequestCase): string {
   return (c.serverKeys ?? []).map((k) => `${k.keyIdHex}:${k.keyHex}`).join(
