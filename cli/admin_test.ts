@@ -342,7 +342,7 @@ Deno.test("--check: one authenticated probe per host, nothing runs; JSON; exit s
     );
     assert.equal(wrong.code, 1);
     assert.equal(wrong.stdout.match(/no answer \(1 probe\)/g)?.length, 2);
-    assert.equal(wrong.stdout.match(/a wrong password/g)?.length, 1);
+    assert.equal(wrong.stdout.match(/wrong password/g)?.length, 1);
   });
 });
 

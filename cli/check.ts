@@ -12,7 +12,7 @@
 import type { Options } from "./args.ts";
 import { clockOf, type Context } from "./exchange.ts";
 import { resolve } from "./hosts.ts";
-import { humanDuration } from "./output.ts";
+import { humanDuration, keyCauses, wrapWords } from "./output.ts";
 import { hostKey, keyName, loadRunKeys } from "./host_keys.ts";
 import { planHosts, type Planned } from "./plan.ts";
 import { write } from "./runtime.ts";
@@ -77,8 +77,9 @@ export async function check(options: Options): Promise<number> {
       fine < results.length ? `, ${results.length - fine} not` : ""
     }`;
     write(options.json ? "stderr" : "stdout", line + "\n");
-    if (results.some((r) => !r.ok && r.error === undefined) && !options.json) {
-      write("stdout", LIKELY_CAUSES + "\n");
+    const silent = results.filter((r) => !r.ok && r.error === undefined);
+    if (silent.length && !options.json) {
+      write("stdout", likelyCauses(silent) + "\n");
     }
     return fine === results.length ? EXIT.OK : EXIT.NOT_ACKED;
   } finally {
@@ -87,10 +88,12 @@ export async function check(options: Options): Promise<number> {
 }
 
 /** Said once, under the summary, when some host did not answer. */
-const LIKELY_CAUSES =
-  "no answer, likely causes: a wrong password; a wrong --server-address\n" +
-  "(behind NAT); a firewall dropping the port; the xt_SYSRQ module or its\n" +
-  "rule missing";
+function likelyCauses(silent: CheckResult[]): string {
+  return wrapWords(
+    "no answer, likely causes: " + keyCauses(silent.map((r) => r.keyId)) +
+      "; a firewall dropping the port; the xt_SYSRQ module or its rule missing",
+  );
+}
 
 async function checkOne(host: Planned, context: Context): Promise<CheckResult> {
   if ("failed" in host) {

@@ -204,11 +204,11 @@ Deno.test("no reply to the probe: nothing sent, and the likely causes", async ()
     assert.match(run.stdout, /no reply \(3 probes, 600 ms\): no key was sent/);
     assert.match(
       run.stdout,
-      /likely causes: wrong password; wrong\n--server-address/,
+      /likely causes: wrong password;\swrong\s--server-address/,
     );
     assert.match(
       run.stdout,
-      /firewall dropping UDP port \d+; the xt_SYSRQ module not\nloaded/,
+      /firewall dropping UDP port \d+; the xt_SYSRQ module\snot\sloaded/,
     );
     // Said once, under the summary, not in the host's lines.
     assert.equal(run.stdout.match(/likely causes/g)?.length, 1);

@@ -321,10 +321,46 @@ export function likelyCauses(results: HostResult[]): string {
   );
   if (silent.length === 0) return "";
   const who = silent.length === 1 ? "1 host did" : `${silent.length} hosts did`;
-  return `${who} not answer the probe; likely causes: wrong password; wrong` +
-    "\n--server-address (behind NAT, give the address the server sees itself" +
-    `\nas); a firewall dropping ${portList(silent)}; the xt_SYSRQ module not` +
-    "\nloaded or no SYSRQ rule";
+  return wrapWords(
+    `${who} not answer the probe; likely causes: ` +
+      keyCauses(silent.map((r) => r.keyId)) +
+      `; a firewall dropping ${portList(silent)}; the xt_SYSRQ module not` +
+      " loaded or no SYSRQ rule",
+  );
+}
+
+/**
+ * The key's part of the likely causes, for the key ids the silent hosts
+ * were probed with: a password and its address (password mode), or a key
+ * the server lacks (server keys: the identity, not the address, is in the
+ * MAC, so a name other than keygen --server's is silence too).
+ */
+export function keyCauses(keyIds: (number | undefined)[]): string {
+  const password = keyIds.some((id) => !id);
+  const server = keyIds.some((id) => id);
+  const passwordText = "wrong password; wrong --server-address (behind NAT," +
+    " give the address the server sees itself as)";
+  const serverText = "the server lacks the key of the name used here" +
+    " (send with the name given to keygen --server, or set netsysrq_identity)";
+  if (password && server) {
+    return `${passwordText} (password hosts); ${serverText} (server keys)`;
+  }
+  return server ? serverText : passwordText;
+}
+
+/** Breaks text into lines of at most `width` columns, between words. */
+export function wrapWords(text: string, width = 72): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  return [...lines, line].join("\n");
 }
 
 /** Ports named in the causes: "UDP port 9", or the first three and a count. */

@@ -170,7 +170,27 @@ Deno.test("likely causes: a few lines, however many ports were silent", () => {
   );
   assert.ok(many.length < 600, `${many.length} characters`);
   assert.match(many, /^10000 hosts did not answer/);
-  assert.match(many, /UDP ports 30000, 30001, 30002 and 9997 others/);
+  assert.match(many, /UDP ports 30000, 30001, 30002 and 9997\sothers/);
   assert.match(likelyCauses([silent(9), silent(9)]), /UDP port 9;/);
   assert.match(likelyCauses([silent(9), silent(99)]), /UDP ports 9, 99;/);
+});
+
+Deno.test("likely causes name the key mode the silent hosts were probed in", () => {
+  // With server keys the address is not in the MAC and there is no
+  // password: the cause is a server holding another name's key.
+  const silent = (keyId: number): HostResult => ({
+    ...BASE,
+    keyId,
+    outcome: "no-reply",
+    stage: "probe",
+    attempts: 0,
+  });
+  const server = likelyCauses([silent(0x8150e2a5)]);
+  assert.match(server, /lacks\sthe\skey\sof\sthe\sname\sused\shere/);
+  assert.doesNotMatch(server, /password|--server-address/);
+  const password = likelyCauses([silent(0)]);
+  assert.match(password, /wrong\spassword;\swrong\s--server-address/);
+  assert.doesNotMatch(password, /keygen --server/);
+  const both = likelyCauses([silent(0), silent(0x8150e2a5)]);
+  assert.match(both, /\(password\shosts\);.*\(server\skeys\)/s);
 });

@@ -62,7 +62,7 @@ suite.scenario(
     );
     assert.equal(run.code, 1, run.text);
     assert.match(run.stdout, /: no answer \(1 probe\)\n/);
-    assert.match(run.stdout, /no answer, likely causes: a wrong password/);
+    assert.match(run.stdout, /no answer, likely causes: wrong password/);
     const d = delta(before, await counters(vm));
     assert.equal(d.bad_mac, 1, JSON.stringify(d));
     assert.equal(d.probe_answered ?? 0, 0);
