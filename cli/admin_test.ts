@@ -221,7 +221,9 @@ Deno.test("Ctrl-C mid-fleet: a summary of what was sent and what was not, exit 1
     const stderr = new TextDecoder().decode(out.stderr);
     assert.equal(out.code, 130, stderr);
     assert.match(stderr, /interrupted: no host done/);
-    assert.match(stderr, /in flight, keys may have been sent \(2\): /);
+    // Silent hosts never answered the probe: no key can have left for them.
+    assert.match(stderr, /no key sent, the probe unanswered \(2\): /);
+    assert.doesNotMatch(stderr, /keys may have been sent/);
     assert.match(
       stderr,
       new RegExp(`not sent \\(4\\): ${hosts.slice(2).join(" ")}`),
@@ -250,10 +252,34 @@ Deno.test("Ctrl-C mid-fleet: a summary of what was sent and what was not, exit 1
       assert.match(text(done.stderr), /interrupted: 1 host: 1 acked\n/);
       assert.match(
         text(done.stderr),
-        new RegExp(`in flight.*\\(1\\): ${order[0]}\n`),
+        new RegExp(`the probe unanswered \\(1\\): ${order[0]}\n`),
       );
     } finally {
       await live.close();
+    }
+
+    // A host that answered the probe has its request: its keys may have run.
+    const ackless = await startResponder({ key: KEY, noAck: true });
+    try {
+      const host = `127.0.0.1:${ackless.port}`;
+      const run = new Deno.Command(SOURCE.command, {
+        args: [...SOURCE.args, "--timeout", "5", "s", host],
+        env: { ...ENV, XDG_CONFIG_HOME: "/nonexistent/netsysrq-tests" },
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      await new Promise((r) => setTimeout(r, 2000));
+      run.kill("SIGINT");
+      const done = await run.output();
+      const stderr = new TextDecoder().decode(done.stderr);
+      assert.equal(done.code, 130, stderr);
+      assert.match(
+        stderr,
+        new RegExp(`in flight, keys may have been sent \\(1\\): ${host}\n`),
+      );
+    } finally {
+      await ackless.close();
     }
   } finally {
     await Promise.all(fleet.map((r) => r.close()));

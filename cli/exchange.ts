@@ -52,10 +52,15 @@ interface Answer {
   wall: number;
 }
 
-/** Resolve, probe, stamp, send and (unless told not to) wait for the reply. */
+/**
+ * Resolve, probe, stamp, send and (unless told not to) wait for the reply.
+ * `keysGoing` is called just before the first packet that carries keys
+ * leaves (until then, a stop leaves the host untouched).
+ */
 export async function exchange(
   spec: HostSpec,
   context: Context,
+  keysGoing: () => void = () => {},
 ): Promise<HostResult> {
   const { options } = context;
   const result: HostResult = {
@@ -83,6 +88,7 @@ export async function exchange(
       if (options.dryRun) {
         return { ...result, outcome: "dry-run", packet: hex(packet) };
       }
+      keysGoing();
       await send(context.transport, target, packet);
       return { ...result, outcome: "sent", attempts: 1 };
     }
@@ -98,6 +104,7 @@ export async function exchange(
       return noReply(context, target, result, "probe");
     }
     result.clockOffsetMs = clock.offsetMs;
+    keysGoing();
     if (!options.ack) {
       const request = newRequest(options.keys, false, clock, key);
       const packet = createRequest(key.key, { ...request, serverAddress });

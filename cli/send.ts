@@ -205,7 +205,7 @@ async function runAll(
       state.started(index);
       results[index] = "failed" in host
         ? host.failed
-        : await exchangeWith(host, context);
+        : await exchangeWith(host, context, () => state.keysGoing(index));
       await saveOutput(results[index], options);
       state.done(index, results[index]);
       printer.done(index, results[index]);
@@ -223,8 +223,9 @@ async function runAll(
 async function exchangeWith(
   host: Extract<Planned, { spec: HostSpec }>,
   context: Context,
+  keysGoing: () => void,
 ): Promise<HostResult> {
-  const result = await exchange(host.spec, context);
+  const result = await exchange(host.spec, context, keysGoing);
   const { transport } = context;
   const closed = transport.unreachable.has(`${host.address} ${host.spec.port}`);
   await transport.release(host.address, host.spec.port);
@@ -248,9 +249,12 @@ async function saveOutput(result: HostResult, options: Options) {
   await writeHostLog(options.outputDir, result.label, output);
 }
 
-/** Which hosts are done, in flight, or not yet started (for Ctrl-C). */
+/**
+ * Which hosts are done, in flight, still probing (no key sent), or not yet
+ * started (for Ctrl-C).
+ */
 class FleetState {
-  #state: ("waiting" | "flying" | "done")[];
+  #state: ("waiting" | "probing" | "flying" | "done")[];
   #results: HostResult[] = [];
 
   constructor(total: number) {
@@ -258,6 +262,11 @@ class FleetState {
   }
 
   started(index: number): void {
+    this.#state[index] = "probing";
+  }
+
+  /** The host's keys are about to leave: from now on they may have run. */
+  keysGoing(index: number): void {
     this.#state[index] = "flying";
   }
 
@@ -271,6 +280,7 @@ class FleetState {
     const named = (kind: string) =>
       hosts.filter((_, i) => this.#state[i] === kind).map((h) => h.label);
     const flying = named("flying");
+    const probing = named("probing");
     const waiting = named("waiting");
     const lines = [
       `send_sysrq: interrupted: ${
@@ -283,6 +293,13 @@ class FleetState {
       lines.push(
         `  in flight, keys may have been sent (${flying.length}): ${
           flying.join(" ")
+        }`,
+      );
+    }
+    if (probing.length) {
+      lines.push(
+        `  no key sent, the probe unanswered (${probing.length}): ${
+          probing.join(" ")
         }`,
       );
     }
