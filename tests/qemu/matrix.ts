@@ -13,7 +13,9 @@
  *
  * and the test kernels by tools/install-deps.sh when ../shared/kernels/
  * exists. Ends with one table, kernel × (build, suite, sanitizers, hangs)
- * with times, and `N passed, M failed` over all of it.
+ * with times, and `N passed, M failed` over all of it. Arguments narrow it
+ * to the kernel lines whose label or version contains one of them
+ * (`deno task test:matrix 6.12 7.1`: both 6.12 lines and 7.1).
  *
  * @module
  */
@@ -129,7 +131,19 @@ const count = (r: TestRun) => {
   failed += r.failed;
   return cell(r);
 };
-for (const flavour of FLAVOURS) {
+const chosen = FLAVOURS.filter((f) =>
+  Deno.args.length === 0 ||
+  Deno.args.some((a) => f.label.includes(a) || installed(f)?.includes(a))
+);
+if (chosen.length === 0) {
+  console.error(
+    `matrix: no kernel line matches ${Deno.args.join(", ")}; lines: ${
+      FLAVOURS.map((f) => f.label).join(", ")
+    }`,
+  );
+  Deno.exit(2);
+}
+for (const flavour of chosen) {
   let kernel = installed(flavour);
   if (!kernel && flavour.packages.length && isRoot()) {
     if (await install(flavour.packages)) kernel = installed(flavour);
