@@ -179,7 +179,7 @@ Deno.test("prompt on /dev/tty with stdin a pipe; Ctrl-C there exits 130", async 
   });
 });
 
-Deno.test("confirmation on the terminal: names each key and host; 'n' sends nothing", async () => {
+Deno.test("confirmation on the terminal: names each key and host; 'n' sends nothing, exit 4", async () => {
   await withResponder(async (responder, host) => {
     const no = await onTerminal(`${ALL} su ${quote(host)}`, ENV, "n\r");
     assert.match(no.text, /u {2}remount every filesystem read-only {2}\(!\)/);
@@ -188,7 +188,21 @@ Deno.test("confirmation on the terminal: names each key and host; 'n' sends noth
       new RegExp(`to 1 host: ${host}\\r?\\nSend them\\? \\[y/N\\]`),
     );
     assert.match(no.text, /not confirmed, nothing sent/);
-    assert.equal(no.code, 1);
+    assert.equal(no.code, 4, "declined: its own status, not 1 (not acked)");
+    assert.equal(responder.seen.length, 0);
+    // A plain b points to the reboot that syncs first; --safe-reboot's
+    // own b is named for what it does, not as a b without sync.
+    const b = await onTerminal(`${ALL} sub ${quote(host)}`, ENV, "n\r");
+    assert.match(b.text, /b {2}reboot at once.*\r?\n {5}\(--safe-reboot /);
+    assert.equal(b.code, 4);
+    const safe = await onTerminal(
+      `${ALL} --safe-reboot ${quote(host)}`,
+      ENV,
+      "n\r",
+    );
+    assert.match(safe.text, /b {2}safe reboot: sync, freeze, then reboot/);
+    assert.doesNotMatch(safe.text, /without syncing|--safe-reboot instead/);
+    assert.equal(safe.code, 4);
     assert.equal(responder.seen.length, 0);
     const yes = await onTerminal(`${ALL} su ${quote(host)}`, ENV, "y\r");
     assert.equal(yes.code, 0, yes.text);

@@ -612,9 +612,9 @@ Options:
   -h, --help                print this help
 
 Exit status: 0 every host acked with every key run (or sent, with --no-ack,
---legacy or --dry-run; or fine, with --check); 1 some host did not, or the
-confirmation was declined; 2 usage or bad input, nothing sent; 3 local
-failure; 130 interrupted (Ctrl-C), after a summary of what was sent.
+--legacy or --dry-run; or fine, with --check); 1 some host did not; 2 usage
+or bad input, nothing sent; 3 local failure; 4 declined at the prompt,
+nothing sent; 130 interrupted (Ctrl-C), after a summary of what was sent.
 
 keygen makes a new admin secret in ~/.config/netsysrq/admin_secret (or
 -o FILE; only the secret on stdout when stdout is not a terminal and no

@@ -117,11 +117,47 @@ export async function needConfirmation(
   return tty;
 }
 
-/** The confirmation text: each key with its action, then every host. */
-export function confirmationText(keys: string, hosts: string[]): string {
+/** What a confirmation asks about besides the keys: a safe reboot. */
+export interface Confirming {
+  /** --safe-reboot: the one b syncs, freezes, then reboots. */
+  safeReboot?: boolean;
+  /** --only-if-synced: no reboot unless every step finished. */
+  onlyIfSynced?: boolean;
+}
+
+/**
+ * The confirmation text: each key with its action, then every host. Under
+ * a plain b, the reboot that syncs first: the moment to think of it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { confirmationText } from "./guard.ts";
+ * assert.match(confirmationText("sub", ["web1"]), /--safe-reboot instead/);
+ * assert.match(
+ *   confirmationText("b", ["web1"], { safeReboot: true }),
+ *   /^ {2}b {2}safe reboot: sync, freeze, then reboot/m,
+ * );
+ * ```
+ */
+export function confirmationText(
+  keys: string,
+  hosts: string[],
+  { safeReboot = false, onlyIfSynced = false }: Confirming = {},
+): string {
   const lines = [...keys].map((key) =>
     `  ${key}  ${keyAction(key)}${harmfulKeys(key).length ? "  (!)" : ""}`
   );
+  if (safeReboot) {
+    lines[0] = "  b  safe reboot: sync, freeze, then reboot, each step" +
+      ` bounded${onlyIfSynced ? " (no reboot unless all finished)" : ""}` +
+      "  (!)";
+  } else if (keys.includes("b")) {
+    lines.push(
+      "     (--safe-reboot instead: one request that syncs, freezes, then" +
+        " reboots)",
+    );
+  }
   const shown = hosts.slice(0, HOSTS_SHOWN).join(", ");
   const more = hosts.length > HOSTS_SHOWN
     ? ` and ${hosts.length - HOSTS_SHOWN} more (see --dry-run)`
@@ -136,9 +172,10 @@ export async function confirm(
   tty: Tty,
   keys: string,
   hosts: string[],
+  confirming: Confirming = {},
 ): Promise<boolean> {
   try {
-    tty.write(confirmationText(keys, hosts));
+    tty.write(confirmationText(keys, hosts, confirming));
     const answer = await tty.readLine();
     if (answer === null) tty.write("\n");
     return /^(y|yes)$/i.test((answer ?? "").trim());

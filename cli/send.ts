@@ -77,9 +77,9 @@ export async function send(options: Options): Promise<number> {
   }
   if (tty !== null) {
     const labels = hosts.map((h) => h.label);
-    if (!await confirm(tty, options.keys, labels)) {
+    if (!await confirm(tty, options.keys, labels, options)) {
       write("stderr", "send_sysrq: not confirmed, nothing sent\n");
-      return EXIT.NOT_ACKED;
+      return EXIT.DECLINED;
     }
   }
   const transport = new Transport({ source: options.source });

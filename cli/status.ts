@@ -4,6 +4,8 @@ export const EXIT = {
   NOT_ACKED: 1,
   USAGE: 2,
   LOCAL: 3,
+  /** The confirmation was declined (or not answered): nothing was sent. */
+  DECLINED: 4,
   /** Ctrl-C (SIGINT), as a shell reports a process it interrupted. */
   INTERRUPTED: 130,
 } as const;
