@@ -17,40 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "line_runner.h"
 #include "nsr_openssl.h"
 #include "nsr_output_msg.h"
-
-#define LINE_MAX_LEN	8192
-#define TOKENS_MAX	8
-
-static int unhex(const char *s, u8 *out, size_t max, size_t *len)
-{
-	size_t n = strcmp(s, "-") ? strlen(s) : 0;
-	size_t i;
-
-	if (n % 2 || n / 2 > max)
-		return -1;
-	for (i = 0; i < n / 2; i++) {
-		unsigned int b;
-
-		if (sscanf(s + 2 * i, "%2x", &b) != 1)
-			return -1;
-		out[i] = (u8)b;
-	}
-	*len = n / 2;
-	return 0;
-}
-
-static void puthex(const u8 *b, size_t n)
-{
-	size_t i;
-
-	if (!n)
-		putchar('-');
-	for (i = 0; i < n; i++)
-		printf("%02x", b[i]);
-	putchar('\n');
-}
 
 static int run_output(char **t)
 {
@@ -76,7 +45,8 @@ static int run_output(char **t)
 	if (len)
 		puthex(msg, len);
 	else
-		puts("refused");
+		fputs("refused", stdout);
+	putchar('\n');
 	nsr_output_seal_wipe(&seal);
 	nsr_mac_key_free(key);
 	free(msg);
@@ -99,6 +69,7 @@ static int run_key(char **t)
 		return -1;
 	nsr_output_seal_init(&seal, key, addr, head);
 	puthex(seal.key, sizeof(seal.key));
+	putchar('\n');
 	nsr_output_seal_wipe(&seal);
 	nsr_mac_key_free(key);
 	return 0;
@@ -115,35 +86,18 @@ static int run_aead(char **t)
 		return -1;
 	nsr_aead_seal(ct, pt, len, ad, adlen, strtoull(t[2], NULL, 10), key);
 	puthex(ct, len + NSR_OUT_TAG_LEN);
+	putchar('\n');
 	return 0;
 }
 
+static const struct runner_cmd cmds[] = {
+	{ "O", 7, run_output },
+	{ "K", 4, run_key },
+	{ "E", 5, run_aead },
+};
+
 int main(void)
 {
-	static char line[LINE_MAX_LEN];
-	unsigned int lineno = 0;
-
-	while (fgets(line, sizeof(line), stdin)) {
-		char *t[TOKENS_MAX + 1] = { NULL };
-		int n = 0, err;
-
-		lineno++;
-		for (t[0] = strtok(line, "\n "); t[n] && n < TOKENS_MAX;)
-			t[++n] = strtok(NULL, "\n ");
-		if (n == 7 && !strcmp(t[0], "O"))
-			err = run_output(t);
-		else if (n == 4 && !strcmp(t[0], "K"))
-			err = run_key(t);
-		else if (n == 5 && !strcmp(t[0], "E"))
-			err = run_aead(t);
-		else
-			err = -1;
-		if (err) {
-			fprintf(stderr, "output_runner: bad input line %u\n",
-				lineno);
-			return 2;
-		}
-		fflush(stdout);
-	}
-	return 0;
+	return runner_main("output_runner", cmds,
+			   sizeof(cmds) / sizeof(cmds[0]));
 }

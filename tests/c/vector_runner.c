@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Runs shared vectors through the C verifier. vectors_test.ts turns
- * the JSON files of tests/vectors/ into one line per case on stdin; this prints one
- * line per case with what the verifier did. Hex "-" means empty or null.
+ * Runs shared vectors through the C verifier. vectors_test.ts turns the
+ * JSON files of tests/vectors/ into one line per case on stdin; this prints
+ * one line per case with what the verifier did. Hex "-" means empty or null.
  *
  *   R <keys> <addr> <now> <tolerance_ms> <boot id> <floor> <last hex>
  *     <last statuses hex> <last address hex> <tokens> <packet> <info>
@@ -27,39 +27,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "nsr_openssl.h"
+#include "line_runner.h"
+#include "nsr_packets.h"
 
-#define LINE_MAX_LEN	8192
-#define TOKENS_MAX	13
 #define MONO		1000000	/* the refusal bucket's clock, ms */
-
-static int unhex(const char *s, u8 *out, size_t max, size_t *len)
-{
-	size_t n = strcmp(s, "-") ? strlen(s) : 0;
-	size_t i;
-
-	if (n % 2 || n / 2 > max)
-		return -1;
-	for (i = 0; i < n / 2; i++) {
-		unsigned int b;
-
-		if (sscanf(s + 2 * i, "%2x", &b) != 1)
-			return -1;
-		out[i] = (u8)b;
-	}
-	*len = n / 2;
-	return 0;
-}
-
-static void puthex(const u8 *b, size_t n)
-{
-	size_t i;
-
-	if (!n)
-		putchar('-');
-	for (i = 0; i < n; i++)
-		printf("%02x", b[i]);
-}
 
 /* One key of a key spec: "p:<password hex>" or "k:<key hex>". */
 static int raw_key(const char *spec, u8 key[NSR_KEY_LEN])
@@ -82,9 +53,9 @@ static int raw_key(const char *spec, u8 key[NSR_KEY_LEN])
  */
 static struct nsr_keys *keys_for(const char *spec, bool *bad)
 {
-	static char last_spec[LINE_MAX_LEN];
+	static char last_spec[RUNNER_LINE_MAX];
 	static struct nsr_keys *last;
-	char copy[LINE_MAX_LEN], *item, *rest = copy;
+	char copy[RUNNER_LINE_MAX], *item, *rest = copy;
 	u8 key[NSR_KEY_LEN];
 
 	*bad = false;
@@ -111,17 +82,6 @@ static struct nsr_keys *keys_for(const char *spec, bool *bad)
 	return last;
 }
 
-/* The runner's judge: every key executed. */
-static void judge_all(const void *ctx, const u8 *keys, unsigned int n,
-		      u8 *status)
-{
-	(void)ctx;
-	(void)keys;
-	memset(status, NSR_STATUS_EXECUTED, n);
-}
-
-static const struct nsr_judge judge = { .fn = judge_all };
-
 /* The state of an R line: boot id, floor, last request, tokens. */
 static int load_state(char **t, u64 now, struct nsr_state *st)
 {
@@ -143,7 +103,7 @@ static int load_state(char **t, u64 now, struct nsr_state *st)
 
 static int run_request(char **t)
 {
-	u8 addr[NSR_ADDR_LEN], pkt[LINE_MAX_LEN / 2], reply[NSR_MAX_MSG_LEN];
+	u8 addr[NSR_ADDR_LEN], pkt[RUNNER_LINE_MAX / 2], reply[NSR_MAX_MSG_LEN];
 	u8 info[NSR_INFO_LEN];
 	bool bad;
 	struct nsr_keys *keys = keys_for(t[1], &bad);
@@ -162,7 +122,8 @@ static int run_request(char **t)
 	    load_state(t, now, &st) || unhex(t[12], info, sizeof(info), &m) ||
 	    unhex(t[11], pkt, sizeof(pkt), &n))
 		return -1;
-	v = nsr_verify_request(pkt, n, addr, keys, &clock, &st, &judge, &req);
+	v = nsr_verify_request(pkt, n, addr, keys, &clock, &st, &nsr_judge_all,
+			       &req);
 	if (keys)
 		rlen = nsr_build_reply(reply, v, &req, &st, now,
 				       m ? info : NULL);
@@ -180,7 +141,7 @@ static int run_request(char **t)
 
 static int run_legacy(char **t)
 {
-	u8 password[NSR_PASSWORD_MAX], pkt[LINE_MAX_LEN / 2];
+	u8 password[NSR_PASSWORD_MAX], pkt[RUNNER_LINE_MAX / 2];
 	struct nsr_legacy_key *key = NULL;
 	struct nsr_legacy_request req = { 0 };
 	atomic64_t last;
@@ -272,33 +233,16 @@ static int run_build(char **t)
 	return 0;
 }
 
+static const struct runner_cmd cmds[] = {
+	{ "R", 13, run_request },
+	{ "L", 5, run_legacy },
+	{ "A", 9, run_build },
+	{ "F", 8, run_build },
+	{ "C", 8, run_build },
+};
+
 int main(void)
 {
-	static char line[LINE_MAX_LEN];
-	unsigned int lineno = 0;
-
-	while (fgets(line, sizeof(line), stdin)) {
-		char *t[TOKENS_MAX + 1] = { NULL };
-		int n = 0, err;
-
-		lineno++;
-		for (t[0] = strtok(line, "\n "); t[n] && n < TOKENS_MAX;)
-			t[++n] = strtok(NULL, "\n ");
-		if (n == 13 && !strcmp(t[0], "R"))
-			err = run_request(t);
-		else if (n == 5 && !strcmp(t[0], "L"))
-			err = run_legacy(t);
-		else if ((n == 9 && !strcmp(t[0], "A")) ||
-			 (n == 8 && !strcmp(t[0], "F")) ||
-			 (n == 8 && !strcmp(t[0], "C")))
-			err = run_build(t);
-		else
-			err = -1;
-		if (err) {
-			fprintf(stderr, "vector_runner: bad input line %u\n",
-				lineno);
-			return 2;
-		}
-	}
-	return 0;
+	return runner_main("vector_runner", cmds,
+			   sizeof(cmds) / sizeof(cmds[0]));
 }
