@@ -8,7 +8,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { make, OUT_DIR } from "./_harness.ts";
+import { make, runLines } from "./_harness.ts";
 
 /** A monotonic clock's milliseconds, as the kernel's jiffies give them. */
 const T0 = 17_179_869_184;
@@ -119,28 +119,11 @@ const CASES: Case[] = [
   },
 ];
 
-/** Runs the commands through bucket_runner; returns its output lines. */
-async function run(lines: string[]): Promise<string[]> {
-  const child = new Deno.Command(`${OUT_DIR}bucket_runner`, {
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(lines.join("\n") + "\n"));
-  await writer.close();
-  const { code, stdout, stderr } = await child.output();
-  assert.equal(code, 0, new TextDecoder().decode(stderr));
-  const out = new TextDecoder().decode(stdout).trimEnd().split("\n");
-  assert.equal(out.length, lines.length, "one output line per command");
-  return out;
-}
-
 Deno.test("refusal bucket: tokens taken and left at each time", async (t) => {
   await make("bucket");
   for (const c of CASES) {
     await t.step(c.caption, async () => {
-      const out = await run([
+      const out = await runLines("bucket_runner", [
         `S ${c.start.tokens} ${c.start.at}`,
         ...c.takes.map((k) => `T ${k.at}`),
       ]);

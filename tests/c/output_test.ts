@@ -12,7 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { createCipheriv, createDecipheriv, createHmac } from "node:crypto";
-import { make, OUT_DIR, VECTORS_DIR } from "./_harness.ts";
+import { make, runLines, VECTORS_DIR } from "./_harness.ts";
 import { fromHex, hex } from "../../core/hex.ts";
 
 const LABEL = new TextEncoder().encode("netsysrq v2 out\0");
@@ -29,19 +29,7 @@ function h(bytes: Uint8Array): string {
 /** Runs output_runner with one line per case; one answer per case. */
 async function runner(lines: string[]): Promise<string[]> {
   await make("output");
-  const child = new Deno.Command(`${OUT_DIR}output_runner`, {
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(lines.join("\n") + "\n"));
-  await writer.close();
-  const { code, stdout, stderr } = await child.output();
-  assert.equal(code, 0, new TextDecoder().decode(stderr));
-  const out = new TextDecoder().decode(stdout).trimEnd().split("\n");
-  assert.equal(out.length, lines.length, "one answer per case");
-  return out;
+  return await runLines("output_runner", lines);
 }
 
 /** The 96-bit nonce: 4 zero bytes, then the index as a little-endian u64. */

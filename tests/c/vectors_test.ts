@@ -7,7 +7,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { make, OUT_DIR, VECTORS_DIR, verdictCodes } from "./_harness.ts";
+import { make, runLines, VECTORS_DIR, verdictCodes } from "./_harness.ts";
 import { hex } from "../../core/hex.ts";
 
 /** A server key installed under its id (issue 14). */
@@ -200,23 +200,6 @@ function replyLine(c: ReplyCase): string {
   }
 }
 
-/** Feeds one line per case to the runner; returns its output lines. */
-async function runVectors(lines: string[]): Promise<string[]> {
-  const child = new Deno.Command(`${OUT_DIR}vector_runner`, {
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(encoder.encode(lines.join("\n") + "\n"));
-  await writer.close();
-  const { code, stdout, stderr } = await child.output();
-  assert.equal(code, 0, new TextDecoder().decode(stderr));
-  const out = new TextDecoder().decode(stdout).trimEnd().split("\n");
-  assert.equal(out.length, lines.length, "one output line per case");
-  return out;
-}
-
 async function loadCases<T>(file: string): Promise<T[]> {
   const path = `${VECTORS_DIR}${file}`;
   const text = await Deno.readTextFile(path).catch(() => {
@@ -231,7 +214,7 @@ Deno.test("C verifier: every request vector", async (t) => {
   await make("runner");
   const codes = await verdictCodes();
   const cases = await loadCases<RequestCase>("requests.json");
-  const out = await runVectors(cases.map(requestLine));
+  const out = await runLines("vector_runner", cases.map(requestLine));
   for (const [i, c] of cases.entries()) {
     await t.step(c.name, () => {
       const [verdict, floor, tokens, last, lastAddress, reply] = out[i]
@@ -256,7 +239,7 @@ Deno.test("C verifier: every legacy vector", async (t) => {
   await make("runner");
   const codes = await verdictCodes();
   const cases = await loadCases<LegacyCase>("legacy.json");
-  const out = await runVectors(cases.map(legacyLine));
+  const out = await runLines("vector_runner", cases.map(legacyLine));
   for (const [i, c] of cases.entries()) {
     await t.step(c.name, () => {
       const [verdict, last, keys] = out[i].split(" ");
@@ -275,7 +258,7 @@ Deno.test("C verifier: builds every valid reply vector", async (t) => {
   const cases = (await loadCases<ReplyCase>("replies.json"))
     .filter((c) => c.expected !== null);
   assert.ok(cases.length > 0, "replies.json has valid replies");
-  const out = await runVectors(cases.map(replyLine));
+  const out = await runLines("vector_runner", cases.map(replyLine));
   for (const [i, c] of cases.entries()) {
     await t.step(c.name, () => {
       assert.equal(out[i], c.packetHex.toLowerCase());
