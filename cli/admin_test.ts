@@ -172,7 +172,7 @@ Deno.test("prompt on /dev/tty with stdin a pipe; Ctrl-C there exits 130", async 
       );
       assert.match(declined.text, /Send them\? \[y\/N\] n?/);
       assert.match(declined.text, /not confirmed, nothing sent/);
-      assert.equal(declined.code, 1, declined.text);
+      assert.equal(declined.code, 4, declined.text);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
