@@ -30,6 +30,8 @@ export interface Options {
   adminSecretFile?: string;
   /** --admin-passphrase (or the config's): the admin secret from a passphrase. */
   adminPassphrase: boolean;
+  /** --identity NAME: the one host's server-key identity. */
+  identity?: string;
   /** --key-mode: every host's key mode, over the inventory's. */
   keyMode?: "server" | "password";
   /** keygen --server NAME: print that server's key and install lines. */
@@ -85,6 +87,7 @@ const OPTIONS = {
   "admin-secret": { type: "string" },
   "admin-passphrase": { type: "boolean" },
   "key-mode": { type: "string" },
+  identity: { type: "string" },
   server: { type: "string" },
   password: { type: "boolean" },
   port: { type: "string", short: "p" },
@@ -387,6 +390,7 @@ function commonOptions(
         config.adminSecretFile === undefined &&
         config.adminPassphrase === true,
     keyMode: keyMode(values["key-mode"]),
+    identity: values.identity,
     password: false,
     port: port === undefined
       ? DEFAULT_PORT
@@ -534,7 +538,9 @@ Each host is first asked for its clock (a probe, which runs nothing): the
 request is stamped from the server's clock, so this machine's clock may be
 wrong. A retry resends the same packet: the keys run at most once.
 HOST is a name, an IPv4 or IPv6 address, host:port or [v6]:port; a host
-named twice (by name and by address) is sent once.
+named twice (by name and by address) is sent once. With server keys, name
+a host as its key was made (keygen --server NAME), or add --identity NAME:
+an address typed as HOST is an identity of its own.
 
 Keys that stop or damage a machine (b c o e i f k u) are sent only after
 you confirm on the terminal, or with --yes. KEYS that look like a host
@@ -542,15 +548,21 @@ you confirm on the terminal, or with --yes. KEYS that look like a host
 resolves) are refused: the order is KEYS HOST.
 
 Keys: with an admin secret, each host gets its own server key, made from
-the secret and the host's name (its identity); else the password (one for
-every server). A host's key mode: --key-mode, else the inventory's
-netsysrq_key_mode, else server when an admin secret is configured.
+the secret and the host's identity: the name keygen --server was given.
+The identity is the HOST as typed, without its port, or the inventory's
+name (or netsysrq_identity): a server keyed as web1 but reached as
+192.0.2.7:99 needs --identity web1, or stays silent. Without an admin
+secret, the password (one for every server). A host's key mode:
+--key-mode, else the inventory's netsysrq_key_mode, else server when an
+admin secret is configured.
       --admin-secret FILE   the admin secret (keygen writes it); default
                             admin_secret_file of the config file, else
                             ~/.config/netsysrq/admin_secret if it exists
       --admin-passphrase    make the admin secret from a passphrase
                             (Argon2id; SYSRQ_ADMIN_PASSPHRASE, else asked)
       --key-mode MODE       server or password, for every host
+      --identity NAME       the identity of the one HOST's server key,
+                            when HOST is an address or another name
 
 Password (never on the command line), first found wins:
       --password-file FILE  read it from FILE (- for stdin); one trailing

@@ -11,8 +11,8 @@
 
 import type { Options } from "./args.ts";
 import { clockOf, type Context } from "./exchange.ts";
-import { resolve } from "./hosts.ts";
-import { humanDuration, keyCauses, wrapWords } from "./output.ts";
+import { identityOf, resolve } from "./hosts.ts";
+import { hostHeading, humanDuration, keyCauses, wrapWords } from "./output.ts";
 import { hostKey, keyName, loadRunKeys } from "./host_keys.ts";
 import { planHosts, type Planned } from "./plan.ts";
 import { write } from "./runtime.ts";
@@ -20,7 +20,8 @@ import { hostSpecs } from "./send.ts";
 import { EXIT } from "./status.ts";
 import { Transport } from "./transport.ts";
 import { hex } from "../core/hex.ts";
-import type { ServerInfo } from "../mod.ts";
+import { normalizeIdentity, type ServerInfo } from "../mod.ts";
+import { ALL_KEYS } from "../core/info.ts";
 import { sysrqAllows } from "./sysrq_keys.ts";
 
 /** What a probe told about one host. */
@@ -37,12 +38,26 @@ export interface CheckResult {
   serverTime?: string;
   /** The key probed with: 0 the password's, else the key id. */
   keyId?: number;
+  /** With a server key: the identity it was made for (lowercased). */
+  identity?: string;
+  /** Why a host is not fine (with --json, its `reason`). */
+  reason?: CheckFailure;
   /** The server's facts (from the info probe's answer). */
   info?: ServerInfo;
   /** Probes sent without an answer. */
   probes?: number;
   error?: string;
 }
+
+/**
+ * Why a host is not fine: no answer to any probe; ICMP port unreachable
+ * (nothing listens); its name did not resolve; the probe could not leave.
+ */
+export type CheckFailure =
+  | "no-answer"
+  | "port-closed"
+  | "unresolved"
+  | "send-failed";
 
 /** Probe every host; print a line (or JSON object) each; exit status. */
 export async function check(options: Options): Promise<number> {
@@ -101,6 +116,7 @@ async function checkOne(host: Planned, context: Context): Promise<CheckResult> {
       label: host.label,
       port: host.failed.port,
       ok: false,
+      reason: "unresolved",
       error: host.failed.error,
     };
   }
@@ -115,6 +131,9 @@ async function checkOne(host: Planned, context: Context): Promise<CheckResult> {
     const serverAddress = context.options.serverAddress ?? target.address;
     const key = await hostKey(context.keys, host.spec, context.options);
     base.keyId = key.keyId;
+    if (key.keyId !== 0) {
+      base.identity = normalizeIdentity(identityOf(host.spec));
+    }
     const clock = await clockOf(context, target, serverAddress, key, true);
     const closed = context.transport.unreachable.has(
       `${target.address} ${target.port}`,
@@ -126,10 +145,11 @@ async function checkOne(host: Planned, context: Context): Promise<CheckResult> {
         ? {
           ...base,
           ok: false,
+          reason: "port-closed",
           error:
             `nothing listens on UDP ${target.port} there: module or rule missing`,
         }
-        : { ...base, ok: false, probes };
+        : { ...base, ok: false, reason: "no-answer", probes };
     }
     return {
       ...base,
@@ -144,6 +164,7 @@ async function checkOne(host: Planned, context: Context): Promise<CheckResult> {
     return {
       ...base,
       ok: false,
+      reason: "send-failed",
       error: `cannot send: ${(error as Error).message}`,
     };
   }
@@ -164,10 +185,7 @@ async function checkOne(host: Planned, context: Context): Promise<CheckResult> {
  * ```
  */
 export function checkText(result: CheckResult): string {
-  const bare = result.label.replace(/^\[|\](:\d+)?$|:\d+$/g, "");
-  const named = result.address === undefined || result.address === bare
-    ? result.label
-    : `${result.label} (${result.address})`;
+  const named = hostHeading(result);
   if (result.error !== undefined) return `${named}: error: ${result.error}`;
   if (!result.ok) {
     const probes = result.probes === 1 ? "1 probe" : `${result.probes} probes`;
@@ -241,6 +259,8 @@ export function checkJson(result: CheckResult): string {
     port: result.port,
     ok: result.ok,
     keyId: result.keyId === undefined ? undefined : keyName(result.keyId),
+    identity: result.identity,
+    reason: result.reason,
     rttMs: result.rttMs === undefined
       ? undefined
       : Math.round(result.rttMs * 10) / 10,
@@ -251,7 +271,13 @@ export function checkJson(result: CheckResult): string {
     serverTime: result.serverTime,
     module: result.info?.version,
     sysrq: result.info?.sysrq,
-    ruleKeys: result.info?.ruleKeys,
+    // A rule without --sysrq-keys allows every key: said as null, not as
+    // the 94 printable characters the server's bitmap then holds.
+    ruleKeys: result.info === undefined
+      ? undefined
+      : result.info.ruleKeys === ALL_KEYS
+      ? null
+      : result.info.ruleKeys,
     runs: result.info ? keyVerdicts(result.info).runs.join("") : undefined,
     toleranceSeconds: result.info?.toleranceSeconds,
     capabilities: result.info?.capabilities,

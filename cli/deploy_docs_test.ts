@@ -53,6 +53,10 @@ Deno.test("README's kernel.sysrq values are the keys' enable bits", async () => 
     ["sub0123456789", 178],
     ["sub0twml", 186],
     ["sub0twmleifj", 250],
+    // --safe-reboot runs n first (real-time tasks to normal priority).
+    ["subn", 432],
+    ["sub0twmln", 442],
+    ["sub0twmleifjn", 506],
   ];
   for (const [chars, value] of rows) {
     assert.equal(mask(chars), value, chars);

@@ -80,6 +80,13 @@ export async function loadRunKeys(
         " --admin-passphrase (send_sysrq keygen makes an admin secret)",
     );
   }
+  if (options.identity !== undefined && modes[0] === "password") {
+    throw new UsageError(
+      `--identity is a server key's; ${specs[0].label} uses the password (${
+        passwordBecause(specs[0], options)
+      })`,
+    );
+  }
   const admin = serverHost === undefined || adminSource === null
     ? null
     : await loadAdminSecret(adminSource);
@@ -91,6 +98,14 @@ export async function loadRunKeys(
     password = await usablePassword(options, passwordText);
   }
   return { password, passwordText, admin };
+}
+
+/** Why a host uses the password, for the message that refuses --identity. */
+function passwordBecause(spec: HostSpec, options: Options): string {
+  if (options.legacy !== undefined) return "--legacy";
+  if (options.keyMode !== undefined) return "--key-mode password";
+  if (spec.keyMode !== undefined) return "its netsysrq_key_mode";
+  return "no admin secret is configured: give --admin-secret FILE";
 }
 
 /**

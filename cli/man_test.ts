@@ -15,7 +15,7 @@ Deno.test("man page: every option of --help, and each exit status", () => {
   for (const option of options) {
     assert.ok(text.includes(option), `${option} is not in send_sysrq.1`);
   }
-  for (const status of ["0", "1", "2", "3"]) {
+  for (const status of ["0", "1", "2", "3", "4"]) {
     assert.match(
       text,
       new RegExp(`\\.SH EXIT STATUS[\\s\\S]*\\.TP\\n\\.B ${status}\\n`),

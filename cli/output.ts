@@ -56,6 +56,12 @@ export interface HostResult {
   };
   /** The key its packets were made with: 0 the password's, else a key id. */
   keyId?: number;
+  /** With a server key: the identity it was made for (lowercased). */
+  identity?: string;
+  /** --safe-reboot: the one b syncs, freezes, then reboots. */
+  safeReboot?: boolean;
+  /** --only-if-synced, with --safe-reboot. */
+  onlyIfSynced?: boolean;
   /** Replies from this host that failed verification and were ignored. */
   ignored?: number;
   /** Hex of the packet (--dry-run). */
@@ -155,12 +161,30 @@ export function humanDuration(ms: number): string {
   return parts.slice(0, 2).join(" ");
 }
 
-function hostLabel(result: HostResult): string {
-  if (result.address === undefined) return result.label;
-  const named = result.label.replace(/^\[|\](:\d+)?$|:\d+$/g, "");
-  return named === result.address
-    ? result.label
-    : `${result.label} (${result.address})`;
+/**
+ * How a result names its host: as given, then the address it went to (when
+ * the host was a name) and, with a server key, the identity the key was
+ * made for — the name that decides whether the server holds it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { hostHeading } from "./output.ts";
+ * assert.equal(hostHeading({ label: "web1", address: "192.0.2.7" }),
+ *   "web1 (192.0.2.7)");
+ * assert.equal(hostHeading({ label: "192.0.2.7:99", address: "192.0.2.7",
+ *   identity: "web1" }), "192.0.2.7:99 (identity web1)");
+ * ```
+ */
+export function hostHeading(
+  host: { label: string; address?: string; identity?: string },
+): string {
+  const bare = host.label.replace(/^\[|\](:\d+)?$|:\d+$/g, "");
+  const notes = [
+    host.address !== undefined && host.address !== bare ? host.address : "",
+    host.identity !== undefined ? `identity ${host.identity}` : "",
+  ].filter((note) => note);
+  return notes.length ? `${host.label} (${notes.join(", ")})` : host.label;
 }
 
 /** The text for one host: a status line, then indented explanations. */
@@ -168,7 +192,7 @@ export function formatText(
   result: HostResult,
   colour: Palette = PLAIN,
 ): string {
-  const head = `${hostLabel(result)}: `;
+  const head = `${hostHeading(result)}: `;
   switch (result.outcome) {
     case "acked":
       return head + ackText(result, colour);
@@ -199,18 +223,20 @@ function ackText(result: HostResult, colour: Palette): string {
     ? colour.good("acked")
     : colour.warn("acked");
   const once = result.repeat ? "ran once; ack re-sent" : "ran once";
-  const what = ran.length === 0 ? "ran no keys" : `${once}: ${list(ran)}`;
+  const what = ran.length === 0
+    ? "ran no keys"
+    : `${once}: ${list(ran, result)}`;
   // A server key is named (the server logs it too); the password is not.
   const by = result.keyId ? ` by key ${keyIdText(result.keyId)}` : "";
   let line = `${word}${by} in ${humanDuration(result.rttMs ?? 0)}, ${what}`;
   if (byRule.length) {
     line += `\n  refused ${
-      list(byRule)
+      list(byRule, result)
     }: not in the rule's key set (iptables --sysrq-keys)`;
   }
   if (bySysctl.length) {
     line += `\n  refused ${
-      list(bySysctl)
+      list(bySysctl, result)
     }: masked by the server's kernel.sysrq setting`;
   }
   if (result.repeat) {
@@ -239,8 +265,11 @@ function restampNote(result: HostResult): string {
     : "";
 }
 
-function list(keys: string[]): string {
-  return keys.length === 0 ? "no keys" : keys.join(", ");
+/** Keys as a result line names them; a safe reboot's b by what it does. */
+function list(keys: string[], result: HostResult): string {
+  if (keys.length === 0) return "no keys";
+  if (!result.safeReboot) return keys.join(", ");
+  return result.onlyIfSynced ? "safe reboot (only if synced)" : "safe reboot";
 }
 
 function refusalText(result: HostResult, colour: Palette): string {
@@ -341,7 +370,8 @@ export function keyCauses(keyIds: (number | undefined)[]): string {
   const passwordText = "wrong password; wrong --server-address (behind NAT," +
     " give the address the server sees itself as)";
   const serverText = "the server lacks the key of the name used here" +
-    " (send with the name given to keygen --server, or set netsysrq_identity)";
+    " (each line says which identity: give the name keygen --server had, as" +
+    " HOST, with --identity NAME, or as netsysrq_identity)";
   if (password && server) {
     return `${passwordText} (password hosts); ${serverText} (server keys)`;
   }
@@ -393,7 +423,10 @@ export function formatJson(result: HostResult): string {
       : result.keyId === 0
       ? "password"
       : keyIdText(result.keyId),
+    identity: result.identity,
     keys: result.keys,
+    safeReboot: result.safeReboot,
+    onlyIfSynced: result.onlyIfSynced,
     attempts: result.attempts,
     rttMs: result.rttMs === undefined
       ? undefined

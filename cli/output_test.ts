@@ -194,3 +194,49 @@ Deno.test("likely causes name the key mode the silent hosts were probed in", () 
   const both = likelyCauses([silent(0), silent(0x8150e2a5)]);
   assert.match(both, /\(password\shosts\);.*\(server\skeys\)/s);
 });
+
+Deno.test("ack of a safe reboot: named as such, in text and JSON", () => {
+  const result = {
+    ...BASE,
+    keys: "b",
+    statuses: [KeyStatus.EXECUTED],
+    safeReboot: true,
+  };
+  assert.match(formatText(result), /acked in 3 ms, ran once: safe reboot$/);
+  assert.match(
+    formatText({ ...result, onlyIfSynced: true }),
+    /ran once: safe reboot \(only if synced\)$/,
+  );
+  assert.match(
+    formatText({ ...result, statuses: [KeyStatus.REFUSED_BY_SYSCTL] }),
+    /ran no keys\n {2}refused safe reboot: masked by the server's kernel\.sysrq/,
+  );
+  const json = JSON.parse(formatJson(result));
+  assert.equal(json.safeReboot, true);
+  assert.equal(json.keys, "b", "the key sent is still b");
+});
+
+Deno.test("with a server key, each line names the identity it was made for", () => {
+  const result = { ...BASE, keyId: 0x8150e2a5, identity: "guest1" };
+  assert.match(
+    formatText({ ...result, statuses: [0, 0, 0] }),
+    /^web1 \(192\.0\.2\.7, identity guest1\): acked by key 8150e2a5 in 3 ms/,
+  );
+  assert.match(
+    formatText({
+      ...result,
+      label: "192.0.2.7:99",
+      identity: "192.0.2.7",
+      outcome: "no-reply",
+      stage: "probe",
+      probes: 3,
+    }),
+    /^192\.0\.2\.7:99 \(identity 192\.0\.2\.7\): no reply \(3 probes/,
+  );
+  assert.equal(JSON.parse(formatJson(result)).identity, "guest1");
+  // The password has no identity: nothing is added.
+  assert.match(
+    formatText({ ...BASE, statuses: [0, 0, 0] }),
+    /^web1 \(192\.0\.2\.7\): acked in/,
+  );
+});

@@ -37,7 +37,7 @@ import { loadRunKeys } from "./host_keys.ts";
 import { env, isTerminal, onInterrupt, write } from "./runtime.ts";
 import { EXIT } from "./status.ts";
 import { Transport } from "./transport.ts";
-import { encodeAddress } from "../mod.ts";
+import { encodeAddress, normalizeIdentity } from "../mod.ts";
 
 /** Show a progress line on a terminal above this many hosts. */
 const PROGRESS_ABOVE = 4;
@@ -131,7 +131,30 @@ export async function hostSpecs(options: Options): Promise<Fleet> {
   if (options.hostsFile !== undefined) {
     specs.push(...await readHostsFile(options.hostsFile, options.port));
   }
+  if (options.identity !== undefined) {
+    specs[0] = withIdentity(specs, options.identity);
+  }
   return { specs, inventory };
+}
+
+/**
+ * --identity NAME: the one host's server key is made for NAME (over the
+ * inventory's), whatever the HOST typed. One host only: an identity names
+ * one server, and a fleet's identities belong in an inventory.
+ */
+function withIdentity(specs: HostSpec[], identity: string): HostSpec {
+  if (specs.length !== 1) {
+    throw new UsageError(
+      `--identity names one server's identity: give exactly one HOST, not` +
+        ` ${specs.length} (for several, an inventory's netsysrq_identity)`,
+    );
+  }
+  try {
+    normalizeIdentity(identity);
+  } catch (error) {
+    throw new UsageError(`--identity: ${(error as Error).message}`);
+  }
+  return { ...specs[0], identity };
 }
 
 /** An IP address, `host:port` or `[v6]:port`: never an inventory name. */

@@ -245,7 +245,7 @@ Deno.test("inventory: a host and a group, each with its own key, no --server-add
     assert.match(
       text.stdout,
       new RegExp(
-        `web1 \\(127\\.0\\.0\\.1\\): acked by key ${
+        `web1 \\(127\\.0\\.0\\.1, identity web1\\): acked by key ${
           formatKeyId(setup.keyId)
         } in `,
       ),
@@ -287,6 +287,84 @@ Deno.test("attack: two servers at one address; a packet for web1 gets nothing fr
     const web2 = setup.responders.get("web2")!;
     assert.deepEqual(web2.seen.map((s) => s.verdict), [Verdict.BAD_MAC]);
     assert.equal(web2.runs(), 0);
+  });
+});
+
+Deno.test("--identity: a host typed as an address gets the key its server holds; each line names the identity", async () => {
+  await withFleet(["guest1"], async (setup) => {
+    const host = `127.0.0.1:${setup.responders.get("guest1")!.port}`;
+    const admin = ["--admin-secret", setup.secretFile];
+    const quick = ["--timeout", "0.2", "--retries", "0"];
+    // The first day's mistake: the address is the identity, the server
+    // holds guest1's key, and the silent line says which identity it was.
+    const typed = await runClient(SOURCE, [...admin, ...quick, "s", host]);
+    assert.equal(typed.code, 1, typed.stderr + typed.stdout);
+    assert.match(
+      typed.stdout,
+      new RegExp(`^${host} \\(identity 127\\.0\\.0\\.1\\): no reply`),
+    );
+    assert.match(typed.stdout, /--identity NAME/);
+    const sent = await runClient(SOURCE, [
+      ...admin,
+      "--identity",
+      "guest1",
+      "s",
+      host,
+    ]);
+    assert.equal(sent.code, 0, sent.stderr + sent.stdout);
+    assert.match(
+      sent.stdout,
+      new RegExp(
+        `^${host} \\(identity guest1\\): acked by key ${
+          formatKeyId(setup.keyId)
+        } in `,
+      ),
+    );
+    const checked = await runClient(SOURCE, [
+      ...admin,
+      "--check",
+      "--json",
+      "--identity",
+      "GUEST1",
+      host,
+    ]);
+    assert.equal(checked.code, 0, checked.stderr + checked.stdout);
+    assert.equal(json(checked.stdout)[0].identity, "guest1");
+    const acked = await runClient(SOURCE, [
+      ...admin,
+      "--json",
+      "--identity",
+      "guest1",
+      "s",
+      host,
+    ]);
+    assert.equal(json(acked.stdout)[0].identity, "guest1");
+    const guest1 = setup.responders.get("guest1")!;
+    assert.deepEqual(
+      requestsSeen(guest1).map((s) => s.verdict),
+      [Verdict.BAD_MAC, Verdict.ACCEPTED, Verdict.ACCEPTED],
+      "the address's probe failed its MAC; guest1's two requests ran",
+    );
+    const seen = guest1.seen.length;
+
+    // One identity is one host's; the password has none.
+    for (
+      const [args, why] of [
+        [["--identity", "guest1", "s", host, "127.0.0.2"], /exactly one HOST/],
+        [["--identity", "a b", "s", host], /--identity: .*white space/],
+        [
+          ["--identity", "guest1", "--key-mode", "password", "s", host],
+          /uses the password/,
+        ],
+      ] as const
+    ) {
+      const bad = await runClient(SOURCE, [...admin, ...args], {
+        env: { SYSRQ_PASSWORD: PASSWORD },
+      });
+      assert.equal(bad.code, 2, bad.stderr + bad.stdout);
+      assert.match(bad.stderr, why);
+    }
+    assert.equal(guest1.seen.length, seen, "nothing more was sent");
   });
 });
 
