@@ -11,7 +11,7 @@
 
 import type { Options } from "./args.ts";
 import { clockOf, type Context } from "./exchange.ts";
-import { identityOf, resolve } from "./hosts.ts";
+import { resolve, shownIdentity } from "./hosts.ts";
 import { hostHeading, humanDuration, keyCauses, wrapWords } from "./output.ts";
 import { hostKey, keyName, loadRunKeys } from "./host_keys.ts";
 import { planHosts, type Planned } from "./plan.ts";
@@ -20,7 +20,7 @@ import { hostSpecs } from "./send.ts";
 import { EXIT } from "./status.ts";
 import { Transport } from "./transport.ts";
 import { hex } from "../core/hex.ts";
-import { normalizeIdentity, type ServerInfo } from "../mod.ts";
+import type { ServerInfo } from "../mod.ts";
 import { ALL_KEYS } from "../core/info.ts";
 import { sysrqAllows } from "./sysrq_keys.ts";
 
@@ -131,9 +131,7 @@ async function checkOne(host: Planned, context: Context): Promise<CheckResult> {
     const serverAddress = context.options.serverAddress ?? target.address;
     const key = await hostKey(context.keys, host.spec, context.options);
     base.keyId = key.keyId;
-    if (key.keyId !== 0) {
-      base.identity = normalizeIdentity(identityOf(host.spec));
-    }
+    if (key.keyId !== 0) base.identity = shownIdentity(host.spec);
     const clock = await clockOf(context, target, serverAddress, key, true);
     const closed = context.transport.unreachable.has(
       `${target.address} ${target.port}`,

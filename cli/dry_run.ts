@@ -16,7 +16,7 @@
 import type { Options } from "./args.ts";
 import type { Planned } from "./plan.ts";
 import { hostKey, keyName, type RunKeys } from "./host_keys.ts";
-import { identityOf } from "./hosts.ts";
+import { shownIdentity } from "./hosts.ts";
 import { write } from "./runtime.ts";
 import { EXIT } from "./status.ts";
 import { harmfulKeys, keyAction } from "./sysrq_keys.ts";
@@ -79,7 +79,7 @@ export async function dryRun(
           port: host.spec.port,
           boundAddress: server ? undefined : bound,
           keyId: key === null ? undefined : keyName(key.keyId),
-          identity: server ? identityOf(host.spec) : undefined,
+          identity: server ? shownIdentity(host.spec) : undefined,
           keys,
           legacy: options.legacy,
           ack: options.ack,
@@ -94,7 +94,7 @@ export async function dryRun(
       : `${host.label} (${host.address})`;
     const mac = server
       ? `server key ${keyName(key.keyId)} for identity ${
-        identityOf(host.spec)
+        shownIdentity(host.spec)
       } (no address in the MAC)`
       : `MAC bound to ${bound}`;
     let line = `${named}: UDP port ${host.spec.port}, ${mac}`;

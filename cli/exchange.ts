@@ -12,7 +12,7 @@
 
 import type { Options } from "./args.ts";
 import { type HostKey, hostKey, type RunKeys } from "./host_keys.ts";
-import { type HostSpec, identityOf, resolve, type Target } from "./hosts.ts";
+import { type HostSpec, resolve, shownIdentity, type Target } from "./hosts.ts";
 import type { HostResult } from "./output.ts";
 import { ServerClock } from "./server_clock.ts";
 import { LocalFailure, type Transport } from "./transport.ts";
@@ -28,7 +28,6 @@ import {
   createLegacyRequest,
   createProbe,
   createRequest,
-  normalizeIdentity,
   type ProbeInfo,
   RefusalReason,
   type Reply,
@@ -98,7 +97,7 @@ export async function exchange(
     }
     const key = await hostKey(context.keys, spec, options);
     result.keyId = key.keyId;
-    if (key.keyId !== 0) result.identity = normalizeIdentity(identityOf(spec));
+    if (key.keyId !== 0) result.identity = shownIdentity(spec);
     if (options.dryRun) {
       // The request needs the server's clock; the probe is what goes first.
       const probe = createProbe(key.key, { serverAddress, keyId: key.keyId });

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { encodeAddress } from "../mod.ts";
+import { encodeAddress, normalizeIdentity } from "../mod.ts";
 import { UsageError } from "./args.ts";
 import { readStdin, readTextFile } from "./runtime.ts";
 
@@ -31,6 +31,14 @@ export interface HostSpec {
  */
 export function identityOf(spec: HostSpec): string {
   return spec.identity ?? spec.host;
+}
+
+/**
+ * The identity as the server key uses it, for messages: ASCII letters
+ * lowercased (`Web1` and `web1` are one identity, docs/PROTOCOL.md "Keys").
+ */
+export function shownIdentity(spec: HostSpec): string {
+  return normalizeIdentity(identityOf(spec));
 }
 
 /** A host with the address its packets go to. */

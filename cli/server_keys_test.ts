@@ -330,6 +330,15 @@ Deno.test("--identity: a host typed as an address gets the key its server holds;
     ]);
     assert.equal(checked.code, 0, checked.stderr + checked.stdout);
     assert.equal(json(checked.stdout)[0].identity, "guest1");
+    const dry = await runClient(SOURCE, [
+      ...admin,
+      "--dry-run",
+      "--identity",
+      "GUEST1",
+      "s",
+      host,
+    ]);
+    assert.match(dry.stdout, /server key [0-9a-f]{8} for identity guest1 /);
     const acked = await runClient(SOURCE, [
       ...admin,
       "--json",
