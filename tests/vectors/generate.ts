@@ -17,32 +17,33 @@
 
 import { argon2id } from "hash-wasm";
 import { fromHex, hex } from "../../core/hex.ts";
+import {
+  ADDRESS_HEX,
+  ADMIN,
+  ADMIN_NEXT,
+  BOOT,
+  derive,
+  frame,
+  keyIdOf,
+  NO_ADDRESS,
+  NOW,
+  OTHER_PASSWORD,
+  PASSWORD,
+  serverKeyOf,
+  text,
+  V4,
+  V4_OTHER,
+  V6,
+  writeVectorFile,
+} from "./_generate.ts";
 
-const DIR = new URL("./", import.meta.url);
-const PASSWORD = "vector-password-1";
-const OTHER_PASSWORD = "vector-password-2";
-const V4 = "192.0.2.7";
-const V4_OTHER = "192.0.2.8";
-const V6 = "2001:db8::7";
-/** The MAC's address A of server-key mode: 16 zero bytes, not an address. */
-const NO_ADDRESS = "(server key: A = 16 zero bytes)";
-/** The server's protocol clock (ms) unless a case says otherwise. */
-const NOW = 1700000000000;
 const TOL = 60000;
 const SLACK = 1000;
 const FLOOR = NOW - 30000;
 const TOKENS = 5;
-const BOOT = "b0070b0070b0070b";
 const OTHER_BOOT = "0123456789abcdef";
 const MAX_U64 = 0xffffffffffffffffn;
 
-/** The 16 bytes A of each address, written out (docs/PROTOCOL.md). */
-const ADDRESS_HEX: Record<string, string> = {
-  [V4]: "00000000000000000000ffffc0000207",
-  [V4_OTHER]: "00000000000000000000ffffc0000208",
-  [V6]: "20010db8000000000000000000000007",
-  [NO_ADDRESS]: "00000000000000000000000000000000",
-};
 /** The legacy digest's destination text (%pI4, or %pI6 without "::"). */
 const LEGACY_DST: Record<string, string> = {
   [V4]: V4,
@@ -64,8 +65,6 @@ const LABEL: Record<string, string> = {
   prb: "netsysrq v2 prb",
   clk: "netsysrq v2 clk",
   v1req: "netsysrq v1 req",
-  kid: "netsysrq v2 kid",
-  srv: "netsysrq v2 srv",
 };
 type Label = keyof typeof LABEL;
 const LABEL_OF_TYPE: Record<number, Label> = {
@@ -116,72 +115,15 @@ enum Reason {
 }
 
 const unhex = fromHex;
-const text = (s: string) => new TextEncoder().encode(s);
 
 function nonce(seed: number): Uint8Array {
   return Uint8Array.from({ length: 12 }, (_, i) => (seed * 16 + i) & 0xff);
-}
-
-async function derive(password: string): Promise<Uint8Array<ArrayBuffer>> {
-  const base = await crypto.subtle.importKey(
-    "raw",
-    text(password),
-    "PBKDF2",
-    false,
-    ["deriveBits"],
-  );
-  return new Uint8Array(
-    await crypto.subtle.deriveBits(
-      {
-        name: "PBKDF2",
-        hash: "SHA-256",
-        salt: text("netsysrq v1 key"),
-        iterations: 100000,
-      },
-      base,
-      256,
-    ),
-  );
 }
 
 const keyBytes = await derive(PASSWORD);
 const otherKeyBytes = await derive(OTHER_PASSWORD);
 
 // Server-key mode (docs/PROTOCOL.md, "Keys").
-
-/** Two admin secrets `M`: today's, and the one that replaces it. */
-const ADMIN = unhex(
-  "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf",
-);
-const ADMIN_NEXT = unhex(
-  "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf",
-);
-
-async function hmacRaw(
-  k: Uint8Array<ArrayBuffer>,
-  data: Uint8Array<ArrayBuffer>,
-): Promise<Uint8Array<ArrayBuffer>> {
-  const hmacKey = await crypto.subtle.importKey(
-    "raw",
-    k,
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  return new Uint8Array(await crypto.subtle.sign("HMAC", hmacKey, data));
-}
-
-/** Key id: HMAC(M, "netsysrq v2 kid" 00), first 4 bytes BE, top bit set. */
-async function keyIdOf(m: Uint8Array<ArrayBuffer>): Promise<number> {
-  const mac = await hmacRaw(m, text(LABEL.kid + "\0"));
-  return (new DataView(mac.buffer).getUint32(0) | 0x80000000) >>> 0;
-}
-
-/** K_server = HMAC(M, "netsysrq v2 srv" 00 || identity, ASCII lowercased). */
-function serverKeyOf(m: Uint8Array<ArrayBuffer>, identity: string) {
-  const lower = identity.replace(/[A-Z]/g, (c) => c.toLowerCase());
-  return hmacRaw(m, text(LABEL.srv + "\0" + lower));
-}
 
 const KID = await keyIdOf(ADMIN);
 const KID_NEXT = await keyIdOf(ADMIN_NEXT);
@@ -232,35 +174,6 @@ async function tag(
   input.set(body, 32);
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", hmacKey, input));
   return mac.subarray(0, 16);
-}
-
-interface Frame {
-  type: number;
-  flags?: number;
-  bootId?: string;
-  time?: bigint | number;
-  keyId?: number;
-  nonce?: Uint8Array;
-  body?: Uint8Array;
-  version?: number;
-}
-
-/** The unsealed frame of docs/PROTOCOL.md, "Messages", with room for a tag. */
-function frame(f: Frame): Uint8Array {
-  const body = f.body ?? new Uint8Array(0);
-  const out = new Uint8Array(56 + body.length);
-  out.set(text("NSRQ"));
-  out[4] = f.version ?? 2;
-  out[5] = f.type;
-  out[6] = f.flags ?? 0;
-  out[7] = body.length;
-  out.set(unhex(f.bootId ?? "0000000000000000"), 8);
-  const view = new DataView(out.buffer);
-  view.setBigUint64(16, BigInt(f.time ?? 0));
-  view.setUint32(24, f.keyId ?? 0);
-  out.set(f.nonce ?? new Uint8Array(12), 28);
-  out.set(body, 40);
-  return out;
 }
 
 /** The key id of a framed packet (bytes 24..28). */
@@ -2410,16 +2323,6 @@ async function keyCase(c: KeyCase) {
   };
 }
 
-async function write(name: string, cases: unknown[]): Promise<void> {
-  const url = new URL(name, DIR);
-  await Deno.writeTextFile(url, JSON.stringify({ cases }, null, 2) + "\n");
-  const fmt = new Deno.Command(Deno.execPath(), {
-    args: ["fmt", "-q", url.pathname],
-  });
-  if (!(await fmt.output()).success) throw new Error(`deno fmt ${name} failed`);
-  console.log(`${name}: ${cases.length} cases`);
-}
-
 const requestVectors = await Promise.all(requestCases.map(requestCase));
 if (hex(await argon2Secret(ARGON2_PASSWORD)) !== ARGON2_SECRET_HEX) {
   throw new Error("hash-wasm's Argon2id disagrees with the reference argon2");
@@ -2438,6 +2341,7 @@ export function vectorFiles(): Record<string, unknown[]> {
 
 if (import.meta.main) {
   for (const [name, cases] of Object.entries(vectorFiles())) {
-    await write(name, cases);
+    await writeVectorFile(name, { cases });
+    console.log(`${name}: ${cases.length} cases`);
   }
 }

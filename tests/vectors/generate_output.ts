@@ -3,37 +3,34 @@
  * flags that announce them, from fixed inputs:
  * `deno run -A tests/vectors/generate_output.ts`. Like generate.ts, every
  * packet is built here from the tables of docs/PROTOCOL.md ("Output (type
- * 6)", "Ack"), with node:crypto's HMAC-SHA256 and ChaCha20-Poly1305 and Web
- * Crypto's PBKDF2, never with the library, and every expectation is
- * written by hand: the file is an independent oracle for core/output.ts, the
- * C builder (tests/c) and the kernel.
+ * 6)", "Ack"), with node:crypto's HMAC-SHA256 and ChaCha20-Poly1305 and the
+ * Web Crypto key derivations of _generate.ts, never with the library, and
+ * every expectation is written by hand: the file is an independent oracle
+ * for core/output.ts, the C builder (tests/c) and the kernel.
  *
  * @module
  */
 
 import { createCipheriv, createHmac } from "node:crypto";
 import { fromHex, hex } from "../../core/hex.ts";
-
-const DIR = new URL("./", import.meta.url);
-const text = (s: string) => new TextEncoder().encode(s);
-
-const PASSWORD = "vector-password-1";
-const OTHER_PASSWORD = "vector-password-2";
-const V4 = "192.0.2.7";
-const V4_OTHER = "192.0.2.8";
-const V6 = "2001:db8::7";
-const ADDRESS_HEX: Record<string, string> = {
-  [V4]: "00000000000000000000ffffc0000207",
-  [V4_OTHER]: "00000000000000000000ffffc0000208",
-  [V6]: "20010db8000000000000000000000007",
-  zeros: "00000000000000000000000000000000",
-};
-const BOOT = "b0070b0070b0070b";
-const NOW = 1700000000000n;
-/** generate.ts's admin secret a0a1…bf and its server web1. */
-const ADMIN = fromHex(
-  "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf",
-);
+import {
+  ADDRESS_HEX,
+  ADMIN,
+  BOOT,
+  derive,
+  frame,
+  keyIdOf,
+  NO_ADDRESS,
+  NOW,
+  OTHER_PASSWORD,
+  PASSWORD,
+  serverKeyOf,
+  text,
+  V4,
+  V4_OTHER,
+  V6,
+  writeVectorFile,
+} from "./_generate.ts";
 
 function hmac(key: Uint8Array, ...parts: Uint8Array[]): Uint8Array {
   const h = createHmac("sha256", key);
@@ -41,33 +38,11 @@ function hmac(key: Uint8Array, ...parts: Uint8Array[]): Uint8Array {
   return new Uint8Array(h.digest());
 }
 
-async function pbkdf2(password: string): Promise<Uint8Array> {
-  const base = await crypto.subtle.importKey(
-    "raw",
-    text(password),
-    "PBKDF2",
-    false,
-    ["deriveBits"],
-  );
-  return new Uint8Array(
-    await crypto.subtle.deriveBits(
-      {
-        name: "PBKDF2",
-        hash: "SHA-256",
-        salt: text("netsysrq v1 key"),
-        iterations: 100000,
-      },
-      base,
-      256,
-    ),
-  );
-}
-
-const K = await pbkdf2(PASSWORD);
-const K_OTHER = await pbkdf2(OTHER_PASSWORD);
-const KID = (new DataView(hmac(ADMIN, text("netsysrq v2 kid\0")).buffer)
-  .getUint32(0) | 0x80000000) >>> 0;
-const K_WEB1 = hmac(ADMIN, text("netsysrq v2 srv\0"), text("web1"));
+const K = await derive(PASSWORD);
+const K_OTHER = await derive(OTHER_PASSWORD);
+/** generate.ts's admin secret a0a1…bf: its key id and its server web1. */
+const KID = await keyIdOf(ADMIN);
+const K_WEB1 = await serverKeyOf(ADMIN, "web1");
 
 /** A request (type 1, ACK_WANTED | OUTPUT_WANTED), tagged as PROTOCOL.md says. */
 function request(
@@ -77,19 +52,22 @@ function request(
   address = V4,
   keyId = 0,
 ): Uint8Array {
-  const out = new Uint8Array(56 + keys.length);
-  out.set(text("NSRQ"));
-  out.set([2, 1, 0x03, keys.length], 4);
-  out.set(fromHex(BOOT), 8);
-  const view = new DataView(out.buffer);
-  view.setBigUint64(16, NOW + BigInt(seed));
-  view.setUint32(24, keyId);
-  for (let i = 0; i < 12; i++) out[28 + i] = (seed * 31 + i * 7) & 0xff;
-  out.set(text(keys), 40);
+  const out = frame({
+    type: 1,
+    flags: 0x03,
+    bootId: BOOT,
+    time: BigInt(NOW) + BigInt(seed),
+    keyId,
+    nonce: Uint8Array.from(
+      { length: 12 },
+      (_, i) => (seed * 31 + i * 7) & 0xff,
+    ),
+    body: text(keys),
+  });
   const tag = hmac(
     k,
     text("netsysrq v2 req\0"),
-    fromHex(ADDRESS_HEX[keyId === 0 ? address : "zeros"]),
+    fromHex(ADDRESS_HEX[keyId === 0 ? address : NO_ADDRESS]),
     out.subarray(0, out.length - 16),
   );
   out.set(tag.subarray(0, 16), out.length - 16);
@@ -264,7 +242,7 @@ const messageCases: MessageCase[] = [
   {
     name: "server key: A is 16 zero bytes",
     k: K_WEB1,
-    addressHex: ADDRESS_HEX.zeros,
+    addressHex: ADDRESS_HEX[NO_ADDRESS],
     req: reqKeyed,
     index: 0,
     flags: 1,
@@ -357,7 +335,7 @@ const messageCases: MessageCase[] = [
   {
     name: "server key sealed with A = the server's address",
     k: K_WEB1,
-    addressHex: ADDRESS_HEX.zeros,
+    addressHex: ADDRESS_HEX[NO_ADDRESS],
     req: reqKeyed,
     sealO: outputKey(K_WEB1, ADDRESS_HEX[V4], reqKeyed),
     index: 0,
@@ -513,15 +491,7 @@ export function outputVectors() {
 }
 
 if (import.meta.main) {
-  const url = new URL("output.json", DIR);
-  await Deno.writeTextFile(
-    url,
-    JSON.stringify(outputVectors(), null, 2) + "\n",
-  );
-  const fmt = new Deno.Command(Deno.execPath(), {
-    args: ["fmt", "-q", url.pathname],
-  });
-  if (!(await fmt.output()).success) throw new Error("deno fmt failed");
+  await writeVectorFile("output.json", outputVectors());
   const { messages, acks } = outputVectors();
   console.log(`output.json: ${messages.length} messages, ${acks.length} acks`);
 }
