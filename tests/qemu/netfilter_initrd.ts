@@ -14,8 +14,7 @@
  */
 
 import { defaultKernel, hasModule } from "./kernels.ts";
-import { moduleFiles, putModule } from "./hang/initrd.ts";
-import { exists, run, sha256Hex, workDir } from "./_util.ts";
+import { cachedArchive, moduleFiles, putModules } from "./_extra_initrd.ts";
 import type { Vm } from "./vm.ts";
 
 /** The matches and tables, with what they need found by modinfo. */
@@ -39,34 +38,16 @@ export async function netfilterInitrd(
     kernel,
     MODULES.filter((m) => hasModule(kernel, m)),
   );
-  const stamps = [
+  const inputs = [
     new URL(import.meta.url).pathname,
     ...modules.map((m) => m.file),
-  ]
-    .map((p) => `${p}:${Deno.statSync(p).size}`);
-  const key = await sha256Hex([kernel, ...stamps].join("\n"));
-  const out = `${workDir()}/netfilter-${kernel}-${key.slice(0, 16)}.cpio`;
-  if (exists(out)) return out;
-  const root = await Deno.makeTempDir({ dir: workDir(), prefix: "nfroot-" });
-  try {
-    for (const m of modules) {
-      await putModule(m.file, `${root}${DIR}/${m.name}.ko`);
-    }
-    Deno.writeTextFileSync(
-      `${root}${DIR}/modules`,
-      modules.map((m) => m.name).join("\n") + "\n",
-    );
-    await run([
-      "sh",
-      "-c",
-      `cd "${root}" && find . | LC_ALL=C sort | ` +
-      `cpio -o -H newc -R 0:0 --quiet > "${out}.tmp"`,
-    ]);
-    Deno.renameSync(`${out}.tmp`, out);
-  } finally {
-    Deno.removeSync(root, { recursive: true });
-  }
-  return out;
+  ];
+  return await cachedArchive(
+    "netfilter",
+    kernel,
+    inputs,
+    (root) => putModules(root, modules, DIR, `${DIR}/modules`),
+  );
 }
 
 /** Loads every module of the archive in the guest (those not yet loaded). */
