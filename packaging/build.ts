@@ -20,30 +20,10 @@
 
 import { parseArgs } from "node:util";
 import { buildClientPackages } from "./client_package.ts";
+import { run } from "./_run.ts";
 
 const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const here = `${root}/packaging`;
-
-/** Run a command; on failure, throw with its output so the cause is seen. */
-async function run(
-  cmd: string,
-  args: string[],
-  opts: { cwd?: string; env?: Record<string, string> } = {},
-): Promise<string> {
-  const out = await new Deno.Command(cmd, {
-    args,
-    cwd: opts.cwd,
-    env: opts.env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  if (!out.success) {
-    const err = new TextDecoder().decode(out.stderr);
-    throw new Error(`${cmd} ${args.join(" ")} failed:\n${text}${err}`);
-  }
-  return text;
-}
 
 async function readVersion(): Promise<string> {
   const json = JSON.parse(await Deno.readTextFile(`${root}/deno.json`));

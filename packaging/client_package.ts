@@ -13,6 +13,7 @@
  */
 
 import { compileNode } from "../cli/build.ts";
+import { run } from "./_run.ts";
 
 const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -24,20 +25,6 @@ const DESCRIPTION = [
   "acknowledgement; --check probes the servers without running a key.",
   "A standalone binary: it needs neither Deno nor Node.",
 ];
-
-async function run(cmd: string, args: string[], cwd?: string) {
-  const out = await new Deno.Command(cmd, {
-    args,
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    const err = new TextDecoder().decode(out.stderr);
-    throw new Error(`${cmd} ${args.join(" ")} failed:\n${err}`);
-  }
-  return new TextDecoder().decode(out.stdout);
-}
 
 /** Lay out /usr/bin/send_sysrq and its man page under `tree`. */
 async function layOut(tree: string, binary: string): Promise<void> {
@@ -82,7 +69,7 @@ async function buildDeb(
   await run("sh", [
     "-c",
     "find usr -type f | LC_ALL=C sort | xargs md5sum > DEBIAN/md5sums",
-  ], pkg);
+  ], { cwd: pkg });
   const deb = `${out}/send-sysrq_${version}_${arch}.deb`;
   // gzip: xz on the ~95 MB binary costs a minute of a shared CPU.
   await run("dpkg-deb", ["--root-owner-group", "-Zgzip", "--build", pkg, deb]);

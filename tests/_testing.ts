@@ -6,6 +6,7 @@
  * @module
  */
 
+import assert from "node:assert/strict";
 import { hex } from "../core/hex.ts";
 
 /**
@@ -62,4 +63,31 @@ export async function runCommand(
     stdout: dec.decode(out.stdout),
     stderr: dec.decode(out.stderr),
   };
+}
+
+/**
+ * Run `cmd` like {@link runCommand} and return its standard output; an
+ * exit code other than 0 fails the test with the command and all it
+ * printed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { mustRun } from "./_testing.ts";
+ * assert.equal(await mustRun("sh", ["-c", "echo out"]), "out\n");
+ * await assert.rejects(mustRun("sh", ["-c", "echo why >&2; exit 3"]), /why/);
+ * ```
+ */
+export async function mustRun(
+  cmd: string,
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<string> {
+  const r = await runCommand(cmd, args, options);
+  assert.equal(
+    r.code,
+    0,
+    `${cmd} ${args.join(" ")} exited ${r.code}:\n${r.stdout}${r.stderr}`,
+  );
+  return r.stdout;
 }

@@ -10,28 +10,15 @@
 import assert from "node:assert";
 import { deriveKey, Verdict } from "../mod.ts";
 import { requestsSeen, startResponder } from "./responder/responder.ts";
-import { runCommand, testPassword } from "./_testing.ts";
+import { mustRun, testPassword } from "./_testing.ts";
+import { haveCommand } from "./qemu/_util.ts";
 
 const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const version =
   JSON.parse(await Deno.readTextFile(`${root}/deno.json`)).version;
 
-async function ok(cmd: string, args: string[], cwd?: string): Promise<string> {
-  const r = await runCommand(cmd, args, { cwd });
-  assert.ok(r.code === 0, `${cmd} ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
-
-async function has(tool: string): Promise<boolean> {
-  const out = await new Deno.Command("sh", {
-    args: ["-c", `command -v ${tool}`],
-    stdout: "null",
-  }).output();
-  return out.success;
-}
-
 const tools = ["node", "npx", "dpkg-deb", "rpmbuild", "rpm2cpio", "cpio"];
-const missing = (await Promise.all(tools.map(has))).some((found) => !found);
+const missing = !tools.every(haveCommand);
 
 Deno.test({
   name:
@@ -43,7 +30,7 @@ Deno.test({
     const password = testPassword();
     const responder = await startResponder({ key: await deriveKey(password) });
     try {
-      await ok(Deno.execPath(), [
+      await mustRun(Deno.execPath(), [
         "run",
         "-A",
         `${root}/packaging/build.ts`,
@@ -52,32 +39,32 @@ Deno.test({
         "--out",
         dir,
       ]);
-      const arch = (await ok("dpkg", ["--print-architecture"])).trim();
+      const arch = (await mustRun("dpkg", ["--print-architecture"])).trim();
       const deb = `${dir}/send-sysrq_${version}_${arch}.deb`;
-      const rpmArch = (await ok("uname", ["-m"])).trim();
+      const rpmArch = (await mustRun("uname", ["-m"])).trim();
       const rpm = `${dir}/send-sysrq-${version}-1.${rpmArch}.rpm`;
       const unpacked: Record<string, string> = {};
       await t.step("the .deb", async () => {
-        const files = await ok("dpkg-deb", ["-c", deb]);
+        const files = await mustRun("dpkg-deb", ["-c", deb]);
         assert.match(
           files,
           /-rwxr-xr-x root\/root .* \.\/usr\/bin\/send_sysrq\n/,
         );
         assert.match(files, /\.\/usr\/share\/man\/man1\/send_sysrq\.1\.gz\n/);
-        await ok("dpkg-deb", ["-x", deb, `${dir}/deb`]);
+        await mustRun("dpkg-deb", ["-x", deb, `${dir}/deb`]);
         unpacked.deb = `${dir}/deb/usr/bin/send_sysrq`;
       });
       await t.step("the RPM", async () => {
-        const files = await ok("rpm", ["-qlp", rpm]);
+        const files = await mustRun("rpm", ["-qlp", rpm]);
         assert.equal(
           files,
           "/usr/bin/send_sysrq\n/usr/share/man/man1/send_sysrq.1.gz\n",
         );
         await Deno.mkdir(`${dir}/rpm`);
-        await ok(
+        await mustRun(
           "sh",
           ["-c", `rpm2cpio '${rpm}' | cpio -idm --quiet`],
-          `${dir}/rpm`,
+          { cwd: `${dir}/rpm` },
         );
         unpacked.rpm = `${dir}/rpm/usr/bin/send_sysrq`;
       });

@@ -16,7 +16,7 @@
 
 import assert from "node:assert/strict";
 import { exists } from "./qemu/_util.ts";
-import { runCommand } from "./_testing.ts";
+import { mustRun, runCommand } from "./_testing.ts";
 
 const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const version: string =
@@ -28,19 +28,8 @@ const sh = (cmd: string, args: string[], env: Record<string, string> = {}) =>
   runCommand(cmd, args, { env });
 
 /** Run and insist on success, showing the output when it fails. */
-async function ok(
-  cmd: string,
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<string> {
-  const r = await sh(cmd, args, env);
-  assert.equal(
-    r.code,
-    0,
-    `${cmd} ${args.join(" ")} exited ${r.code}:\n${r.stdout}${r.stderr}`,
-  );
-  return r.stdout;
-}
+const ok = (cmd: string, args: string[], env: Record<string, string> = {}) =>
+  mustRun(cmd, args, { env });
 
 /** Why the kernel-side tests cannot run yet, or undefined when they can. */
 function missingKernelSources(): string | undefined {
