@@ -13,6 +13,7 @@ import { hex } from "../../core/hex.ts";
 import { MacKey } from "../../mod.ts";
 import { shellQuote } from "./control_channel.ts";
 import { Sender } from "./_packets.ts";
+import { concat } from "./_util.ts";
 import type { Vm } from "./vm.ts";
 
 /** Where the module's key set is read and written. */
@@ -48,16 +49,6 @@ async function hmac(key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(
     await crypto.subtle.sign("HMAC", k, new Uint8Array(data)),
   );
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /**

@@ -18,6 +18,7 @@ import {
 } from "node:crypto";
 import { encodeAddress } from "../../core/address.ts";
 import { defaultKernel, hasModule } from "./kernels.ts";
+import { concat } from "./_util.ts";
 import {
   KDF_ITERATIONS,
   KDF_SALT,
@@ -70,16 +71,6 @@ export interface Output {
   /** The whole text, in index order, when LAST and every index arrived. */
   text?: Uint8Array;
   last?: OutMessage;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** The guest's boot id and protocol clock, as a clock answer told them. */
