@@ -10,6 +10,7 @@
  */
 
 import { run } from "../_util.ts";
+import { runCommand } from "../../_testing.ts";
 
 /** How the filesystem was left. */
 export type FsckState =
@@ -70,16 +71,8 @@ export function fileName(i: number): string {
 }
 
 async function e2fsck(args: string[]): Promise<{ code: number; text: string }> {
-  const out = await new Deno.Command("e2fsck", {
-    args,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return {
-    code: out.code,
-    text: dec.decode(out.stdout) + dec.decode(out.stderr),
-  };
+  const r = await runCommand("e2fsck", args);
+  return { code: r.code, text: r.stdout + r.stderr };
 }
 
 /** Whether the superblock says a journal replay is pending. */
