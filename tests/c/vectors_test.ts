@@ -9,93 +9,12 @@
 import assert from "node:assert/strict";
 import { make, runLines, VECTORS_DIR, verdictCodes } from "./_harness.ts";
 import { hex } from "../../core/hex.ts";
-
-/** A server key installed under its id (issue 14). */
-interface ServerKey {
-  keyIdHex: string;
-  keyHex: string;
-}
-
-/** The keys a server holds: its password's (id 0) and server keys. */
-interface ServerKeys {
-  password: string | null;
-  keyHex: string | null;
-  serverKeys?: ServerKey[];
-}
-
-interface RequestCase extends ServerKeys {
-  name: string;
-  serverAddress: string;
-  addressHex: string;
-  now: number;
-  toleranceMs: number;
-  state: {
-    bootIdHex: string;
-    floor: string;
-    lastAcceptedHex: string | null;
-    lastStatusHex: string | null;
-    lastAddressHex: string | null;
-    refusalTokens: number;
-  };
-  packetHex: string;
-  /** The facts an info probe's answer carries. */
-  infoHex?: string | null;
-  expected: {
-    verdict: string;
-    verdictCode: number;
-    floorAfter: string;
-    lastAcceptedAfterHex: string | null;
-    lastAddressAfterHex: string | null;
-    refusalTokensAfter: number;
-    replyHex: string | null;
-  };
-}
-
-interface LegacyCase {
-  name: string;
-  password: string | null;
-  serverAddress: string;
-  hash: "sha1" | "sha256";
-  state: { lastSeqno: number };
-  packetHex: string;
-  expected: {
-    verdict: string;
-    verdictCode: number;
-    keys: string | null;
-    lastSeqnoAfter: number;
-  };
-}
-
-/** keyHex is the key the reply is sealed with, under request.keyIdHex. */
-interface ReplyCase extends ServerKeys {
-  name: string;
-  addressHex: string;
-  /** The MAC's address A: the server's address, or zeros (server key). */
-  macAddressHex?: string;
-  request: { nonceHex: string; keyIdHex?: string; info?: boolean };
-  packetHex: string;
-  expected:
-    | {
-      type: "ack";
-      bootIdHex: string;
-      timestamp: number;
-      statuses: number[];
-      repeat: boolean;
-    }
-    | {
-      type: "refusal";
-      reason: number;
-      bootIdHex: string;
-      serverTime: number;
-    }
-    | {
-      type: "clock";
-      bootIdHex: string;
-      serverTime: number;
-      infoHex?: string | null;
-    }
-    | null;
-}
+import type {
+  LegacyCase,
+  ReplyCase,
+  RequestCase,
+  VectorKeys,
+} from "../vectors/types.ts";
 
 const encoder = new TextEncoder();
 /** The runner's spelling of an empty byte string. */
@@ -123,7 +42,7 @@ const PASSWORD_KEY_ID = "00000000";
  * derived in C, else the derived key), then every server key; "-" when
  * the server holds none.
  */
-function keySpec(c: ServerKeys): string {
+function keySpec(c: VectorKeys): string {
   const specs = [];
   if (c.password !== null) {
     specs.push(`${PASSWORD_KEY_ID}=p:${hex(encoder.encode(c.password))}`);

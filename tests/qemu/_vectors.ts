@@ -11,46 +11,13 @@
 
 import dgram from "node:dgram";
 import { fromHex, hex } from "../../core/hex.ts";
+import type { LegacyCase, RequestCase } from "../vectors/types.ts";
 
-/** One server key of a case: what the module's `keys` parameter takes. */
-export interface VectorServerKey {
-  keyIdHex: string;
-  keyHex: string;
-}
-
-/** One case of tests/vectors/requests.json. */
-export interface RequestCase {
-  name: string;
-  password: string | null;
-  keyHex: string | null;
-  /** The server keys installed besides (or instead of) the password. */
-  serverKeys?: VectorServerKey[];
-  /** The facts an info probe's answer carries at the vector's server. */
-  infoHex?: string;
-  serverAddress: string;
-  addressHex: string;
-  now: number;
-  toleranceMs: number;
-  state: {
-    bootIdHex: string;
-    floor: string;
-    lastAcceptedHex: string | null;
-    lastAddressHex: string | null;
-    refusalTokens: number;
-  };
-  packetHex: string;
-  expected: { verdict: string; replyHex: string | null };
-}
-
-/** One case of tests/vectors/legacy.json. */
-export interface LegacyCase {
-  name: string;
-  password: string | null;
-  serverAddress: string;
-  state: { lastSeqno: number };
-  packetHex: string;
-  expected: { verdict: string; keys: string | null };
-}
+export type {
+  LegacyCase,
+  RequestCase,
+  VectorServerKey,
+} from "../vectors/types.ts";
 
 /** The module state a group of cases needs: one fresh load each. */
 export interface Load {

@@ -26,6 +26,7 @@ import {
   verifyReply,
   verifyRequest,
 } from "../../mod.ts";
+import type { VectorServerKey, VectorState } from "../vectors/types.ts";
 import { vectorFiles } from "../vectors/generate.ts";
 import { fromHex as unhex, hex } from "../../core/hex.ts";
 
@@ -141,15 +142,6 @@ const LABELS: Record<number, string> = {
   5: "netsysrq v2 clk\0",
 };
 
-interface VectorState {
-  bootIdHex: string;
-  floor: string;
-  lastAcceptedHex: string | null;
-  lastStatusHex: string | null;
-  lastAddressHex: string | null;
-  refusalTokens: number;
-}
-
 function serverState(s: VectorState): ServerState {
   return {
     bootId: unhex(s.bootIdHex),
@@ -163,15 +155,10 @@ function serverState(s: VectorState): ServerState {
   };
 }
 
-interface VectorKey {
-  keyIdHex: string;
-  keyHex: string;
-}
-
 /** The server's keys of a case: the password's (id 0) and server keys. */
 async function keySet(c: {
   keyHex: string | null;
-  serverKeys: VectorKey[];
+  serverKeys: VectorServerKey[];
 }): Promise<KeySet> {
   const entries: [number, MacKey][] = [];
   for (const k of c.serverKeys) {
@@ -194,7 +181,11 @@ async function keySet(c: {
  * address for id 0, the server key and zeros for any other.
  */
 function macKeyOf(
-  c: { keyHex: string | null; serverKeys: VectorKey[]; addressHex: string },
+  c: {
+    keyHex: string | null;
+    serverKeys: VectorServerKey[];
+    addressHex: string;
+  },
   packet: Uint8Array,
 ): [string, string] | null {
   const id = packet.length < 28 ? "00000000" : hex(packet.subarray(24, 28));
