@@ -28,10 +28,15 @@ export const PERMISSIONS = [
   // npm:yaml (inventories) reads LOG_TOKENS and LOG_STREAM, its own debug
   // switches, when it parses: without them Deno stops it.
   "--allow-env=SYSRQ_PASSWORD,SYSRQ_ADMIN_PASSPHRASE,NO_COLOR,XDG_CONFIG_HOME,HOME,LOG_TOKENS,LOG_STREAM",
-  // keygen -o FILE creates the file; the prompts write to /dev/tty.
+  // keygen -o FILE creates the file. (Prompts read /dev/tty with
+  // --allow-read; Deno lets a program write it only with --allow-all.)
   "--allow-write",
   // -i FILE: inventories other than YAML are read by Ansible's own tool.
   "--allow-run=ansible-inventory",
+  // libc's connect(2), to hear ICMP port unreachable (closed_port.ts):
+  // Deno's own UDP cannot connect. Adds no reach that --allow-write (any
+  // file) does not give already.
+  "--allow-ffi",
 ];
 /**
  * How Deno runs the client, from source or as the bundle (deno.json "start"

@@ -167,6 +167,8 @@ async function probe(
     target,
     packet,
     (reply) => verifyReply(key, reply, { serverAddress, request: sent }),
+    undefined,
+    true,
   );
   if (answer === null || answer.reply.type !== "clock") return null;
   return clockFrom(answer, rttMs);
@@ -240,7 +242,9 @@ function send(
  * node:dgram delivers datagrams between promise continuations: a waiter
  * removed and added again would lose some). Returns the verified reply (or
  * null), the number of copies sent, the round trip of the last copy, and
- * `release`.
+ * `release`. `diagnose` (probes only): after the first silence, one copy
+ * more goes from a connected socket, to hear an ICMP port unreachable
+ * under Deno (see Transport.sendConnected).
  */
 async function sendUntilReply(
   context: Context,
@@ -248,6 +252,7 @@ async function sendUntilReply(
   packet: Uint8Array,
   verify: (reply: Uint8Array) => Reply | null,
   output?: OutputCollector,
+  diagnose = false,
 ): Promise<
   {
     answer: Answer | null;
@@ -284,8 +289,16 @@ async function sendUntilReply(
         keep = output !== undefined;
         return { answer, copies, rttMs: answer.at - sentAt, release: stop };
       }
-      // ICMP port unreachable (Node only): nothing listens, stop resending.
-      if (transport.unreachable.has(`${target.address} ${target.port}`)) break;
+      // ICMP port unreachable: nothing listens, stop resending.
+      if (transport.isClosed(target.address, target.port)) break;
+      if (diagnose && copies === 1) {
+        await transport.sendConnected(
+          packet,
+          target.address,
+          target.port,
+          target.family,
+        );
+      }
     }
   } finally {
     if (!keep) stop();

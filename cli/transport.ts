@@ -12,6 +12,7 @@ import { NONCE_LEN, OFF_NONCE } from "../core/constants.ts";
 import { hex } from "../core/hex.ts";
 import { mayUseNetwork } from "./runtime.ts";
 import { isIP } from "./hosts.ts";
+import type { ClosedPortCheck } from "./closed_port.ts";
 
 /** Receive buffer asked for (bytes). */
 const RECEIVE_BUFFER = 4 << 20;
@@ -45,11 +46,14 @@ export class Transport {
   readonly ignored = new Map<string, number>();
   /**
    * Destinations that answered with ICMP port unreachable ("address
-   * port"): nothing listens there. Only a connected socket learns of it;
-   * under Node each destination gets one. Deno's node:dgram does not
-   * report it (seen with Deno 2.9), so there it stays empty.
+   * port"): nothing listens there. Only a connected socket learns of it:
+   * under Node each destination gets one; under Deno, whose node:dgram
+   * never connects, a destination silent after one copy gets a copy from
+   * a connected socket of its own (`sendConnected`, closed_port.ts).
    */
   readonly unreachable = new Set<string>();
+  /** Under Deno: the connected copies sent, by "address port". */
+  #checks = new Map<string, ClosedPortCheck>();
   readonly #source?: string;
 
   /** `source`: the local address to send from (--source). */
@@ -73,9 +77,38 @@ export class Transport {
     });
   }
 
+  /**
+   * After silence: send `packet` once more from a socket connected to the
+   * destination, so that an ICMP port unreachable can be seen (`isClosed`).
+   * Under Deno only, and only with --allow-ffi (see closed_port.ts); Node's
+   * sockets are connected already. One socket per silent destination,
+   * until `release`.
+   */
+  async sendConnected(
+    packet: Uint8Array,
+    address: string,
+    port: number,
+    family: 4 | 6,
+  ): Promise<void> {
+    const id = `${address} ${port}`;
+    if (CONNECTED || this.#checks.has(id)) return;
+    const { sendConnected } = await import("./closed_port.ts");
+    const check = sendConnected(packet, address, port, family, this.#source);
+    if (check !== null) this.#checks.set(id, check);
+  }
+
+  /** Whether ICMP port unreachable came back: nothing listens there. */
+  isClosed(address: string, port: number): boolean {
+    const id = `${address} ${port}`;
+    if (this.#checks.get(id)?.refused()) this.unreachable.add(id);
+    return this.unreachable.has(id);
+  }
+
   /** Done with a destination: close its connected socket, if it has one. */
   async release(address: string, port: number): Promise<void> {
     const id = `${address} ${port}`;
+    this.#checks.get(id)?.close();
+    this.#checks.delete(id);
     const pending = this.#sockets.get(id);
     if (pending === undefined) return;
     this.#sockets.delete(id);
@@ -97,6 +130,8 @@ export class Transport {
 
   /** Close every socket. */
   async close(): Promise<void> {
+    for (const check of this.#checks.values()) check.close();
+    this.#checks.clear();
     for (const pending of this.#sockets.values()) {
       const socket = await pending;
       await new Promise<void>((resolve) => socket.close(() => resolve()));
@@ -164,7 +199,8 @@ function enlargeReceiveBuffer(socket: dgram.Socket): void {
 /**
  * Under Node, one connected socket per destination, so that an ICMP port
  * unreachable comes back as ECONNREFUSED for that destination; under Deno,
- * whose node:dgram reports no ICMP errors, one shared socket per family.
+ * whose node:dgram cannot connect, one shared socket per family (and
+ * `sendConnected` for destinations that stay silent).
  */
 const CONNECTED = !(globalThis as { Deno?: unknown }).Deno;
 
