@@ -49,23 +49,38 @@ function lineTaker(typed: string[], secret: boolean) {
 }
 
 /**
- * Deno grants `/dev/tty` only to a program run with --allow-all; with the
- * client's own permissions it falls back to stdin and stderr when both are
- * the terminal (the bundle under Node and the standalone binary always use
- * `/dev/tty`).
+ * The terminal under Deno. Deno 2.9 opens `/dev/tty` for reading with
+ * --allow-read, but for writing only with --allow-all (a rule for every
+ * special file under /dev and /proc: `/dev/pts/N` and `/dev/stderr` too).
+ * So the answer is always read from `/dev/tty`, and the prompt is written
+ * there when Deno allows it, else to whichever of stderr and stdout is the
+ * terminal; with neither, there is no way to show it.
  */
 async function openDenoTty() {
+  const input = await deno!.open(TTY, { read: true });
+  if (!input.isTerminal()) {
+    input.close();
+    throw new Error("not a terminal");
+  }
   try {
-    const file = await deno!.open(TTY, { read: true, write: true });
-    if (file.isTerminal()) return { input: file, output: file, own: file };
-    file.close();
+    const output = await deno!.open(TTY, { write: true });
+    return { input, output, own: [input, output] };
   } catch (error) {
-    if (!(error instanceof deno!.errors.NotCapable)) throw error;
-    if (deno!.stdin.isTerminal() && deno!.stderr.isTerminal()) {
-      return { input: deno!.stdin, output: deno!.stderr, own: null };
+    if (!(error instanceof deno!.errors.NotCapable)) {
+      input.close();
+      throw error;
     }
   }
-  throw new Error("no terminal");
+  const output = deno!.stderr.isTerminal()
+    ? deno!.stderr
+    : deno!.stdout.isTerminal()
+    ? deno!.stdout
+    : null;
+  if (output === null) {
+    input.close();
+    throw new Error("no terminal to write the prompt to");
+  }
+  return { input, output, own: [input] };
 }
 
 async function denoTty(): Promise<Tty> {
@@ -95,7 +110,7 @@ async function denoTty(): Promise<Tty> {
     write: (text) => void output.writeSync(encoder.encode(text)),
     readLine: () => read(false),
     readSecret: () => read(true),
-    close: () => own?.close(),
+    close: () => own.forEach((file) => file.close()),
   };
 }
 
