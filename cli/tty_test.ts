@@ -10,6 +10,7 @@ import { deriveKey, Verdict } from "../mod.ts";
 import { startResponder } from "../tests/responder/responder.ts";
 import { testPassword } from "../tests/_testing.ts";
 import { SOURCE } from "./_run_client.ts";
+import { EXIT } from "./status.ts";
 
 const PASSWORD = testPassword();
 const KEY = await deriveKey(PASSWORD);
@@ -83,7 +84,7 @@ Deno.test("prompts on /dev/tty with stdin a pipe, with the client's own permissi
         );
         assert.match(run.text, /Send them\? \[y\/N\] n/);
         assert.match(run.text, /not confirmed, nothing sent/);
-        assert.equal(run.code, 1, run.text);
+        assert.equal(run.code, EXIT.DECLINED, run.text);
         assert.equal(accepted(), 2);
       },
     );
