@@ -49,7 +49,6 @@ import {
   LEGACY_MAX_LEN,
   type LegacyCase,
   type Load,
-  NetnsSender,
   plan,
   type RequestCase,
   safeKeySet,
@@ -58,6 +57,7 @@ import {
   type Step,
   V2_MAX_LEN,
 } from "./_vectors.ts";
+import { NetnsSender } from "./netns_sender.ts";
 import {
   type LiveCase,
   liveCase,
