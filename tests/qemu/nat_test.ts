@@ -10,6 +10,10 @@
  * `--check` there is an info probe: the module version, kernel.sysrq and
  * tolerance it reports are the guest's, and nothing runs.
  *
+ * Typed as that forwarded address, the guest is silent: the address is an
+ * identity of its own, whose key the guest lacks; `--identity` gives the
+ * guest's name apart from the address, and the request is accepted.
+ *
  * The counter-proof that the NAT is real: the same client in password mode
  * without --server-address gets no answer (its MAC covers 127.0.0.1, the
  * guest checks it against 10.0.2.15) and nothing runs.
@@ -187,6 +191,48 @@ suite.scenario(
     assert.ok(d.probe_answered >= 1, JSON.stringify(d));
     await delay(300);
     assert.doesNotMatch(vm.consoleSince(mark), /\] sysrq: |accepted,/);
+  },
+);
+
+suite.scenario(
+  "NAT: typed as its forwarded address the guest is silent (another identity); --identity is acked",
+  async (vm, _password, mark) => {
+    const ws = await workstation(vm);
+    const id = ws.keyLine.split(":")[0];
+    const host = `127.0.0.1:${vm.ports.v4}`;
+    const admin = ["--admin-secret", ws.secretFile];
+    const before = await counters(vm);
+    const typed = await client([
+      ...admin,
+      "--timeout",
+      "0.5",
+      "--retries",
+      "0",
+      "h",
+      host,
+    ]);
+    assert.equal(typed.code, 1, typed.text);
+    assert.match(
+      typed.stdout,
+      new RegExp(`^${host} \\(identity 127\\.0\\.0\\.1\\): no reply`),
+    );
+    const named = await client([...admin, "--identity", IDENTITY, "h", host]);
+    assert.equal(named.code, 0, named.text);
+    assert.match(
+      named.stdout,
+      new RegExp(
+        `^${host} \\(identity ${IDENTITY}\\): acked by key ${id} in .*ran once: h`,
+      ),
+    );
+    const d = delta(before, await counters(vm));
+    assert.equal(d.bad_mac, 1, JSON.stringify(d));
+    assert.equal(d.accepted, 1, JSON.stringify(d));
+    await vm.waitFor(
+      new RegExp(
+        `v2 request from 10\\.0\\.2\\.2 accepted, keys "h", key ${id}`,
+      ),
+      { since: mark },
+    );
   },
 );
 
