@@ -285,7 +285,9 @@ Deno.test("attack: two servers at one address; a packet for web1 gets nothing fr
     assert.equal(run.code, 1);
     assert.equal(json(run.stdout)[0].outcome, "no-reply");
     const web2 = setup.responders.get("web2")!;
-    assert.deepEqual(web2.seen.map((s) => s.verdict), [Verdict.BAD_MAC]);
+    // The probe, and the copy that listens for ICMP (cli/closed_port.ts).
+    assert.ok(web2.seen.length >= 1);
+    assert.ok(web2.seen.every((s) => s.verdict === Verdict.BAD_MAC));
     assert.equal(web2.runs(), 0);
   });
 });
@@ -349,11 +351,12 @@ Deno.test("--identity: a host typed as an address gets the key its server holds;
     ]);
     assert.equal(json(acked.stdout)[0].identity, "guest1");
     const guest1 = setup.responders.get("guest1")!;
-    assert.deepEqual(
-      requestsSeen(guest1).map((s) => s.verdict),
-      [Verdict.BAD_MAC, Verdict.ACCEPTED, Verdict.ACCEPTED],
-      "the address's probe failed its MAC; guest1's two requests ran",
-    );
+    // The address's probes (and the copy that listens for ICMP) failed
+    // their MAC; guest1's two requests ran.
+    const verdicts = requestsSeen(guest1).map((s) => s.verdict);
+    assert.deepEqual(verdicts.slice(-2), [Verdict.ACCEPTED, Verdict.ACCEPTED]);
+    assert.ok(verdicts.length > 2, "the address's probe arrived");
+    assert.ok(verdicts.slice(0, -2).every((v) => v === Verdict.BAD_MAC));
     const seen = guest1.seen.length;
 
     // One identity is one host's; the password has none.
