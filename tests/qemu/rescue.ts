@@ -36,15 +36,6 @@ import { delay } from "./_util.ts";
 /** The ways a server hangs that the scenarios reproduce. */
 export type HangKind = "cpu" | "cpu-tuned" | "memory" | "stopped" | "storage";
 
-/** Every hang kind, in the order the tests run them. */
-export const HANG_KINDS: readonly HangKind[] = [
-  "cpu",
-  "cpu-tuned",
-  "memory",
-  "stopped",
-  "storage",
-];
-
 /** How a hang was shown to be real. */
 export interface HangProof {
   /** "heartbeat": the userspace heartbeat stopped; "command": a guest
