@@ -216,8 +216,12 @@ Deno.test("no reply to the probe: nothing sent, and the likely causes", async ()
       run.stdout,
       /\n1 host in .*\n1 host did not answer the probe;/,
     );
-    // The identical probe, three times; no request.
-    assert.equal(responder.seen.length, 3);
+    // The identical probe, three times (and under Deno one copy more, from
+    // the socket that listens for ICMP: cli/closed_port.ts); no request.
+    assert.ok(
+      [3, 4].includes(responder.seen.length),
+      `${responder.seen.length}`,
+    );
     assert.ok(
       responder.seen.every((s) => s.verdict === Verdict.PROBE_ANSWERED),
     );
