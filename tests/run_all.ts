@@ -25,10 +25,13 @@ const CORE = [
   "tests/qemu/keys_param_test.ts",
 ];
 /**
- * The sanitizer run: its own scenarios (a flood with unload/reload and
- * password changes on two CPUs, a race, kmemleak), the replay ones and the
- * core ones (sysrq_test.ts: junk payloads, GRO-merged requests, reloads
- * during a flood, the .t lines), each under KASAN, lockdep and UBSAN.
+ * The sanitizer run: its own scenarios (a flood on two CPUs with
+ * unload/reload (the rescue thread made and stopped), password and server
+ * key changes, info probes; a race; a request asking for output, off
+ * without the AEAD library; kmemleak; the safe-reboot flags, ending in a
+ * real reboot), the replay ones and the core ones (sysrq_test.ts: junk
+ * payloads, GRO-merged requests, reloads during a flood, the .t lines),
+ * each under KASAN, lockdep, PROVE_RCU, UBSAN and KFENCE.
  */
 const SANITIZER_RUN = [
   "tests/qemu/harness_test.ts",
