@@ -23,9 +23,10 @@ import {
   type ResponderOptions,
   startResponder,
 } from "./responder.ts";
+import { testPassword } from "../_testing.ts";
 
-const KEY = await deriveKey("test-responder-not-a-secret");
-const OTHER = await deriveKey("test-other-not-a-secret");
+const KEY = await deriveKey(testPassword());
+const OTHER = await deriveKey(testPassword());
 const SERVER = "127.0.0.1";
 
 /** A responder and a socket to talk to it; the packets sent get replies. */
