@@ -16,9 +16,12 @@
 import assert from "node:assert";
 import { benchRun } from "./bench_rescue_run.ts";
 import { defaultKernel } from "./kernels.ts";
+import { kernelHasAead } from "./_output.ts";
 import type { Vm } from "./vm.ts";
 
 const FILES = 50;
+/** Output needs the AEAD library (not in the 6.18-debug and 7.1 kernels). */
+const aead = kernelHasAead();
 
 function scenario(name: string, fn: () => Promise<void>): void {
   Deno.test({ name, sanitizeOps: false, sanitizeResources: false, fn });
@@ -72,19 +75,23 @@ scenario(
       files: FILES,
       log: (l) => console.log(`  ${l}`),
       prepare: wrongWaitsRefused,
-      output: true,
+      output: aead,
     });
     for (const line of r.safeLines) console.log(`  guest: ${line}`);
-    for (const line of (r.output ?? "").trimEnd().split("\n")) {
-      console.log(`  output: ${line}`);
+    if (aead) {
+      for (const line of (r.output ?? "").trimEnd().split("\n")) {
+        console.log(`  output: ${line}`);
+      }
+      // The steps came back over the output channel, the last one too.
+      for (
+        const step of [/sync done in/, /freeze done in/, /rebooting \d+ ms/]
+      ) {
+        assert.match(r.output ?? "", step, "in the output");
+      }
+      assert.ok(r.outputLast, "the LAST output message came before reboot");
+    } else {
+      console.log("  output: off (no AEAD library in this kernel): not asked");
     }
-    // The steps came back over the output channel, the last one too.
-    for (
-      const step of [/sync done in/, /freeze done in/, /rebooting \d+ ms/]
-    ) {
-      assert.match(r.output ?? "", step, "in the output");
-    }
-    assert.ok(r.outputLast, "the LAST output message came before the reboot");
     assert.equal(r.image.written, FILES, "the writer wrote every file");
     assert.deepEqual(r.acks, ["b"], "the safe reboot was acked");
     assert.notEqual(r.rebootMs, null, "the guest rebooted");

@@ -19,6 +19,7 @@ import { benchRun } from "./bench_rescue_run.ts";
 import { hang, hangBootOptions } from "./rescue.ts";
 import { sendSafeReboot } from "./_safe_reboot.ts";
 import { defaultKernel } from "./kernels.ts";
+import { kernelHasAead } from "./_output.ts";
 import { Vm } from "./vm.ts";
 
 function scenario(name: string, fn: () => Promise<void>): void {
@@ -56,12 +57,20 @@ scenario(
         },
       );
       assert.equal(await vm.waitExit(3_000), false, "the guest stays up");
+      // Output needs the AEAD library (not in the 6.18-debug and 7.1
+      // kernels); without it the client would listen out its wait for
+      // output that never comes, so the time is taken at QEMU's exit.
+      const aead = kernelHasAead();
       const started = performance.now();
-      const exited = vm.waitExit(20_000);
-      const plain = await sendSafeReboot(vm, { output: true, waitMs: 8_000 });
+      let exitedAt = 0;
+      const exited = vm.waitExit(20_000).then((gone) => {
+        exitedAt = performance.now();
+        return gone;
+      });
+      const plain = await sendSafeReboot(vm, { output: aead, waitMs: 8_000 });
       assert.ok(plain.acked, "the plain safe reboot was acked");
       assert.ok(await exited, "the guest rebooted");
-      const ms = Math.round(performance.now() - started);
+      const ms = Math.round(exitedAt - started);
       const lines = safeLines(vm, since);
       for (const line of lines) console.log(`  guest: ${line}`);
       console.log(`  request to reboot: ${ms} ms (bound ${boundMs} ms)`);
@@ -80,12 +89,14 @@ scenario(
         "the timeout names the stuck filesystem",
       );
       // What the client hears, over the output channel, before the reboot.
-      assert.match(
-        plain.output ?? "",
-        /not done after 2000 ms, rebooting anyway/,
-      );
-      assert.match(plain.output ?? "", /safe reboot: rebooting \d+ ms/);
-      assert.ok(plain.outputLast, "the LAST output message came");
+      if (aead) {
+        assert.match(
+          plain.output ?? "",
+          /not done after 2000 ms, rebooting anyway/,
+        );
+        assert.match(plain.output ?? "", /safe reboot: rebooting \d+ ms/);
+        assert.ok(plain.outputLast, "the LAST output message came");
+      }
       assert.deepEqual(vm.consoleErrors(since), [], "no kernel error");
     } finally {
       await vm.shutdown();
