@@ -7,9 +7,9 @@ import assert from "node:assert";
 import { deriveKey, Verdict } from "../mod.ts";
 import {
   requestsSeen,
-  type Responder,
   startFleet,
   startResponder,
+  usingResponder,
 } from "../tests/responder/responder.ts";
 import { testPassword } from "../tests/_testing.ts";
 import { bundledForms, runClient, SOURCE } from "./_run_client.ts";
@@ -18,17 +18,6 @@ const PASSWORD = testPassword();
 const KEY = await deriveKey(PASSWORD);
 const ENV = { SYSRQ_PASSWORD: PASSWORD };
 const MAIN = new URL("./main.ts", import.meta.url).pathname;
-
-async function withResponder(
-  fn: (responder: Responder, host: string) => Promise<void>,
-) {
-  const responder = await startResponder({ key: KEY });
-  try {
-    await fn(responder, `127.0.0.1:${responder.port}`);
-  } finally {
-    await responder.close();
-  }
-}
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -99,7 +88,7 @@ Deno.test("keygen --password | cat: only the secret; -o: a 0600 file, never over
 Deno.test("password file: refused when others may read it; the default file and the config file are read", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    await withResponder(async (responder, host) => {
+    await usingResponder({ key: KEY }, async (responder, host) => {
       const open = `${dir}/open`;
       await Deno.writeTextFile(open, PASSWORD + "\n");
       await Deno.chmod(open, 0o644);
@@ -134,7 +123,7 @@ Deno.test("password file: refused when others may read it; the default file and 
 });
 
 Deno.test("prompt on /dev/tty with stdin a pipe; Ctrl-C there exits 130", async () => {
-  await withResponder(async (responder, host) => {
+  await usingResponder({ key: KEY }, async (responder, host) => {
     const line = `printf '%s\\n' ${quote(host)} | ${ALL} --hosts-file - s`;
     const run = await onTerminal(line, { NO_COLOR: "1" }, PASSWORD + "\r");
     assert.match(run.text, /Password: /);
@@ -180,7 +169,7 @@ Deno.test("prompt on /dev/tty with stdin a pipe; Ctrl-C there exits 130", async 
 });
 
 Deno.test("confirmation on the terminal: names each key and host; 'n' sends nothing, exit 4", async () => {
-  await withResponder(async (responder, host) => {
+  await usingResponder({ key: KEY }, async (responder, host) => {
     const no = await onTerminal(`${ALL} su ${quote(host)}`, ENV, "n\r");
     assert.match(no.text, /u {2}remount every filesystem read-only {2}\(!\)/);
     assert.match(
@@ -348,7 +337,7 @@ Deno.test("a closed stdout pipe (| head -1) never stops the sending, in every fo
 });
 
 Deno.test("--check: one authenticated probe per host, nothing runs; JSON; exit status", async () => {
-  await withResponder(async (responder, host) => {
+  await usingResponder({ key: KEY }, async (responder, host) => {
     const run = await runClient(SOURCE, ["--check", host], { env: ENV });
     assert.equal(run.code, 0, run.stderr + run.stdout);
     assert.match(
@@ -462,7 +451,7 @@ Deno.test("ICMP port unreachable (Node forms): nothing listens there, said per h
 });
 
 Deno.test("-q, -v, -4, -6 and --source", async () => {
-  await withResponder(async (responder, host) => {
+  await usingResponder({ key: KEY }, async (responder, host) => {
     const quiet = await runClient(SOURCE, ["-q", "s", host], { env: ENV });
     assert.equal(quiet.code, 0, quiet.stderr);
     assert.match(quiet.stdout, /^1 host in .*: 1 acked\n$/);

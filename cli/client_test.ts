@@ -14,6 +14,7 @@ import {
   type Responder,
   type ResponderOptions,
   startResponder,
+  usingResponder,
 } from "../tests/responder/responder.ts";
 import { runClient, SOURCE } from "./_run_client.ts";
 import { testPassword } from "../tests/_testing.ts";
@@ -25,23 +26,12 @@ const ENV = { SYSRQ_PASSWORD: PASSWORD };
 /** Short waits keep silent-host tests fast. */
 const FAST = ["--timeout", "0.2"];
 
-async function withResponder(
+/** A responder holding KEY (OTHER_KEY for forgeries), behaving as told. */
+function withResponder(
   behaviour: Partial<ResponderOptions>,
   fn: (responder: Responder, host: string) => Promise<void>,
 ) {
-  const responder = await startResponder({
-    key: KEY,
-    otherKey: OTHER_KEY,
-    ...behaviour,
-  });
-  try {
-    const host = responder.address.includes(":")
-      ? `[${responder.address}]:${responder.port}`
-      : `${responder.address}:${responder.port}`;
-    await fn(responder, host);
-  } finally {
-    await responder.close();
-  }
+  return usingResponder({ key: KEY, otherKey: OTHER_KEY, ...behaviour }, fn);
 }
 
 /** Run the client; --yes, as a script would: the guard has guard_test.ts. */

@@ -6,7 +6,7 @@ import assert from "node:assert";
 import { deriveKey, Verdict } from "../mod.ts";
 import {
   type Responder,
-  startResponder,
+  usingResponder,
 } from "../tests/responder/responder.ts";
 import { testPassword } from "../tests/_testing.ts";
 import { runClient, SOURCE } from "./_run_client.ts";
@@ -15,17 +15,6 @@ import { checkKeysNotAHost } from "./guard.ts";
 const PASSWORD = testPassword();
 const KEY = await deriveKey(PASSWORD);
 const ENV = { SYSRQ_PASSWORD: PASSWORD };
-
-async function withResponder(
-  fn: (responder: Responder, host: string) => Promise<void>,
-) {
-  const responder = await startResponder({ key: KEY });
-  try {
-    await fn(responder, `127.0.0.1:${responder.port}`);
-  } finally {
-    await responder.close();
-  }
-}
 
 /** The client with no controlling terminal (as from cron): `setsid -w`. */
 async function detached(args: string[], env = ENV) {
@@ -44,7 +33,7 @@ const accepted = (r: Responder) =>
   r.seen.filter((s) => s.verdict === Verdict.ACCEPTED).length;
 
 Deno.test("swapped arguments: refused with the likely mistake, nothing sent", async () => {
-  await withResponder(async (responder, host) => {
+  await usingResponder({ key: KEY }, async (responder, host) => {
     for (const keys of ["localhost", "web1"]) {
       const run = await runClient(SOURCE, ["--yes", keys, host], { env: ENV });
       assert.equal(run.code, 2, run.stderr);
@@ -79,7 +68,7 @@ Deno.test("KEYS that resolve as a host name are refused", async () => {
 });
 
 Deno.test("--keys: KEYS named explicitly may equal a host", async () => {
-  await withResponder(async (responder, host) => {
+  await usingResponder({ key: KEY }, async (responder, host) => {
     const run = await runClient(SOURCE, ["s", host, "s"], { env: ENV });
     assert.equal(run.code, 2);
     assert.match(run.stderr, /also given as a host: arguments swapped\?/);
@@ -88,7 +77,7 @@ Deno.test("--keys: KEYS named explicitly may equal a host", async () => {
 });
 
 Deno.test("harmful keys without a terminal and without --yes: exit 2, nothing sent", async () => {
-  await withResponder(async (responder, host) => {
+  await usingResponder({ key: KEY }, async (responder, host) => {
     const run = await detached(["sub", host]);
     assert.equal(run.code, 2, run.stderr);
     assert.match(run.stderr, /u, b stop or damage a machine .*add --yes/);
@@ -102,7 +91,7 @@ Deno.test("harmful keys without a terminal and without --yes: exit 2, nothing se
 });
 
 Deno.test("a host named twice (name and address) is sent once, and said once", async () => {
-  await withResponder(async (responder, host) => {
+  await usingResponder({ key: KEY }, async (responder, host) => {
     const byName = `localhost:${responder.port}`;
     const run = await runClient(SOURCE, ["s", byName, host], { env: ENV });
     assert.equal(run.code, 0, run.stderr + run.stdout);
@@ -113,7 +102,7 @@ Deno.test("a host named twice (name and address) is sent once, and said once", a
 });
 
 Deno.test("--dry-run: keys decoded, no packet; --packet's bytes are refused", async () => {
-  await withResponder(async (responder, host) => {
+  await usingResponder({ key: KEY }, async (responder, host) => {
     const run = await runClient(SOURCE, ["--dry-run", "sub", host], {
       env: ENV,
     });

@@ -19,6 +19,7 @@ import {
   type Responder,
   type ResponderOptions,
   startResponder,
+  usingResponder,
 } from "../tests/responder/responder.ts";
 import { runClient, SOURCE } from "./_run_client.ts";
 import { testPassword } from "../tests/_testing.ts";
@@ -36,20 +37,12 @@ const DUMP = "[ 8123.456789] sysrq: Show Blocked State\n" +
   "[ 8123.456803]  <TASK>\n" +
   "[ 8123.456804]  __schedule+0x3c0/0xbc0\n";
 
-async function withResponder(
+/** A responder holding KEY (OTHER_KEY for forgeries), behaving as told. */
+function withResponder(
   behaviour: Partial<ResponderOptions>,
   fn: (responder: Responder, host: string) => Promise<void>,
 ) {
-  const responder = await startResponder({
-    key: KEY,
-    otherKey: OTHER_KEY,
-    ...behaviour,
-  });
-  try {
-    await fn(responder, `${responder.address}:${responder.port}`);
-  } finally {
-    await responder.close();
-  }
+  return usingResponder({ key: KEY, otherKey: OTHER_KEY, ...behaviour }, fn);
 }
 
 function send(args: string[]) {

@@ -387,6 +387,40 @@ function forge(
 }
 
 /**
+ * Runs `fn` with a responder started with `options` and the host text the
+ * client takes for it (`127.0.0.1:PORT`, `[::1]:PORT`), and closes the
+ * responder after, whatever `fn` does.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { MacKey } from "../../mod.ts";
+ * import { usingResponder } from "./responder.ts";
+ * const key = await MacKey.fromBytes(new Uint8Array(32));
+ * let seen = "";
+ * await usingResponder({ key }, async (responder, host) => {
+ *   assert.equal(host, `127.0.0.1:${responder.port}`);
+ *   seen = host;
+ * });
+ * assert.match(seen, /^127\.0\.0\.1:\d+$/);
+ * ```
+ */
+export async function usingResponder(
+  options: ResponderOptions,
+  fn: (responder: Responder, host: string) => Promise<void>,
+): Promise<void> {
+  const responder = await startResponder(options);
+  try {
+    const host = responder.address.includes(":")
+      ? `[${responder.address}]:${responder.port}`
+      : `${responder.address}:${responder.port}`;
+    await fn(responder, host);
+  } finally {
+    await responder.close();
+  }
+}
+
+/**
  * Start `count` responders on loopback (one socket each): the fleet for
  * scale tests. `options` is shared, or made per responder (`i` from 0):
  * each server its own keys, as a fleet in server-key mode.
