@@ -199,30 +199,35 @@ Deno.test("confirmation on the terminal: names each key and host; 'n' sends noth
   });
 });
 
+/** The client from source with `args`, sent SIGINT after 2 s; its exit. */
+async function interrupted(args: string[]) {
+  const child = new Deno.Command(SOURCE.command, {
+    args: [...SOURCE.args, ...args],
+    env: { ...ENV, XDG_CONFIG_HOME: "/nonexistent/netsysrq-tests" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  await new Promise((r) => setTimeout(r, 2000));
+  child.kill("SIGINT");
+  const out = await child.output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+}
+
 Deno.test("Ctrl-C mid-fleet: a summary of what was sent and what was not, exit 130", async () => {
   const fleet = await startFleet(6, { key: KEY, silent: true });
   try {
     const hosts = fleet.map((r) => `127.0.0.1:${r.port}`);
-    const child = new Deno.Command(SOURCE.command, {
-      args: [
-        ...SOURCE.args,
-        "--concurrency",
-        "2",
-        "--timeout",
-        "5",
-        "s",
-        ...hosts,
-      ],
-      env: { ...ENV, XDG_CONFIG_HOME: "/nonexistent/netsysrq-tests" },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    await new Promise((r) => setTimeout(r, 2000));
-    child.kill("SIGINT");
-    const out = await child.output();
-    const stderr = new TextDecoder().decode(out.stderr);
-    assert.equal(out.code, 130, stderr);
+    const { code, stderr } = await interrupted([
+      "--concurrency",
+      "2",
+      "--timeout",
+      "5",
+      "s",
+      ...hosts,
+    ]);
+    assert.equal(code, 130, stderr);
     assert.match(stderr, /interrupted: no host done/);
     // Silent hosts never answered the probe: no key can have left for them.
     assert.match(stderr, /no key sent, the probe unanswered \(2\): /);
@@ -233,57 +238,27 @@ Deno.test("Ctrl-C mid-fleet: a summary of what was sent and what was not, exit 1
     );
 
     // A host done behind a silent one is printed, not lost.
-    const live = await startResponder({ key: KEY });
-    try {
-      const order = [hosts[0], `127.0.0.1:${live.port}`];
-      const run = new Deno.Command(SOURCE.command, {
-        args: [...SOURCE.args, "--timeout", "5", "s", ...order],
-        env: { ...ENV, XDG_CONFIG_HOME: "/nonexistent/netsysrq-tests" },
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      await new Promise((r) => setTimeout(r, 2000));
-      run.kill("SIGINT");
-      const done = await run.output();
-      const text = (b: Uint8Array) => new TextDecoder().decode(b);
+    await usingResponder({ key: KEY }, async (_live, host) => {
+      const order = [hosts[0], host];
+      const done = await interrupted(["--timeout", "5", "s", ...order]);
       assert.equal(done.code, 130);
+      assert.match(done.stdout, new RegExp(`^${order[1]}: acked in`, "m"));
+      assert.match(done.stderr, /interrupted: 1 host: 1 acked\n/);
       assert.match(
-        text(done.stdout),
-        new RegExp(`^${order[1]}: acked in`, "m"),
-      );
-      assert.match(text(done.stderr), /interrupted: 1 host: 1 acked\n/);
-      assert.match(
-        text(done.stderr),
+        done.stderr,
         new RegExp(`the probe unanswered \\(1\\): ${order[0]}\n`),
       );
-    } finally {
-      await live.close();
-    }
+    });
 
     // A host that answered the probe has its request: its keys may have run.
-    const ackless = await startResponder({ key: KEY, noAck: true });
-    try {
-      const host = `127.0.0.1:${ackless.port}`;
-      const run = new Deno.Command(SOURCE.command, {
-        args: [...SOURCE.args, "--timeout", "5", "s", host],
-        env: { ...ENV, XDG_CONFIG_HOME: "/nonexistent/netsysrq-tests" },
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      await new Promise((r) => setTimeout(r, 2000));
-      run.kill("SIGINT");
-      const done = await run.output();
-      const stderr = new TextDecoder().decode(done.stderr);
-      assert.equal(done.code, 130, stderr);
+    await usingResponder({ key: KEY, noAck: true }, async (_ackless, host) => {
+      const done = await interrupted(["--timeout", "5", "s", host]);
+      assert.equal(done.code, 130, done.stderr);
       assert.match(
-        stderr,
+        done.stderr,
         new RegExp(`in flight, keys may have been sent \\(1\\): ${host}\n`),
       );
-    } finally {
-      await ackless.close();
-    }
+    });
   } finally {
     await Promise.all(fleet.map((r) => r.close()));
   }
