@@ -100,3 +100,38 @@ export async function seaForm(dir: string): Promise<ClientForm> {
   await Deno.rename(built, binary);
   return { name: "sea", command: binary, args: [], env: { PATH: "" } };
 }
+
+/**
+ * Run shell `line` on a pseudo-terminal (util-linux `script`) with only
+ * PATH, HOME, a config directory that does not exist, and `env`; type
+ * `typed` 1.5 s in, once a prompt had time to appear (a client already gone
+ * is no error). Returns the exit code and what the terminal showed.
+ */
+export async function runOnTerminal(
+  line: string,
+  env: Record<string, string> = {},
+  typed = "",
+): Promise<{ code: number; text: string }> {
+  const child = new Deno.Command("script", {
+    args: ["-qec", line, "/dev/null"],
+    env: {
+      PATH: Deno.env.get("PATH") ?? "",
+      HOME: Deno.env.get("HOME") ?? "/",
+      XDG_CONFIG_HOME: "/nonexistent/netsysrq-tests",
+      ...env,
+    },
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await new Promise((r) => setTimeout(r, 1500));
+  if (typed) {
+    await writer.write(new TextEncoder().encode(typed)).catch(() => {});
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  await writer.close().catch(() => {});
+  const out = await child.output();
+  return { code: out.code, text: new TextDecoder().decode(out.stdout) };
+}

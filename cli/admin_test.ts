@@ -12,7 +12,12 @@ import {
   usingResponder,
 } from "../tests/responder/responder.ts";
 import { testPassword } from "../tests/_testing.ts";
-import { bundledForms, runClient, SOURCE } from "./_run_client.ts";
+import {
+  bundledForms,
+  runClient,
+  runOnTerminal,
+  SOURCE,
+} from "./_run_client.ts";
 
 const PASSWORD = testPassword();
 const KEY = await deriveKey(PASSWORD);
@@ -20,37 +25,6 @@ const ENV = { SYSRQ_PASSWORD: PASSWORD };
 const MAIN = new URL("./main.ts", import.meta.url).pathname;
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-/**
- * Run a shell command line on a pseudo-terminal (util-linux `script`),
- * typing `typed` once the prompt had time to appear.
- */
-async function onTerminal(
-  line: string,
-  env: Record<string, string>,
-  typed = "",
-) {
-  const child = new Deno.Command("script", {
-    args: ["-qec", line, "/dev/null"],
-    env: {
-      PATH: Deno.env.get("PATH") ?? "",
-      HOME: Deno.env.get("HOME") ?? "/",
-      XDG_CONFIG_HOME: "/nonexistent/netsysrq-tests",
-      ...env,
-    },
-    clearEnv: true,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await new Promise((r) => setTimeout(r, 1500));
-  if (typed) await writer.write(new TextEncoder().encode(typed));
-  await new Promise((r) => setTimeout(r, 300));
-  await writer.close().catch(() => {});
-  const out = await child.output();
-  return { code: out.code, text: new TextDecoder().decode(out.stdout) };
-}
 
 /** The client from source with every permission: Deno opens /dev/tty. */
 const ALL = [Deno.execPath(), "run", "-A", "--cached-only", MAIN]
@@ -125,14 +99,14 @@ Deno.test("password file: refused when others may read it; the default file and 
 Deno.test("prompt on /dev/tty with stdin a pipe; Ctrl-C there exits 130", async () => {
   await usingResponder({ key: KEY }, async (responder, host) => {
     const line = `printf '%s\\n' ${quote(host)} | ${ALL} --hosts-file - s`;
-    const run = await onTerminal(line, { NO_COLOR: "1" }, PASSWORD + "\r");
+    const run = await runOnTerminal(line, { NO_COLOR: "1" }, PASSWORD + "\r");
     assert.match(run.text, /Password: /);
     assert.ok(!run.text.includes(PASSWORD), "the password was echoed");
     assert.match(run.text, /: acked in/);
     assert.equal(run.code, 0, run.text);
 
     const before = responder.seen.length;
-    const stopped = await onTerminal(`${ALL} s ${quote(host)}`, {}, "\x03");
+    const stopped = await runOnTerminal(`${ALL} s ${quote(host)}`, {}, "\x03");
     assert.equal(stopped.code, 130, stopped.text);
     assert.match(stopped.text, /interrupted at the prompt, nothing sent/);
     assert.equal(responder.seen.length, before);
@@ -145,7 +119,7 @@ Deno.test("prompt on /dev/tty with stdin a pipe; Ctrl-C there exits 130", async 
         f.name === "bundle (node)"
       )!;
       const bundle = [node.command, ...node.args].map(quote).join(" ");
-      const viaNode = await onTerminal(
+      const viaNode = await runOnTerminal(
         `printf '%s\\n' ${quote(host)} | ${bundle} --hosts-file - s`,
         { NO_COLOR: "1" },
         PASSWORD + "\r",
@@ -154,7 +128,7 @@ Deno.test("prompt on /dev/tty with stdin a pipe; Ctrl-C there exits 130", async 
       assert.ok(!viaNode.text.includes(PASSWORD), "the password was echoed");
       assert.match(viaNode.text, /: acked in/);
       assert.equal(viaNode.code, 0, viaNode.text);
-      const declined = await onTerminal(
+      const declined = await runOnTerminal(
         `${bundle} su ${quote(host)}`,
         ENV,
         "n\r",
@@ -170,7 +144,7 @@ Deno.test("prompt on /dev/tty with stdin a pipe; Ctrl-C there exits 130", async 
 
 Deno.test("confirmation on the terminal: names each key and host; 'n' sends nothing, exit 4", async () => {
   await usingResponder({ key: KEY }, async (responder, host) => {
-    const no = await onTerminal(`${ALL} su ${quote(host)}`, ENV, "n\r");
+    const no = await runOnTerminal(`${ALL} su ${quote(host)}`, ENV, "n\r");
     assert.match(no.text, /u {2}remount every filesystem read-only {2}\(!\)/);
     assert.match(
       no.text,
@@ -181,10 +155,10 @@ Deno.test("confirmation on the terminal: names each key and host; 'n' sends noth
     assert.equal(responder.seen.length, 0);
     // A plain b points to the reboot that syncs first; --safe-reboot's
     // own b is named for what it does, not as a b without sync.
-    const b = await onTerminal(`${ALL} sub ${quote(host)}`, ENV, "n\r");
+    const b = await runOnTerminal(`${ALL} sub ${quote(host)}`, ENV, "n\r");
     assert.match(b.text, /b {2}reboot at once.*\r?\n {5}\(--safe-reboot /);
     assert.equal(b.code, 4);
-    const safe = await onTerminal(
+    const safe = await runOnTerminal(
       `${ALL} --safe-reboot ${quote(host)}`,
       ENV,
       "n\r",
@@ -193,7 +167,7 @@ Deno.test("confirmation on the terminal: names each key and host; 'n' sends noth
     assert.doesNotMatch(safe.text, /without syncing|--safe-reboot instead/);
     assert.equal(safe.code, 4);
     assert.equal(responder.seen.length, 0);
-    const yes = await onTerminal(`${ALL} su ${quote(host)}`, ENV, "y\r");
+    const yes = await runOnTerminal(`${ALL} su ${quote(host)}`, ENV, "y\r");
     assert.equal(yes.code, 0, yes.text);
     assert.equal(requestsSeen(responder)[0]?.verdict, Verdict.ACCEPTED);
   });

@@ -9,7 +9,7 @@ import assert from "node:assert";
 import { deriveKey, Verdict } from "../mod.ts";
 import { startResponder } from "../tests/responder/responder.ts";
 import { testPassword } from "../tests/_testing.ts";
-import { SOURCE } from "./_run_client.ts";
+import { runOnTerminal, SOURCE } from "./_run_client.ts";
 import { EXIT } from "./status.ts";
 
 const PASSWORD = testPassword();
@@ -18,31 +18,9 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 /** The client as `deno task start` runs it (no -A). */
 const CLIENT = [SOURCE.command, ...SOURCE.args].map(quote).join(" ");
 
-/** Run a shell line on a pseudo-terminal, typing `typed` after a pause. */
-async function onTerminal(line: string, typed: string, env = {}) {
-  const child = new Deno.Command("script", {
-    args: ["-qec", line, "/dev/null"],
-    env: {
-      PATH: Deno.env.get("PATH") ?? "",
-      HOME: Deno.env.get("HOME") ?? "/",
-      XDG_CONFIG_HOME: "/nonexistent/netsysrq-tests",
-      NO_COLOR: "1",
-      ...env,
-    },
-    clearEnv: true,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await new Promise((r) => setTimeout(r, 1500));
-  // A client that did not wait for an answer may be gone already.
-  await writer.write(new TextEncoder().encode(typed)).catch(() => {});
-  await new Promise((r) => setTimeout(r, 300));
-  await writer.close().catch(() => {});
-  const out = await child.output();
-  return { code: out.code, text: new TextDecoder().decode(out.stdout) };
-}
+/** A shell line on a pseudo-terminal, without colours, `typed` typed in. */
+const onTerminal = (line: string, typed: string, env = {}) =>
+  runOnTerminal(line, { NO_COLOR: "1", ...env }, typed);
 
 Deno.test("prompts on /dev/tty with stdin a pipe, with the client's own permissions", async (t) => {
   const responder = await startResponder({ key: KEY });
