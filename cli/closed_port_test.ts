@@ -95,8 +95,6 @@ Deno.test("closed port: every form says nothing listens; a port that drops stays
         new RegExp(`nothing listens on UDP ${port} there: module or rule`),
         form.name,
       );
-      // No resend once the port is known closed: well under 5 x 0.3 s.
-      assert.ok(send.ms < 1400, `${form.name}: ${send.ms} ms`);
 
       const check = await runClient(
         form,
