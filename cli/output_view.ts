@@ -6,6 +6,7 @@
  * @module
  */
 
+import { concat } from "../core/bytes.ts";
 import { escapeText } from "./escape.ts";
 import type { HostOutput, OutputReport } from "./output_channel.ts";
 
@@ -32,7 +33,7 @@ export function outputText(
   let out = "";
   let run: Uint8Array[] = [];
   const flushRun = () => {
-    out += escapeText(concat(run));
+    out += escapeText(concat(...run));
     run = [];
   };
   const parts = report.parts;
@@ -74,16 +75,6 @@ export function ranges(indexes: number[]): string {
     i = j;
   }
   return out.join(", ");
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 /** Bytes of text that arrived. */
@@ -188,7 +179,9 @@ export function outputJson(output: HostOutput): Record<string, unknown> {
   return {
     state: output.state,
     // Escaped as on the terminal; chunks that never came are left out.
-    text: escapeText(concat(report.parts.filter((p) => p !== null))),
+    text: escapeText(
+      concat(...report.parts.filter((p) => p !== null)),
+    ),
     bytes: received(report),
     complete: report.complete,
     truncated: report.truncated,

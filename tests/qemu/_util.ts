@@ -79,16 +79,7 @@ export function haveCommand(name: string): boolean {
   return false;
 }
 
-/** The bytes of `parts`, one after another. */
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+export { concat } from "../../core/bytes.ts";
 
 /** Resolves after `ms` milliseconds (for polling loops, never as a wait). */
 export function delay(ms: number): Promise<void> {
