@@ -1,8 +1,8 @@
 /**
- * What the two vector generators (generate.ts, generate_output.ts) share:
- * the fixed inputs, the protocol's key derivations and unsealed frame built
- * with Web Crypto from the tables of docs/PROTOCOL.md (never with the
- * library under test), and the writing of a vector file.
+ * What the vector generators (generate*.ts) share: the fixed inputs, the
+ * protocol's key derivations and unsealed frame built with Web Crypto from the
+ * tables of docs/PROTOCOL.md (never with the library under test), and the
+ * writing of a vector file.
  *
  * @module
  */
@@ -37,6 +37,9 @@ export const ADMIN_NEXT = fromHex(
 );
 
 export const text = (s: string) => new TextEncoder().encode(s);
+
+/** A key id as the kernel's `keys` parameter spells it: 8 lowercase hex digits. */
+export const idHex = (id: number) => id.toString(16).padStart(8, "0");
 
 /** The password's key K: PBKDF2-HMAC-SHA256, salt "netsysrq v1 key". */
 export async function derive(
