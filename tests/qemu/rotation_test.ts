@@ -24,7 +24,7 @@
  */
 
 import assert from "node:assert";
-import { KeyStatus, type Reply } from "../../mod.ts";
+import { KeyStatus, RefusalReason, type Reply } from "../../mod.ts";
 import { counters, delta, Sender, type Sent } from "./_packets.ts";
 import { Suite } from "./_suite.ts";
 import {
@@ -72,7 +72,9 @@ async function nextStamp(sender: Sender): Promise<Sent> {
 function describeRefusal(sender: Sender, sent: Sent, reply: Reply): string {
   if (reply.type !== "refusal") return reply.type;
   const server = reply.serverTime;
-  return `reason ${reply.reason}: stamp ${sent.info.timestamp - server} ms ` +
+  return `${RefusalReason[reply.reason]}: stamp ${
+    sent.info.timestamp - server
+  } ms ` +
     `and our estimate ${sender.now() - server} ms ahead of the guest's clock`;
 }
 
