@@ -15,6 +15,12 @@
  * Then, in-process, the time to read a 10,000-host YAML inventory.
  * Goal (issue 14): 10,000 hosts, every one reported, under 2 s.
  *
+ * `BENCH_BASELINE=DIR` (another checkout, e.g. `git worktree add DIR main`
+ * then `deno install` in it) runs that checkout's client too, by turns with
+ * this one against the same responders, and prints the median of the
+ * per-run ratios of client CPU and wall time: on shared cores the load
+ * moves both, the ratio of runs made side by side far less.
+ *
  * With `--child N MODE`, it is the responder process: N responders, their
  * `address:port` printed as one JSON line, then it waits.
  *
@@ -125,10 +131,10 @@ function cpuSeconds(stat: string): number {
 }
 
 /**
- * One client run (`args`: the keys and hosts); its wall time, CPU time
- * (GNU time's user + system) and results.
+ * One client run (`main`: its cli/main.ts; `args`: the keys and hosts); its
+ * wall time, CPU time (GNU time's user + system) and results.
  */
-async function runOnce(args: string[], password: string) {
+async function runOnce(main: string, args: string[], password: string) {
   const started = performance.now();
   const out = await new Deno.Command("/usr/bin/time", {
     args: [
@@ -137,7 +143,7 @@ async function runOnce(args: string[], password: string) {
       Deno.execPath(),
       "run",
       ...RUN_FLAGS,
-      MAIN,
+      main,
       "--json",
       ...args,
     ],
@@ -166,8 +172,51 @@ async function runOnce(args: string[], password: string) {
   };
 }
 
+/** What the runs of one client against one fleet measured. */
+class Runs {
+  times: number[] = [];
+  clientCpu: number[] = [];
+  serverCpu: number[] = [];
+  worst = { reported: Infinity, acked: Infinity, retried: 0 };
+
+  add(result: Awaited<ReturnType<typeof runOnce>>, serverCpu: number) {
+    this.serverCpu.push(serverCpu);
+    this.clientCpu.push(result.cpu);
+    this.times.push(result.ms);
+    if (result.acked < this.worst.acked) {
+      this.worst = { ...result, retried: this.worst.retried };
+    }
+    this.worst.retried = Math.max(this.worst.retried, result.retried);
+  }
+
+  line(size: number): string {
+    const sorted = [...this.times].sort((a, b) => a - b);
+    const { worst } = this;
+    return `median ${(median(this.times) / 1000).toFixed(2)} s (${
+      (sorted[0] / 1000).toFixed(2)
+    }-${(sorted.at(-1)! / 1000).toFixed(2)} s, ${sorted.length} runs); ` +
+      `every run reported ${
+        worst.reported === size ? "every host" : `only ${worst.reported}`
+      }, fewest acked ${worst.acked}, most retried ${worst.retried}; CPU: ` +
+      `client ${median(this.clientCpu).toFixed(2)} s, responders ${
+        median(this.serverCpu).toFixed(2)
+      } s`;
+  }
+}
+
+/** Median of the runs' ratios `a[i] / b[i]` (runs made side by side). */
+function ratio(a: number[], b: number[]): string {
+  return median(a.map((x, i) => x / b[i])).toFixed(2);
+}
+
 async function bench(): Promise<void> {
-  const runs = Number(Deno.env.get("BENCH_RUNS") ?? 5);
+  const count = Number(Deno.env.get("BENCH_RUNS") ?? 5);
+  // Another checkout (built, `deno install` run) to compare with, run by
+  // turns against the same responders.
+  const baseline = Deno.env.get("BENCH_BASELINE");
+  const clients = baseline === undefined
+    ? [MAIN]
+    : [MAIN, `${baseline}/cli/main.ts`];
   const sizes = (Deno.env.get("BENCH_FLEETS") ?? "1000,10000").split(",")
     .map(Number);
   const modes = (Deno.env.get("BENCH_MODES") ?? "password,server").split(",");
@@ -191,36 +240,31 @@ async function bench(): Promise<void> {
           const args = mode === "server"
             ? ["--admin-secret", secretFile, "--hosts-file", hostsFile, "s"]
             : ["--hosts-file", hostsFile, "s"];
-          await runOnce(args, password); // warm-up: caches, JIT
-          const times: number[] = [];
-          const clientCpu: number[] = [];
-          const serverCpu: number[] = [];
-          let worst = { reported: size, acked: size, retried: 0 };
-          for (let run = 0; run < runs; run++) {
-            const before = fleet.cpu();
-            const result = await runOnce(args, password);
-            serverCpu.push(fleet.cpu() - before);
-            clientCpu.push(result.cpu);
-            times.push(result.ms);
-            if (result.acked < worst.acked) worst = result;
-            worst.retried = Math.max(worst.retried, result.retried);
+          // Warm-up: caches, JIT.
+          for (const client of clients) await runOnce(client, args, password);
+          const runs = clients.map(() => new Runs());
+          for (let run = 0; run < count; run++) {
+            // Each client first in turn: neither always meets a cooler CPU.
+            const order = clients.map((_, i) => (i + run) % clients.length);
+            for (const i of order) {
+              const before = fleet.cpu();
+              const result = await runOnce(clients[i], args, password);
+              runs[i].add(result, fleet.cpu() - before);
+            }
           }
-          const sorted = [...times].sort((a, b) => a - b);
+          const load = Deno.loadavg()[0].toFixed(1);
           console.log(
-            `${mode}, ${size} hosts: median ${
-              (median(times) / 1000).toFixed(2)
-            } s ` +
-              `(${(sorted[0] / 1000).toFixed(2)}-${
-                (sorted.at(-1)! / 1000).toFixed(2)
-              } s, ${runs} runs); every run reported ${
-                worst.reported === size
-                  ? "every host"
-                  : `only ${worst.reported}`
-              }, fewest acked ${worst.acked}, most retried ${worst.retried}` +
-              `; CPU: client ${median(clientCpu).toFixed(2)} s, responders ${
-                median(serverCpu).toFixed(2)
-              } s; load average ${Deno.loadavg()[0].toFixed(1)}`,
+            `${mode}, ${size} hosts: ${runs[0].line(size)}; load ${load}`,
           );
+          if (baseline !== undefined) {
+            const [now, old] = runs;
+            console.log(
+              `  baseline (${baseline}): ${old.line(size)}\n  this/baseline` +
+                ` (median of per-run ratios): client CPU ${
+                  ratio(now.clientCpu, old.clientCpu)
+                }, wall ${ratio(now.times, old.times)}; load ${load}`,
+            );
+          }
         } finally {
           await fleet.stop();
         }

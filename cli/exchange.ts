@@ -15,6 +15,7 @@ import { type HostKey, hostKey, type RunKeys } from "./host_keys.ts";
 import { type HostSpec, resolve, shownIdentity, type Target } from "./hosts.ts";
 import type { HostResult } from "./output.ts";
 import { ServerClock } from "./server_clock.ts";
+import { Deadlines } from "./deadlines.ts";
 import { LocalFailure, type Transport } from "./transport.ts";
 import { NONCE_LEN, OFF_NONCE } from "../core/constants.ts";
 import { isOutputMessage, outputKey } from "../core/output.ts";
@@ -43,6 +44,8 @@ export interface Context {
   transport: Transport;
   /** Each host's clock, probed once per run ("address port"). */
   clocks?: Map<string, Promise<ServerClock | null>>;
+  /** The run's waits for replies, on one timer. */
+  deadlines?: Deadlines;
 }
 
 /** A verified reply and when it arrived. */
@@ -262,6 +265,7 @@ async function sendUntilReply(
   }
 > {
   const { options, transport } = context;
+  const deadlines = context.deadlines ??= new Deadlines();
   let settle: (answer: Answer) => void = () => {};
   const answered = new Promise<Answer>((r) => settle = r);
   const nonce = packet.subarray(OFF_NONCE, OFF_NONCE + NONCE_LEN);
@@ -284,7 +288,7 @@ async function sendUntilReply(
       sentAt = performance.now();
       await send(transport, target, packet);
       copies++;
-      const answer = await within(answered, options.timeoutMs);
+      const answer = await deadlines.within(answered, options.timeoutMs);
       if (answer !== null) {
         keep = output !== undefined;
         return { answer, copies, rttMs: answer.at - sentAt, release: stop };
@@ -455,17 +459,4 @@ function noReply(
     waitedMs: options.timeoutMs,
     ignored,
   };
-}
-
-/** The promise's value, or null after `ms` milliseconds. */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<null>((r) =>
-    timer = setTimeout(() => r(null), ms)
-  );
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -26,8 +26,8 @@ import {
   formatKeyId,
   keyIdOf,
   type MacKey,
-  serverKey,
 } from "../mod.ts";
+import { ServerKeyMaker } from "../core/server_key.ts";
 
 /** The environment variable `--admin-passphrase` reads first. */
 export const ADMIN_PASSPHRASE_ENV = "SYSRQ_ADMIN_PASSPHRASE";
@@ -45,8 +45,11 @@ export interface RunKeys {
   password: MacKey | null;
   /** The password itself (--legacy sends its hash), or "". */
   passwordText: string;
-  /** The admin secret and its key id, when some host uses server keys. */
-  admin: { secret: Uint8Array; keyId: number } | null;
+  /**
+   * The admin secret, its key id and what makes each host's key from it,
+   * when some host uses server keys.
+   */
+  admin: { secret: Uint8Array; keyId: number; maker: ServerKeyMaker } | null;
 }
 
 /** The mode a host uses in this run. */
@@ -89,7 +92,7 @@ export async function loadRunKeys(
   }
   const admin = serverHost === undefined || adminSource === null
     ? null
-    : await loadAdminSecret(adminSource);
+    : await withMaker(await loadAdminSecret(adminSource));
   const needPassword = modes.includes("password") || specs.length === 0;
   let passwordText = "";
   let password: MacKey | null = null;
@@ -98,6 +101,11 @@ export async function loadRunKeys(
     password = await usablePassword(options, passwordText);
   }
   return { password, passwordText, admin };
+}
+
+/** The admin secret, with what makes each host's key from it. */
+async function withMaker(admin: { secret: Uint8Array; keyId: number }) {
+  return { ...admin, maker: await ServerKeyMaker.of(admin.secret) };
 }
 
 /** Why a host uses the password, for the message that refuses --identity. */
@@ -134,7 +142,7 @@ export async function hostKey(
   if (modeOf(spec, options, keys.admin !== null) === "server") {
     const admin = keys.admin!;
     return {
-      key: await serverKey(admin.secret, identityOf(spec)),
+      key: await admin.maker.key(identityOf(spec)),
       keyId: admin.keyId,
     };
   }

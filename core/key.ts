@@ -16,6 +16,28 @@ import {
 const hmacs = new WeakMap<MacKey, IHasher>();
 
 /**
+ * The one SHA-256 hasher every key's HMAC runs on. hash-wasm's HMAC
+ * re-initialises its hasher with the key's own padded block on every
+ * init(), and each use (hmacSha256) runs init, update and digest without
+ * yielding, so keys can share it. A hasher of their own cost each key a
+ * WebAssembly instance and its memory: with the server keys made by
+ * ServerKeyMaker, this halved the client's CPU for 10,000 hosts in
+ * server-key mode (cli/bench_fleet.ts: 5.2 s to 2.6 s).
+ */
+let sharedHasher: Promise<IHasher> | undefined;
+
+/** The shared hasher, made on first use (hash-wasm loaded and compiled). */
+function sha256(): Promise<IHasher> {
+  sharedHasher ??= hashWasm().then((hash) => hash.createSHA256()).catch(
+    (error) => {
+      sharedHasher = undefined;
+      throw error;
+    },
+  );
+  return sharedHasher;
+}
+
+/**
  * A derived MAC key, ready to compute HMAC-SHA256. Opaque: the key bytes
  * cannot be read back from it.
  *
@@ -53,8 +75,8 @@ export class MacKey {
         `MAC key must be ${KEY_LEN} bytes, got ${raw.length}`,
       );
     }
-    const { createHMAC, createSHA256 } = await hashWasm();
-    const hmac = await createHMAC(createSHA256(), raw.slice());
+    const { createHMAC } = await hashWasm();
+    const hmac = await createHMAC(sha256(), raw.slice());
     const key = new MacKey();
     hmacs.set(key, hmac);
     return key;
@@ -177,9 +199,9 @@ export async function deriveKeyBytes(
  * ```
  */
 export async function deriveKey(password: string): Promise<MacKey> {
-  // Load hash-wasm and compile its SHA-256 (hash-wasm keeps the compiled
-  // module for fromBytes) while Web Crypto runs PBKDF2 on another thread:
-  // the client's start-up pays for the longer of the two, not their sum.
-  hashWasm().then((hash) => hash.createSHA256()).catch(() => {});
+  // Load hash-wasm and make the shared SHA-256 hasher while Web Crypto
+  // runs PBKDF2 on another thread: the client's start-up pays for the
+  // longer of the two, not their sum.
+  sha256().catch(() => {});
   return await MacKey.fromBytes(await deriveKeyBytes(password));
 }

@@ -12,7 +12,7 @@
 
 import { hashWasm } from "./_hash_wasm.ts";
 import { checkBytes, checkKeyId, SERVER_KEY_ID_MIN } from "./_validate.ts";
-import { MacKey, passwordBytes } from "./key.ts";
+import { hmacSha256, MacKey, passwordBytes } from "./key.ts";
 
 /** Argon2id salt: fixed, so a password gives the same `M` everywhere. */
 export const ADMIN_SECRET_SALT = "netsysrq v2 admin secret";
@@ -199,10 +199,7 @@ export async function serverKeyBytes(
   identity: string,
 ): Promise<Uint8Array> {
   const m = checkAdminSecret(adminSecret);
-  const name = encoder.encode(normalizeIdentity(identity));
-  const input = new Uint8Array(SRV_LABEL.length + name.length);
-  input.set(encoder.encode(SRV_LABEL));
-  input.set(name, SRV_LABEL.length);
+  const input = serverKeyInput(identity);
   const key = await hmac(m, input);
   m.fill(0);
   return key;
@@ -236,6 +233,80 @@ export async function serverKey(
   } finally {
     raw.fill(0);
   }
+}
+
+/**
+ * Server keys for a fleet, made from one admin secret: `M`'s HMAC is set up
+ * once (hash-wasm), and each server's key is then one HMAC more, computed
+ * without waiting. The same bytes as {@link serverKeyBytes}, which imports
+ * `M` into Web Crypto again and waits for its answer for every key: the
+ * client makes one key per host (see MacKey's shared hasher for what the
+ * two saved together).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { serverKeyBytes } from "../mod.ts";
+ * import { ServerKeyMaker } from "./server_key.ts";
+ * const m = crypto.getRandomValues(new Uint8Array(32));
+ * const maker = await ServerKeyMaker.of(m);
+ * assert.deepEqual(maker.keyBytes("Web1"), await serverKeyBytes(m, "web1"));
+ * assert.throws(() => maker.keyBytes("web 1"), /white space/);
+ * ```
+ */
+export class ServerKeyMaker {
+  readonly #adminKey: MacKey;
+
+  private constructor(adminKey: MacKey) {
+    this.#adminKey = adminKey;
+  }
+
+  /**
+   * Ready to make the server keys of admin secret `M` (copied, then the
+   * copy wiped: only its HMAC state is kept).
+   *
+   * @throws {TypeError} when `M` is not a Uint8Array.
+   * @throws {RangeError} when it is not 32 bytes.
+   */
+  static async of(adminSecret: Uint8Array): Promise<ServerKeyMaker> {
+    const m = checkAdminSecret(adminSecret);
+    try {
+      return new ServerKeyMaker(await MacKey.fromBytes(m));
+    } finally {
+      m.fill(0);
+    }
+  }
+
+  /**
+   * The raw 32 bytes of `identity`'s server key (see
+   * {@link serverKeyBytes}).
+   *
+   * @throws {TypeError} when `identity` is not a string.
+   * @throws {RangeError} when it breaks the rules of
+   * {@link normalizeIdentity}.
+   */
+  keyBytes(identity: string): Uint8Array {
+    return hmacSha256(this.#adminKey, serverKeyInput(identity));
+  }
+
+  /** The MAC key of the server named `identity` (see {@link serverKey}). */
+  async key(identity: string): Promise<MacKey> {
+    const raw = this.keyBytes(identity);
+    try {
+      return await MacKey.fromBytes(raw);
+    } finally {
+      raw.fill(0);
+    }
+  }
+}
+
+/** "netsysrq v2 srv" NUL ‖ the identity (normalised), a server key's input. */
+function serverKeyInput(identity: string): Uint8Array<ArrayBuffer> {
+  const name = encoder.encode(normalizeIdentity(identity));
+  const input = new Uint8Array(SRV_LABEL.length + name.length);
+  input.set(encoder.encode(SRV_LABEL));
+  input.set(name, SRV_LABEL.length);
+  return input;
 }
 
 /**

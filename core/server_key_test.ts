@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import {
   adminSecretFromPassword,
+  createProbe,
   createRequest,
   createServerState,
   formatKeyId,
@@ -22,6 +23,7 @@ import {
   ARGON2_ITERATIONS,
   ARGON2_MEMORY_KIB,
   ARGON2_PARALLELISM,
+  ServerKeyMaker,
 } from "./server_key.ts";
 import { MAX_SERVER_KEYS } from "./key_set.ts";
 
@@ -75,6 +77,37 @@ Deno.test("serverKey: every server and every secret gives another key", async ()
   }
   seen.add(hex(await serverKeyBytes(secret(), "web1")));
   assert.equal(seen.size, 6);
+});
+
+Deno.test("ServerKeyMaker: the bytes of serverKeyBytes, on one shared hasher", async () => {
+  const m = secret();
+  const copy = m.slice();
+  const maker = await ServerKeyMaker.of(m);
+  // The caller's secret is left as it was.
+  assert.deepEqual(m, copy);
+  const other = await ServerKeyMaker.of(secret());
+  const want = (identity: string) =>
+    hex(nodeHmac(m, new TextEncoder().encode("netsysrq v2 srv\0" + identity)));
+  // Interleaved with another maker's keys and with packets MAC'd under the
+  // keys made: every HMAC runs on the one hasher, which each use restarts.
+  const keys = [];
+  for (const name of ["web1", "Web1.EXAMPLE", "ÄB", "db1", "x".repeat(255)]) {
+    other.keyBytes(name);
+    const bytes = maker.keyBytes(name);
+    assert.equal(hex(bytes), want(normalizeIdentity(name)));
+    assert.equal(hex(bytes), hex(await serverKeyBytes(m, name)));
+    keys.push([await maker.key(name), await serverKey(m, name)]);
+  }
+  const probe = { serverAddress: "10.0.0.4", nonce: new Uint8Array(12) };
+  for (const [made, reference] of keys) {
+    assert.deepEqual(
+      createProbe(made, { ...probe, keyId: 0x80000001 }),
+      createProbe(reference, { ...probe, keyId: 0x80000001 }),
+    );
+  }
+  assert.throws(() => maker.keyBytes("web 1"), /white space/);
+  assert.throws(() => maker.keyBytes(""), /empty/);
+  await assert.rejects(ServerKeyMaker.of(new Uint8Array(16)), RangeError);
 });
 
 Deno.test("normalizeIdentity: the rules, each with its message", () => {
