@@ -30,10 +30,15 @@
  *   reboots from its softirq, as SysRq b does, whatever the thread waits
  *   on (stuck storage) — or, with ONLY_IF_SYNCED, gives up: no reboot,
  *   and a thread that finishes later thaws what it froze.
+ * - The restart waits, at most NSR_FLUSH_MAX_MS, until the output session
+ *   and the consoles have the last line: an administrator should see why
+ *   the machine rebooted.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/console.h>
 #include <linux/fs.h>
+#include <linux/kmsg_dump.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -55,7 +60,7 @@
 #define NSR_WAIT_MIN_MS		100	/* less cannot sync anything */
 #define NSR_WAIT_MAX_MS		600000	/* 10 min: a bound, not a hope */
 #define NSR_RESCUE_MAX_SB	64	/* filesystems frozen at most */
-#define NSR_FLUSH_MAX_MS	1000	/* the last output's head start */
+#define NSR_FLUSH_MAX_MS	1000	/* the last words' head start */
 
 static unsigned int safe_reboot_wait = NSR_WAIT_DEFAULT_MS;
 
@@ -103,6 +108,7 @@ static bool nsr_requested;
 static struct timer_list nsr_deadline;
 static struct timer_list nsr_final;	/* the restart, once output is out */
 static unsigned long nsr_final_by;	/* jiffies: restart even if it is not */
+static u64 nsr_log_end;			/* the record after the last words */
 static bool nsr_only_if_synced;
 static unsigned int nsr_bound_ms;
 static u64 nsr_started_ns;
@@ -129,10 +135,65 @@ static u64 nsr_ms_since(u64 start_ns)
 	return div_u64(ktime_get_ns() - start_ns, NSEC_PER_MSEC);
 }
 
-/* Restart as SysRq b does, once the output session has sent its last. */
+/* The sequence number the next log record will get. */
+static u64 nsr_log_next_seq(void)
+{
+	struct kmsg_dump_iter iter;
+
+	kmsg_dump_rewind(&iter);
+	return iter.next_seq;
+}
+
+/*
+ * Whether a console has not yet printed the records before @end. Since 6.12
+ * the consoles may print from their own threads (always so on PREEMPT_RT),
+ * which after SysRq n share the CPUs with the former hog: a restart at
+ * once loses the last lines on a serial console (seen on 6.12-rt:
+ * "freeze done" and "rebooting" missing, present in the output). No
+ * flush is exported (pr_flush() is not; console_unlock() leaves it to
+ * the threads), so this reads what pr_flush() reads: each console's
+ * sequence number (unlocked, a hint: the wait is bounded) against the
+ * log's end when the last words were logged. On 64-bit an nbcon
+ * console's nbcon_seq is the full number; on 32-bit its low bits, hence
+ * the wrapping comparison.
+ */
+static bool nsr_console_behind(u64 end)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	struct console *con;
+	bool behind = false;
+	int cookie;
+
+	cookie = console_srcu_read_lock();
+	for_each_console_srcu(con) {
+		short flags = console_srcu_read_flags(con);
+		unsigned long seq;
+
+		if (!(flags & CON_ENABLED) || (flags & CON_SUSPENDED))
+			continue;
+		if (flags & CON_NBCON)
+			seq = atomic_long_read(&ACCESS_PRIVATE(con, nbcon_seq));
+		else
+			seq = data_race(con->seq);
+		if ((long)(seq - (unsigned long)end) < 0)
+			behind = true;
+	}
+	console_srcu_read_unlock(cookie);
+	return behind;
+#else
+	return false;	/* printk prints to the consoles itself */
+#endif
+}
+
+/*
+ * Restart as SysRq b does, once the output session has sent its last and
+ * the consoles have printed it (an administrator on the serial console
+ * sees why the machine rebooted), or at nsr_final_by.
+ */
 static void nsr_final_fired(struct timer_list *t)
 {
-	if (nsr_output_busy() && time_before(jiffies, nsr_final_by)) {
+	if ((nsr_output_busy() || nsr_console_behind(nsr_log_end)) &&
+	    time_before(jiffies, nsr_final_by)) {
 		mod_timer(&nsr_final, jiffies + 1);
 		return;
 	}
@@ -142,14 +203,15 @@ static void nsr_final_fired(struct timer_list *t)
 /*
  * The end of it, from the thread or the deadline's softirq. The restart
  * itself runs from a timer that gives the output session (which reads this
- * line) up to NSR_FLUSH_MAX_MS to send its last message: a timer, so that
- * neither caller sleeps, and bounded, so that a stuck sender cannot hold
- * the reboot.
+ * line) and the consoles up to NSR_FLUSH_MAX_MS to send it: a timer, so
+ * that neither caller sleeps, and bounded, so that a stuck sender or
+ * console cannot hold the reboot.
  */
 static void nsr_reboot(void)
 {
 	pr_emerg("safe reboot: rebooting %llu ms after the request\n",
 		 nsr_ms_since(nsr_started_ns));
+	nsr_log_end = nsr_log_next_seq();
 	nsr_final_by = jiffies + msecs_to_jiffies(NSR_FLUSH_MAX_MS);
 	mod_timer(&nsr_final, jiffies + 1);
 }

@@ -104,11 +104,28 @@ scenario(
   },
 );
 
+/**
+ * The steps a safe reboot must show on the console. A PREEMPT_RT kernel
+ * prints to the console from printer threads, which after SysRq n share
+ * the CPUs with the former hog; a restart at once lost "freeze done" and
+ * "rebooting" from the console in 1 of 2 runs on 6.12-rt (the output
+ * carried them), so the module's restart waits for the consoles too.
+ */
+const STEPS: [string, RegExp][] = [
+  ["sync done", /safe reboot: sync done in \d+ ms \(1 filesystems\)/],
+  ["freeze done", /safe reboot: freeze done in \d+ ms/],
+  ["rebooting", /safe reboot: rebooting \d+ ms after the request/],
+];
+
 scenario(
   "safe reboot under a real-time CPU hog: RT tasks made normal, sync and " +
     "freeze done, every file kept",
   async () => {
     const files = 50;
+    // No output asked for: the restart's wait for the output session would
+    // give the console its time as well, and hide whether the module waits
+    // for the console itself (what an administrator on a serial console
+    // needs). The stuck-storage scenario above checks the output.
     const r = await benchRun("safe", "cpu-tuned", {
       kernel: defaultKernel(),
       files,
@@ -117,9 +134,14 @@ scenario(
     for (const line of r.safeLines) console.log(`  guest: ${line}`);
     assert.deepEqual(r.acks, ["b"], "the safe reboot was acked");
     assert.notEqual(r.rebootMs, null, "the guest rebooted");
-    assert.ok(r.syncCompleted, "sync done");
-    assert.ok(r.remountCompleted, "freeze done");
+    const shown = r.safeLines.join("\n");
+    for (const [step, re] of STEPS) {
+      assert.match(shown, re, `${step}: on the console before the restart`);
+    }
+    // The freeze's own proof, whatever the log says: ext4's freeze flushes
+    // the journal and clears needs_recovery, a sync alone leaves it set
+    // ("journal"). A module that skips the freeze fails here (checked).
+    assert.equal(r.image.fsck, "clean", "no journal replay pending");
     assert.equal(r.image.intact, files, `${r.image.intact} intact`);
-    assert.equal(r.image.fsck, "clean");
   },
 );
