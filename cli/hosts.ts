@@ -5,7 +5,8 @@
  * @module
  */
 
-import { encodeAddress, normalizeIdentity } from "../mod.ts";
+import { normalizeIdentity } from "../mod.ts";
+import { addressBytes } from "../core/address.ts";
 import { UsageError } from "./args.ts";
 import { readStdin, readTextFile } from "./runtime.ts";
 
@@ -50,7 +51,8 @@ export interface Target extends HostSpec {
 /** 4 or 6 for an IP address literal, else 0 (as node:net's isIP). */
 export function isIP(text: string): 0 | 4 | 6 {
   try {
-    encodeAddress(text);
+    // Kept: a run asks this of each host three times (parse, plan, send).
+    addressBytes(text);
   } catch {
     return 0;
   }

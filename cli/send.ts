@@ -29,6 +29,7 @@ import {
   likelyCauses,
   palette,
   Printer,
+  type Sink,
   succeeded,
   summary,
   wantColor,
@@ -170,18 +171,20 @@ async function runFleet(hosts: Planned[], context: Context): Promise<number> {
   const { options } = context;
   const started = performance.now();
   const state = new FleetState(hosts.length);
+  const out = isTerminal("stdout") ? null : new StdoutBatch();
+  const sink: Sink = out?.write ?? write;
   const printer = new Printer(hosts.length, {
     json: options.json,
     progress: isTerminal("stderr") && hosts.length > PROGRESS_ABOVE,
     colour: palette(wantColor(isTerminal("stdout"), env("NO_COLOR"))),
     verbosity: options.verbosity,
-  }, write);
+  }, sink);
   let stop: (code: number) => void = () => {};
   const interrupted = new Promise<number>((r) => stop = r);
   const restore = onInterrupt(() => {
     // Results held back for the order of the hosts are printed now.
     printer.flush();
-    write("stderr", "\n" + state.interruptedText(hosts) + "\n");
+    sink("stderr", "\n" + state.interruptedText(hosts) + "\n");
     stop(EXIT.INTERRUPTED);
   });
   try {
@@ -189,12 +192,46 @@ async function runFleet(hosts: Planned[], context: Context): Promise<number> {
       const causes = likelyCauses(results);
       const line = summary(results, performance.now() - started) + "\n" +
         (causes ? causes + "\n" : "");
-      write(options.json ? "stderr" : "stdout", line);
+      sink(options.json ? "stderr" : "stdout", line);
       return results.every(succeeded) ? EXIT.OK : EXIT.NOT_ACKED;
     });
     return await Promise.race([finished, interrupted]);
   } finally {
     restore();
+    out?.flush();
+  }
+}
+
+/**
+ * Lines for stdout when it is not a terminal, held until the event loop
+ * turns, then written at once: one write for every result done meanwhile.
+ * A write per host cost about a twentieth of the client's CPU for 10,000
+ * hosts (cli/bench_fleet.ts); on a terminal each line shows at once.
+ * Whatever goes to stderr through it writes the lines held first, so the
+ * two streams keep their order.
+ */
+class StdoutBatch {
+  #text = "";
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  readonly write: Sink = (stream, text) => {
+    if (stream === "stderr") {
+      this.flush();
+      write(stream, text);
+      return;
+    }
+    this.#text += text;
+    this.#timer ??= setTimeout(() => this.flush(), 0);
+  };
+
+  /** Write the lines held now. */
+  flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#text === "") return;
+    const text = this.#text;
+    this.#text = "";
+    write("stdout", text);
   }
 }
 

@@ -12,7 +12,7 @@
 // place, the MAC inputs are views made once per length).
 
 import * as core from "./netsysrq_core.wasm";
-import { encodeAddress } from "./address.ts";
+import { addressBytes } from "./address.ts";
 import {
   ADDR_LEN,
   BOOT_ID_LEN,
@@ -78,7 +78,7 @@ function legacy(): Uint8Array {
 export function setAddress(address: string): void {
   if (address === currentAddress) return;
   currentAddress = null;
-  scratch().set(encodeAddress(address), ADDR);
+  scratch().set(addressBytes(address), ADDR);
   currentAddress = address;
 }
 
@@ -99,7 +99,7 @@ export function setMacAddress(keyId: number, address?: string): void {
     return setAddress(address);
   }
   if (address !== undefined && address !== checkedAddress) {
-    encodeAddress(address);
+    addressBytes(address);
     checkedAddress = address;
   }
   if (currentAddress === ZERO_ADDRESS) return;

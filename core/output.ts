@@ -14,7 +14,7 @@
  */
 
 import { createCipheriv, createDecipheriv } from "node:crypto";
-import { encodeAddress } from "./address.ts";
+import { addressBytes } from "./address.ts";
 import {
   ADDR_LEN,
   OFF_KEY_ID,
@@ -142,7 +142,7 @@ function addressOf(request: Uint8Array, serverAddress?: string): Uint8Array {
       "serverAddress must be a string: a password-mode request's MAC covers it",
     );
   }
-  return encodeAddress(serverAddress);
+  return addressBytes(serverAddress);
 }
 
 /** One authentic output message, opened. */

@@ -31,8 +31,8 @@ import {
 } from "../../mod.ts";
 import { type OutputBehaviour, outputMessages } from "./output.ts";
 
-/** Deno's read buffer per datagram, asked for as a receive buffer (bytes). */
-const RECEIVE_BUFFER = 2048;
+/** Deno's read buffer per datagram, halved, asked for as a receive buffer. */
+const RECEIVE_BUFFER = 512;
 
 /** What the responder sends back besides (or instead of) the true reply. */
 export type Forgery =
@@ -188,11 +188,12 @@ export async function startResponder(
     socket.once("error", reject);
     socket.bind(options.port ?? 0, address, () => {
       socket.off("error", reject);
-      // Deno's node:dgram allocates a zeroed read buffer of this size for
-      // every datagram (64 KiB unless told, as cli/transport.ts notes):
-      // 2 KiB holds any request, and cut 10,000 responders' CPU per run
-      // of cli/bench_fleet.ts by about a third (2.5-3.2 s to 1.7-1.9 s).
-      // Under Node it would shrink the kernel's buffer.
+      // Deno's node:dgram allocates a zeroed read buffer for every
+      // datagram, of twice this size on Linux (64 KiB unless told, as
+      // cli/transport.ts notes): 1 KiB holds any request. Asking for 2 KiB
+      // cut 10,000 responders' CPU per run of cli/bench_fleet.ts by about a
+      // third (2.5-3.2 s to 1.7-1.9 s). Under Node it would shrink the
+      // kernel's buffer.
       if ("Deno" in globalThis) socket.setRecvBufferSize(RECEIVE_BUFFER);
       resolve();
     });
