@@ -17,6 +17,8 @@ interface Wait {
   done: boolean;
 }
 
+const NOTHING = () => {};
+
 /** Waits on one timer (see the module's comment). */
 export class Deadlines {
   /** Waits by deadline; those before `#head` are gone. */
@@ -46,6 +48,9 @@ export class Deadlines {
       const settle = () => {
         if (wait.done) return false;
         wait.done = true;
+        // A settled wait stays queued until its deadline: let it hold
+        // nothing (its closures would keep the answer alive until then).
+        wait.expire = NOTHING;
         this.#settled();
         return true;
       };

@@ -5,6 +5,12 @@
  * @module
  */
 
+/** The two digits of each byte value (the client spells a nonce per datagram). */
+const PAIRS = Array.from(
+  { length: 256 },
+  (_, b) => (b < 16 ? "0" : "") + b.toString(16),
+);
+
 /**
  * Bytes as lowercase hex, two digits each.
  *
@@ -17,7 +23,7 @@
  */
 export function hex(bytes: Uint8Array): string {
   let out = "";
-  for (const b of bytes) out += (b < 16 ? "0" : "") + b.toString(16);
+  for (const b of bytes) out += PAIRS[b];
   return out;
 }
 
