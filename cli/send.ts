@@ -266,7 +266,9 @@ async function runAll(
       results[index] = "failed" in host
         ? host.failed
         : await exchangeWith(host, context, () => state.keysGoing(index));
-      await saveOutput(results[index], options);
+      if (options.outputDir !== undefined) {
+        await saveOutput(results[index], options);
+      }
       state.done(index, results[index]);
       printer.done(index, results[index]);
     }

@@ -22,6 +22,8 @@ const RECEIVE_BUFFER = 4 << 20;
  */
 const DENO_READ_BUFFER = 1024;
 
+const DONE = Promise.resolve();
+
 /** A datagram that came back, and where from. */
 export interface Datagram {
   packet: Uint8Array;
@@ -55,6 +57,8 @@ export class Transport {
    * a connected socket of its own (`sendConnected`, closed_port.ts).
    */
   readonly unreachable = new Set<string>();
+  /** The shared socket of each family, once open. */
+  #open: { 4?: dgram.Socket; 6?: dgram.Socket } = {};
   /** Under Deno: the connected copies sent, by "address port". */
   #checks = new Map<string, ClosedPortCheck>();
   readonly #source?: string;
@@ -72,7 +76,10 @@ export class Transport {
       );
     }
     const connect = CONNECTED ? { address, port } : undefined;
-    const socket = await this.#socket(family, connect);
+    // The family's socket once open, without waiting on its promise again
+    // (an await per datagram of a fleet run).
+    const socket = (connect ? undefined : this.#open[family]) ??
+      await this.#socket(family, connect);
     await new Promise<void>((resolve, reject) => {
       const done = (error: Error | null) => error ? reject(error) : resolve();
       if (connect) socket.send(packet, done);
@@ -108,8 +115,14 @@ export class Transport {
   }
 
   /** Done with a destination: close its connected socket, if it has one. */
-  async release(address: string, port: number): Promise<void> {
+  release(address: string, port: number): Promise<void> {
     const id = `${address} ${port}`;
+    // Most destinations have none: no async call for them.
+    if (!this.#checks.has(id) && !this.#sockets.has(id)) return DONE;
+    return this.#release(id);
+  }
+
+  async #release(id: string): Promise<void> {
     this.#checks.get(id)?.close();
     this.#checks.delete(id);
     const pending = this.#sockets.get(id);
@@ -133,6 +146,7 @@ export class Transport {
 
   /** Close every socket. */
   async close(): Promise<void> {
+    this.#open = {};
     for (const check of this.#checks.values()) check.close();
     this.#checks.clear();
     for (const pending of this.#sockets.values()) {
@@ -156,6 +170,9 @@ export class Transport {
         connect,
       });
       this.#sockets.set(id, pending);
+      if (!connect) {
+        pending.then((socket) => this.#open[family] = socket, () => {});
+      }
     }
     return pending;
   }
