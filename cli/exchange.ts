@@ -358,8 +358,8 @@ async function untilAnswered(
     const packet = createRequest(key.key, { ...request, serverAddress });
     // The output key follows the request's key mode (its key id says which A).
     const collector = options.wantOutput
-      ? new OutputCollector(
-        outputKey(key.key, { request: packet, serverAddress }),
+      ? new OutputCollector(() =>
+        outputKey(key.key, { request: packet, serverAddress })
       )
       : undefined;
     const { answer, copies, rttMs, release } = await sendUntilReply(

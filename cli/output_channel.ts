@@ -40,14 +40,18 @@ export interface OutputWait {
 
 /** One request's output messages, as they come. */
 export class OutputCollector {
-  #key: OutputKey;
+  #key: OutputKey | (() => OutputKey);
   #chunks = new Map<number, Uint8Array>();
   #last: { index: number; truncated: boolean; unfinished: boolean } | null =
     null;
   #dropped = 0;
   #changed: () => void = () => {};
 
-  constructor(key: OutputKey) {
+  /**
+   * `key`: the output key, or what derives it on the first message (most
+   * hosts of a fleet send none: an HMAC per host saved).
+   */
+  constructor(key: OutputKey | (() => OutputKey)) {
     this.#key = key;
   }
 
@@ -56,6 +60,7 @@ export class OutputCollector {
    * it is (new or a duplicate), false when it was dropped and counted.
    */
   take(packet: Uint8Array): boolean {
+    if (typeof this.#key === "function") this.#key = this.#key();
     const chunk = openOutput(this.#key, packet);
     if (chunk === null) {
       this.#dropped++;

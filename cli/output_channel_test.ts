@@ -27,6 +27,23 @@ Deno.test("collector: out of order, duplicated, then complete", () => {
   assert.equal(outputText(report), "ab\nc\n");
 });
 
+Deno.test("collector: a key made on demand is made once, on the first message", () => {
+  let made = 0;
+  const c = new OutputCollector(() => {
+    made++;
+    return outputKey(KEY, { request, serverAddress: "192.0.2.7" });
+  });
+  assert.equal(made, 0);
+  assert.ok(c.take(message(0, "a")));
+  assert.ok(c.take(message(1, "b\n", true)));
+  // A forgery is judged under the same key, and dropped.
+  const forged = message(2, "x");
+  forged[forged.length - 1] ^= 1;
+  assert.equal(c.take(forged), false);
+  assert.equal(made, 1);
+  assert.equal(outputText(c.report()), "ab\n");
+});
+
 Deno.test("collector: gaps become ranges; a chunk past LAST is ignored", () => {
   const c = new OutputCollector(OUT);
   c.take(message(0, "a\n"));
